@@ -1,0 +1,101 @@
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Asserts, Confidence, DeviceType, FactKind, Mac, Source, VendorId};
+
+/// One observation that supported a fact about a device, with the rule that
+/// read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    pub field: String,
+    /// The observed value, cut to [`Evidence::MAX_VALUE_CHARS`] characters
+    /// (an HTTP body can be large; the rule id says what matched).
+    pub value: String,
+    /// The rule id (`hikvision.http.server-app-webs`, `oui:ieee:MA-L:5850ED`),
+    /// or null for evidence read directly (a MAC address).
+    pub rule: Option<String>,
+    pub asserts: Asserts,
+    pub confidence: Confidence,
+}
+
+impl Evidence {
+    pub const MAX_VALUE_CHARS: usize = 200;
+
+    pub fn clip_value(value: &str) -> String {
+        match value.char_indices().nth(Self::MAX_VALUE_CHARS) {
+            None => value.to_owned(),
+            Some((cut, _)) => format!("{}…", &value[..cut]),
+        }
+    }
+}
+
+/// One link of the reasoning from evidence to manufacturer, owner and
+/// regime: "label annke → OEM reseller of hikvision".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributionStep {
+    pub claim: String,
+    pub confidence: Confidence,
+    /// Where the claim comes from: registry citations or rule references.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// A value that lost to the chosen one for the same fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictingValue {
+    pub value: String,
+    pub confidence: Confidence,
+    pub rules: Vec<String>,
+}
+
+/// Evidence that disagreed about one fact, and how it was resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub fact: FactKind,
+    pub chosen: String,
+    pub chosen_confidence: Confidence,
+    pub rejected: Vec<ConflictingValue>,
+}
+
+/// A device: observations merged by identity (MAC, else address) with every
+/// fact traceable to its evidence. This is camaudit's stable output schema
+/// (`docs/device-schema.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub addr: Option<IpAddr>,
+    /// Other addresses the same MAC was seen on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_addrs: Vec<IpAddr>,
+    pub mac: Option<Mac>,
+    pub open_ports: Vec<u16>,
+    pub label_vendor: Option<VendorId>,
+    pub manufacturer: Option<VendorId>,
+    pub owner: Option<VendorId>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub device_type: Option<DeviceType>,
+    /// Whether any regime's procurement or deployment controls apply.
+    pub covered: bool,
+    /// Regime ids, e.g. `ndaa-889`, `fcc-covered-list`, `uk-2022-directive`.
+    pub covered_by: Vec<String>,
+    /// Confidence in the manufacturer attribution (0 when unknown).
+    pub confidence: Confidence,
+    #[serde(default)]
+    pub attribution: Vec<AttributionStep>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Device {
+    /// True when the brand shown to the user is not the maker: an OEM
+    /// rebrand unmasked.
+    pub fn is_rebrand(&self) -> bool {
+        matches!((&self.label_vendor, &self.manufacturer), (Some(l), Some(m)) if l != m)
+    }
+}
