@@ -14,12 +14,14 @@ mod device;
 mod fact;
 mod mac;
 mod observation;
+mod truth;
 mod vendor;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
 pub use mac::Mac;
 pub use observation::{Field, Observation, Source, Transport};
+pub use truth::{TruthRecord, TruthRole};
 pub use vendor::VendorId;
 
 /// Why a value could not become one of the model's types.
