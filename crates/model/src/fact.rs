@@ -42,6 +42,12 @@ impl Confidence {
     }
 }
 
+impl Default for Confidence {
+    fn default() -> Self {
+        Confidence::ZERO
+    }
+}
+
 impl<'de> Deserialize<'de> for Confidence {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = f64::deserialize(d)?;
