@@ -1,1 +1,451 @@
-//! placeholder
+//! The covered-entity registry: which companies the surveillance regimes
+//! cover, and how the names on devices lead to them.
+//!
+//! camaudit keeps the label on a device, its real manufacturer and that
+//! manufacturer's owners apart (`docs/attribution.md`). This crate holds the
+//! curated facts that connect them, every one with its sources and a
+//! confidence level:
+//!
+//! - **regimes**: the UK 2022 statement on visual surveillance systems, NDAA
+//!   FY2019 s.889, the FCC Covered List (procurement bans), and US Entity
+//!   List additions (risk flags that never make a device *covered*);
+//! - **entities**: companies, with legal names, the spellings seen on
+//!   devices, country, parent company and state ownership;
+//! - **brands**: label brands and how they relate to a company (own brand,
+//!   subsidiary, OEM reseller, former subsidiary, with dates);
+//! - **coverage**: which regime names which company, plus the UK statement's
+//!   jurisdiction test, which names no company and so is marked as an
+//!   *interpretation*;
+//! - model-number patterns, cloud/P2P endpoints and CISA KEV entries mapped
+//!   to registry vendors.
+//!
+//! The data lives in `data/registry/*.toml` (format in `docs/registry.md`)
+//! and is embedded at build time: [`Registry::builtin`] needs no files at run
+//! time. [`Registry::from_dir`] loads the same format from a directory, for
+//! curators and for users with newer data. Both validate everything (sources
+//! on every entry, known ids, no duplicates, no parent cycles, real dates)
+//! and report all problems at once.
+//!
+//! ```
+//! use camaudit_model::VendorId;
+//! use camaudit_registry::Registry;
+//!
+//! let reg = Registry::builtin().expect("the built-in registry is valid");
+//! let ezviz = reg.lookup_name("EZVIZ").expect("a known name");
+//! let covered: Vec<String> = reg.coverage(&ezviz).into_iter().map(|f| f.regime).collect();
+//! assert!(covered.contains(&"ndaa-889".to_string()));
+//! assert!(reg.coverage(&VendorId::new("axis").unwrap()).is_empty());
+//! ```
+
+mod date;
+mod error;
+mod load;
+mod names;
+mod types;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use camaudit_model::VendorId;
+
+pub use error::RegistryError;
+pub use names::normalize;
+pub use types::{
+    BrandLink, CoverageEntry, CoverageFinding, Endpoint, Entity, KevEntry, Level, ModelPattern,
+    Regime, RegimeKind, Relation,
+};
+
+/// The registry files as embedded at build time, in [`load::FILES`] order.
+const BUILTIN: [&str; 8] = [
+    include_str!("../../../data/registry/registry.toml"),
+    include_str!("../../../data/registry/regimes.toml"),
+    include_str!("../../../data/registry/entities.toml"),
+    include_str!("../../../data/registry/brands.toml"),
+    include_str!("../../../data/registry/coverage.toml"),
+    include_str!("../../../data/registry/model_patterns.toml"),
+    include_str!("../../../data/registry/endpoints.toml"),
+    include_str!("../../../data/registry/kev.toml"),
+];
+
+/// A loaded, validated registry. Cheap to query; build it once.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    version: String,
+    date: String,
+    regimes: Vec<Regime>,
+    entities: Vec<Entity>,
+    entity_index: HashMap<VendorId, usize>,
+    brands: Vec<BrandLink>,
+    brand_index: HashMap<VendorId, Vec<usize>>,
+    coverage: Vec<CoverageEntry>,
+    coverage_index: HashMap<(String, VendorId), usize>,
+    patterns: Vec<ModelPattern>,
+    endpoints: Vec<Endpoint>,
+    kev: Vec<KevEntry>,
+    names: HashMap<String, VendorId>,
+}
+
+impl Registry {
+    /// The registry shipped with camaudit (`data/registry/*.toml`, embedded
+    /// at build time), validated.
+    pub fn builtin() -> Result<Registry, RegistryError> {
+        let labels = load::FILES.map(|f| format!("data/registry/{f}"));
+        let files = BUILTIN.map(|t| Some(t.to_owned()));
+        load::build(&labels, &files)
+    }
+
+    /// Loads the same format from a directory. `registry.toml`,
+    /// `regimes.toml`, `entities.toml`, `brands.toml` and `coverage.toml` are
+    /// required; `model_patterns.toml`, `endpoints.toml` and `kev.toml` may be
+    /// absent.
+    pub fn from_dir(dir: &Path) -> Result<Registry, RegistryError> {
+        let labels = load::FILES.map(|f| dir.join(f).display().to_string());
+        let mut files: [Option<String>; 8] = Default::default();
+        for (i, f) in load::FILES.iter().enumerate() {
+            match std::fs::read_to_string(dir.join(f)) {
+                Ok(t) => files[i] = Some(t),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(RegistryError::Io {
+                        file: labels[i].clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        load::build(&labels, &files)
+    }
+
+    /// Loads a registry from file texts given as `(file name, contents)`,
+    /// e.g. `("entities.toml", "...")`. Errors name the files as
+    /// `{label}/{file name}`. The required files are as for
+    /// [`Registry::from_dir`].
+    pub fn from_texts(label: &str, texts: &[(&str, &str)]) -> Result<Registry, RegistryError> {
+        let labels = load::FILES.map(|f| format!("{label}/{f}"));
+        let mut files: [Option<String>; 8] = Default::default();
+        for (name, text) in texts {
+            match load::FILES.iter().position(|f| f == name) {
+                Some(i) => files[i] = Some((*text).to_owned()),
+                None => {
+                    return Err(RegistryError::Parse {
+                        file: format!("{label}/{name}"),
+                        message: format!(
+                            "not a registry file (expected one of {})",
+                            load::FILES.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        load::build(&labels, &files)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        version: String,
+        date: String,
+        regimes: Vec<Regime>,
+        entities: Vec<Entity>,
+        brands: Vec<BrandLink>,
+        coverage: Vec<CoverageEntry>,
+        patterns: Vec<ModelPattern>,
+        endpoints: Vec<Endpoint>,
+        kev: Vec<KevEntry>,
+        names: HashMap<String, VendorId>,
+    ) -> Registry {
+        let entity_index = entities
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        let mut brand_index: HashMap<VendorId, Vec<usize>> = HashMap::new();
+        for (i, b) in brands.iter().enumerate() {
+            brand_index.entry(b.brand.clone()).or_default().push(i);
+        }
+        let coverage_index = coverage
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.regime.clone(), c.entity.clone()), i))
+            .collect();
+        Registry {
+            version,
+            date,
+            regimes,
+            entities,
+            entity_index,
+            brands,
+            brand_index,
+            coverage,
+            coverage_index,
+            patterns,
+            endpoints,
+            kev,
+            names,
+        }
+    }
+
+    /// The data version, e.g. `2026.11.23`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The date the data was last curated (`YYYY-MM-DD`).
+    pub fn date(&self) -> &str {
+        &self.date
+    }
+
+    pub fn entity(&self, id: &VendorId) -> Option<&Entity> {
+        self.entity_index.get(id).map(|&i| &self.entities[i])
+    }
+
+    pub fn entities(&self) -> impl Iterator<Item = &Entity> {
+        self.entities.iter()
+    }
+
+    /// The relations of a label brand to companies, strongest first. Empty
+    /// for an entity's own name (an entity is its own brand) and for unknown
+    /// brands.
+    pub fn brand_links(&self, brand: &VendorId) -> Vec<&BrandLink> {
+        let mut links: Vec<&BrandLink> = self
+            .brand_index
+            .get(brand)
+            .map(|ix| ix.iter().map(|&i| &self.brands[i]).collect())
+            .unwrap_or_default();
+        links.sort_by_key(|b| std::cmp::Reverse(b.confidence.rank()));
+        links
+    }
+
+    /// Every brand link, in file order.
+    pub fn brand_link_list(&self) -> &[BrandLink] {
+        &self.brands
+    }
+
+    /// The brand links that point at a company.
+    pub fn brands_of(&self, company: &VendorId) -> Vec<&BrandLink> {
+        self.brands
+            .iter()
+            .filter(|b| &b.company == company)
+            .collect()
+    }
+
+    /// Whether the id is an entity or a brand.
+    pub fn is_known_vendor(&self, id: &VendorId) -> bool {
+        self.entity_index.contains_key(id) || self.brand_index.contains_key(id)
+    }
+
+    /// The id of the entity or brand with this name or alias, compared
+    /// case-insensitively and ignoring spaces, punctuation and trailing
+    /// legal forms ("Co., Ltd."): `"HIKVISION"` → `hikvision`,
+    /// `"Samsung Techwin"` → `hanwha`, `"Lorex Technology"` → `lorex`. Only
+    /// whole names match, so `"Azteca"` is not ZTE. `None` when unknown.
+    pub fn lookup_name(&self, name: &str) -> Option<VendorId> {
+        let key = normalize(name);
+        if key.is_empty() {
+            return None;
+        }
+        self.names.get(&key).cloned()
+    }
+
+    /// The entity and its owners: `[entity, parent, grandparent, …]`. Empty
+    /// when the id is not an entity. Stops at the first repeated entity, so
+    /// it ends even on data that was not validated.
+    pub fn owner_chain(&self, id: &VendorId) -> Vec<&Entity> {
+        let mut chain: Vec<&Entity> = Vec::new();
+        let mut seen: HashSet<&VendorId> = HashSet::new();
+        let mut cur = self.entity(id);
+        while let Some(e) = cur {
+            if !seen.insert(&e.id) {
+                break;
+            }
+            chain.push(e);
+            cur = e.parent.as_ref().and_then(|p| self.entity(p));
+        }
+        chain
+    }
+
+    /// The procurement-ban regimes that cover equipment made by this
+    /// manufacturer, one finding per regime, sorted by regime id: an explicit
+    /// coverage entry for the manufacturer, or for an owner when the regime
+    /// extends to subsidiaries; otherwise the regime's jurisdiction test
+    /// (marked `interpretation`). Empty for ids that are not entities: resolve
+    /// a label brand to its company first ([`Registry::brand_links`]).
+    pub fn coverage(&self, manufacturer: &VendorId) -> Vec<CoverageFinding> {
+        self.findings(manufacturer, RegimeKind::ProcurementBan)
+    }
+
+    /// As [`Registry::coverage`], for the risk-flag regimes (listings that do
+    /// not make equipment covered).
+    pub fn risk_flags(&self, manufacturer: &VendorId) -> Vec<CoverageFinding> {
+        self.findings(manufacturer, RegimeKind::RiskFlag)
+    }
+
+    /// All regimes, sorted by id.
+    pub fn regimes(&self) -> &[Regime] {
+        &self.regimes
+    }
+
+    pub fn regime(&self, id: &str) -> Option<&Regime> {
+        self.regimes.iter().find(|r| r.id == id)
+    }
+
+    /// The explicit coverage entries, in file order.
+    pub fn coverage_entries(&self) -> &[CoverageEntry] {
+        &self.coverage
+    }
+
+    pub fn model_patterns(&self) -> &[ModelPattern] {
+        &self.patterns
+    }
+
+    /// The model-number patterns a model matches.
+    pub fn match_model(&self, model: &str) -> Vec<&ModelPattern> {
+        self.patterns.iter().filter(|p| p.is_match(model)).collect()
+    }
+
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// The vendor cloud/P2P endpoints a DNS name belongs to.
+    pub fn endpoints_for_host(&self, host: &str) -> Vec<&Endpoint> {
+        self.endpoints
+            .iter()
+            .filter(|e| e.matches_host(host))
+            .collect()
+    }
+
+    pub fn kev(&self) -> &[KevEntry] {
+        &self.kev
+    }
+
+    /// The KEV entries recorded against a vendor (entity or brand).
+    pub fn kev_for(&self, vendor: &VendorId) -> Vec<&KevEntry> {
+        self.kev.iter().filter(|k| &k.vendor == vendor).collect()
+    }
+
+    fn findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
+        let chain = self.owner_chain(manufacturer);
+        if chain.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for regime in self.regimes.iter().filter(|r| r.kind == kind) {
+            let reach = if regime.includes_subsidiaries {
+                chain.len()
+            } else {
+                1
+            };
+            let explicit = chain[..reach].iter().enumerate().find_map(|(depth, e)| {
+                self.coverage_index
+                    .get(&(regime.id.clone(), e.id.clone()))
+                    .map(|&i| (depth, &self.coverage[i]))
+            });
+            if let Some((depth, entry)) = explicit {
+                out.push(self.explicit_finding(&chain, depth, entry));
+                continue;
+            }
+            let by_country = chain[..reach]
+                .iter()
+                .position(|e| regime.applies_to_jurisdictions.contains(&e.jurisdiction));
+            if let Some(depth) = by_country {
+                out.push(self.jurisdiction_finding(&chain, depth, regime));
+            }
+        }
+        out
+    }
+
+    fn explicit_finding(
+        &self,
+        chain: &[&Entity],
+        depth: usize,
+        entry: &CoverageEntry,
+    ) -> CoverageFinding {
+        let covered = chain[depth];
+        let basis = if depth == 0 {
+            entry.basis.clone()
+        } else {
+            format!(
+                "{} is controlled by {} ({}), and the regime extends to subsidiaries and affiliates. {}",
+                chain[0].id,
+                covered.id,
+                describe_chain(&chain[..=depth]),
+                entry.basis
+            )
+        };
+        let mut sources = entry.sources.clone();
+        for e in &chain[..depth] {
+            sources.extend(e.sources.iter().cloned());
+        }
+        CoverageFinding {
+            regime: entry.regime.clone(),
+            entity: covered.id.clone(),
+            basis,
+            interpretation: entry.interpretation,
+            confidence: link_level(&chain[..depth]).weakest(entry.confidence),
+            sources: dedup(sources),
+            from: entry.from.clone(),
+        }
+    }
+
+    fn jurisdiction_finding(
+        &self,
+        chain: &[&Entity],
+        depth: usize,
+        regime: &Regime,
+    ) -> CoverageFinding {
+        let covered = chain[depth];
+        let reading = regime.jurisdiction_basis.as_deref().unwrap_or("");
+        let basis = if depth == 0 {
+            format!(
+                "{} ({}) is a company of {}. {}",
+                covered.id, covered.name, covered.jurisdiction, reading
+            )
+        } else {
+            format!(
+                "{} is controlled by {} ({}), a company of {}. {}",
+                chain[0].id,
+                covered.id,
+                describe_chain(&chain[..=depth]),
+                covered.jurisdiction,
+                reading
+            )
+        };
+        let mut sources = regime.sources.clone();
+        for e in &chain[..=depth] {
+            sources.extend(e.sources.iter().cloned());
+        }
+        CoverageFinding {
+            regime: regime.id.clone(),
+            entity: covered.id.clone(),
+            basis,
+            interpretation: true,
+            confidence: link_level(&chain[..=depth]).weakest(regime.confidence),
+            sources: dedup(sources),
+            from: Some(regime.date.clone()),
+        }
+    }
+}
+
+/// `ezviz → hikvision (…)`: the owner chain as text.
+fn describe_chain(chain: &[&Entity]) -> String {
+    let ids: Vec<&str> = chain.iter().map(|e| e.id.as_str()).collect();
+    ids.join(" → ")
+}
+
+/// The weakest confidence among the entities a conclusion passes through.
+fn link_level(entities: &[&Entity]) -> Level {
+    entities
+        .iter()
+        .fold(Level::High, |acc, e| acc.weakest(e.confidence))
+}
+
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .filter(|s| seen.insert(s.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,295 @@
+use camaudit_model::{Confidence, VendorId};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// How well a registry fact is supported by its sources.
+///
+/// - `high`: primary text (statute, official list, company filing) or several
+///   independent reputable sources;
+/// - `medium`: one reputable secondary source, or consistent technical
+///   evidence (shared firmware, APIs, protocols);
+/// - `low`: a single blog or community report; use with care and say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    High,
+    Medium,
+    Low,
+}
+
+impl Level {
+    /// The degree of belief the identify engine gives a fact at this level:
+    /// high 0.95, medium 0.75, low 0.4.
+    pub fn confidence(self) -> Confidence {
+        let v = match self {
+            Level::High => 0.95,
+            Level::Medium => 0.75,
+            Level::Low => 0.4,
+        };
+        Confidence::new(v).unwrap_or(Confidence::ZERO)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+        }
+    }
+
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Level::Low => 0,
+            Level::Medium => 1,
+            Level::High => 2,
+        }
+    }
+
+    /// The weaker of two levels: a conclusion that rests on both facts holds
+    /// no better than the weaker one.
+    pub fn weakest(self, other: Level) -> Level {
+        if other.rank() < self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// How a label brand relates to a company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// A brand name the company itself sells under (HiLook for Hikvision).
+    OwnBrand,
+    /// A company the parent controls now.
+    Subsidiary,
+    /// An independent seller that relabels the company's products.
+    OemReseller,
+    /// A company the parent controlled in the past (see `from`/`until`).
+    FormerSubsidiary,
+}
+
+impl Relation {
+    /// The relation as it reads in a sentence: "lorex is a *former
+    /// subsidiary of* dahua".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Relation::OwnBrand => "own brand of",
+            Relation::Subsidiary => "subsidiary of",
+            Relation::OemReseller => "OEM / white-label reseller of",
+            Relation::FormerSubsidiary => "former subsidiary of",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::OwnBrand => "own-brand",
+            Relation::Subsidiary => "subsidiary",
+            Relation::OemReseller => "oem-reseller",
+            Relation::FormerSubsidiary => "former-subsidiary",
+        }
+    }
+}
+
+/// What a regime does to covered equipment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegimeKind {
+    /// Equipment must not be bought, deployed or connected: makes a device
+    /// *covered*.
+    ProcurementBan,
+    /// A listing worth reporting (e.g. an export-control list) that does not
+    /// make a device covered.
+    RiskFlag,
+}
+
+/// A company: a manufacturer, a parent or a state holding body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entity {
+    /// The slug used everywhere for this company (`hikvision`).
+    pub id: VendorId,
+    /// Legal name.
+    pub name: String,
+    /// Names and spellings seen on devices and in asset lists.
+    pub aliases: Vec<String>,
+    /// ISO 3166-1 alpha-2 country of incorporation/headquarters (`CN`).
+    pub jurisdiction: String,
+    /// The controlling company, if any.
+    pub parent: Option<VendorId>,
+    /// What the control consists of ("largest shareholder, about 39%").
+    pub parent_relation: Option<String>,
+    pub state_ownership: Option<String>,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// One relation of a label brand to a company.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrandLink {
+    /// The brand's slug (`lorex`).
+    pub brand: VendorId,
+    /// The brand's display name.
+    pub name: String,
+    /// Other spellings of the brand name.
+    pub aliases: Vec<String>,
+    /// The company the brand relates to.
+    pub company: VendorId,
+    pub relation: Relation,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+    /// When not empty, the relation is known to hold only for models whose
+    /// number starts with one of these (case-insensitive).
+    pub model_prefixes: Vec<String>,
+}
+
+impl BrandLink {
+    /// Whether the relation is known to hold for a device of this model:
+    /// always when the link has no model prefixes; otherwise only for a
+    /// model starting with one of them (an unknown model does not qualify).
+    pub fn applies_to_model(&self, model: Option<&str>) -> bool {
+        if self.model_prefixes.is_empty() {
+            return true;
+        }
+        let Some(model) = model else { return false };
+        let model = model.trim().to_ascii_uppercase();
+        self.model_prefixes
+            .iter()
+            .any(|p| model.starts_with(&p.to_ascii_uppercase()))
+    }
+
+    /// Whether the relation is in the past (a former subsidiary, or one with
+    /// an `until` date).
+    pub fn is_historical(&self) -> bool {
+        self.relation == Relation::FormerSubsidiary || self.until.is_some()
+    }
+}
+
+/// A legal or policy instrument that restricts or flags equipment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regime {
+    /// `uk-2022-directive`, `ndaa-889`, `fcc-covered-list`, …
+    pub id: String,
+    pub title: String,
+    pub kind: RegimeKind,
+    /// When it was made (statement, enactment, listing rule).
+    pub date: String,
+    /// Who made it (ISO country).
+    pub jurisdiction: String,
+    /// Whether coverage of a company extends to the companies it controls.
+    pub includes_subsidiaries: bool,
+    /// Countries whose companies the regime covers by its own test, without
+    /// naming them (the UK statement: companies subject to the PRC National
+    /// Intelligence Law, i.e. `CN`). Coverage found this way is an
+    /// interpretation.
+    pub applies_to_jurisdictions: Vec<String>,
+    /// Why the jurisdiction test is read this way.
+    pub jurisdiction_basis: Option<String>,
+    /// What equipment and uses it reaches.
+    pub scope: String,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// An explicit statement that a regime covers a company.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageEntry {
+    pub regime: String,
+    pub entity: VendorId,
+    pub basis: String,
+    pub from: Option<String>,
+    pub interpretation: bool,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub scope: Option<String>,
+}
+
+/// Why a regime applies to a manufacturer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageFinding {
+    pub regime: String,
+    /// The entity in the manufacturer's owner chain that is covered (the
+    /// manufacturer itself, or the parent through which coverage reaches it).
+    pub entity: VendorId,
+    pub basis: String,
+    /// True when the coverage is camaudit's reading of a test that names no
+    /// company (the UK 2022 statement), not a published designation.
+    pub interpretation: bool,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    /// Since when, where known.
+    pub from: Option<String>,
+}
+
+/// A model-number grammar of one vendor.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelPattern {
+    pub id: String,
+    pub vendor: VendorId,
+    /// Case-insensitive regular expression over the whole model string.
+    pub regex: String,
+    #[serde(skip)]
+    pub(crate) compiled: Regex,
+    pub examples: Vec<String>,
+    pub not_examples: Vec<String>,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl ModelPattern {
+    pub fn is_match(&self, model: &str) -> bool {
+        self.compiled.is_match(model.trim())
+    }
+}
+
+/// A cloud / P2P service a vendor's devices talk to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Endpoint {
+    pub vendor: VendorId,
+    pub service: String,
+    /// Host names; `*.example.com` stands for every subdomain.
+    pub hosts: Vec<String>,
+    pub ports: Vec<u16>,
+    pub protocol: Option<String>,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl Endpoint {
+    /// Whether a DNS name belongs to this endpoint (case-insensitive; a
+    /// trailing dot is ignored).
+    pub fn matches_host(&self, host: &str) -> bool {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        self.hosts.iter().any(|h| {
+            let h = h.to_ascii_lowercase();
+            match h.strip_prefix("*.") {
+                Some(domain) => host
+                    .strip_suffix(domain)
+                    .is_some_and(|rest| rest.ends_with('.')),
+                None => host == h,
+            }
+        })
+    }
+}
+
+/// A CISA Known Exploited Vulnerability mapped to a registry vendor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KevEntry {
+    pub cve: String,
+    pub vendor: VendorId,
+    /// The `vendorProject` as CISA writes it.
+    pub catalog_vendor: String,
+    pub product: String,
+    pub name: String,
+    pub date_added: String,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
