@@ -1,0 +1,67 @@
+//! MAC addresses from the kernel's neighbour (ARP) table: on the local
+//! segment, the connection attempts of the sweep fill it.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use camaudit_model::{Mac, Source};
+
+use crate::obs::HostObs;
+
+/// Parses `/proc/net/arp`: complete entries only (flags other than 0),
+/// never the all-zero MAC.
+pub fn parse_proc_arp(text: &str) -> HashMap<IpAddr, Mac> {
+    let mut out = HashMap::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() < 4 {
+            continue;
+        }
+        let (Ok(ip), Ok(mac)) = (cols[0].parse::<IpAddr>(), Mac::parse(cols[3])) else {
+            continue;
+        };
+        let flags = u32::from_str_radix(cols[2].trim_start_matches("0x"), 16).unwrap_or(0);
+        if flags == 0 || mac.0 == [0; 6] {
+            continue;
+        }
+        out.insert(ip, mac);
+    }
+    out
+}
+
+/// The current table (empty where it cannot be read).
+pub fn table() -> HashMap<IpAddr, Mac> {
+    std::fs::read_to_string("/proc/net/arp")
+        .map(|t| parse_proc_arp(&t))
+        .unwrap_or_default()
+}
+
+/// Records the MAC of `obs.addr` if the table has it.
+pub fn record(table: &HashMap<IpAddr, Mac>, obs: &mut HostObs) {
+    if let Some(mac) = table.get(&obs.addr) {
+        obs.push(None, Source::Arp, "mac", &mac.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_net_arp() {
+        let t = "IP address       HW type     Flags       HW address            Mask     Device\n\
+                 10.200.0.2       0x1         0x2         58:50:ed:1f:e3:85     *        veth0\n\
+                 10.200.0.3       0x1         0x0         00:00:00:00:00:00     *        veth0\n\
+                 10.200.0.4       0x1         0x2         garbage               *        veth0\n\
+                 short line\n";
+        let m = parse_proc_arp(t);
+        assert_eq!(m.len(), 1);
+        let ip: IpAddr = "10.200.0.2".parse().unwrap();
+        assert_eq!(m[&ip].to_string(), "58:50:ed:1f:e3:85");
+        let mut obs = HostObs::new(ip);
+        record(&m, &mut obs);
+        let v = obs.into_vec();
+        assert_eq!(v[0].field.as_str(), "mac");
+        assert_eq!(v[0].source, Source::Arp);
+    }
+}
