@@ -1,1 +1,48 @@
-fn main() {}
+//! `camaudit`: find surveillance equipment made by companies subject to the
+//! PRC National Intelligence Law, prove who made it, and plan its removal.
+//!
+//! This binary is the edge of the program: it parses arguments, reads and
+//! writes files, and turns library errors into one-line messages that say
+//! what to do next. The work is done in the library crates.
+
+mod cmd_identify;
+mod cmd_rules;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "camaudit",
+    version,
+    about = "Find, attribute and plan the removal of surveillance equipment made by companies subject to the PRC National Intelligence Law",
+    after_help = "Start with `camaudit identify examples/observations.jsonl`, or see README.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Identify(cmd_identify::Args),
+    Rules(cmd_rules::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Identify(args) => cmd_identify::run(args),
+        Command::Rules(args) => cmd_rules::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("camaudit: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

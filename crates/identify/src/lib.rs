@@ -1,1 +1,261 @@
-//! placeholder
+//! The identify engine: from raw observations to attributed devices.
+//!
+//! ```text
+//! Observation ─► rules (per field) ─► evidence per address ─► merge by MAC
+//!     ─► derived evidence (model-number grammars, MAC prefixes)
+//!     ─► resolve each fact by confidence ─► attribute (registry) ─► Device
+//! ```
+//!
+//! Every stage after the rules is a pure function of its input, so the same
+//! observations always give the same devices, and every fact on a device can
+//! be traced to the observation and rule behind it ([`Device::evidence`]).
+//! Unknown stays unknown: a fact no evidence supports is `None`.
+
+mod attribute;
+mod collect;
+mod merge;
+mod resolve;
+
+use camaudit_model::{Asserts, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source};
+use camaudit_oui::OuiTable;
+use camaudit_registry::{Registry, RegistryError};
+use camaudit_rules::{RuleErrors, RuleSet};
+
+use crate::collect::Collector;
+use crate::merge::DeviceDraft;
+use crate::resolve::Tally;
+
+pub use camaudit_model as model;
+
+/// The pseudo-field that model-number grammar rules read.
+pub const MODEL_FIELD: &str = "fact.model";
+
+/// Why the engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("fingerprint rules:\n{0}")]
+    Rules(#[from] RuleErrors),
+    #[error("registry: {0}")]
+    Registry(#[from] RegistryError),
+}
+
+/// The MAC prefix table in use: the embedded one or a user's fresh download.
+enum Oui {
+    Builtin(&'static OuiTable),
+    Owned(Box<OuiTable>),
+}
+
+impl Oui {
+    fn table(&self) -> &OuiTable {
+        match self {
+            Oui::Builtin(t) => t,
+            Oui::Owned(t) => t,
+        }
+    }
+}
+
+/// Rules, registry and MAC table, ready to turn observations into devices.
+pub struct Engine {
+    rules: RuleSet,
+    registry: Registry,
+    oui: Oui,
+}
+
+impl Engine {
+    /// The engine with everything built into the binary.
+    pub fn builtin() -> Result<Engine, EngineError> {
+        Ok(Engine::new(RuleSet::builtin()?, Registry::builtin()?, None))
+    }
+
+    /// An engine with chosen parts; `oui` None means the embedded table.
+    pub fn new(rules: RuleSet, registry: Registry, oui: Option<OuiTable>) -> Engine {
+        let oui = match oui {
+            Some(t) => Oui::Owned(Box::new(t)),
+            None => Oui::Builtin(OuiTable::builtin()),
+        };
+        Engine {
+            rules,
+            registry,
+            oui,
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn oui(&self) -> &OuiTable {
+        self.oui.table()
+    }
+
+    /// Turns observations into devices, sorted by address.
+    pub fn identify<'o, I>(&self, observations: I) -> Vec<Device>
+    where
+        I: IntoIterator<Item = &'o Observation>,
+    {
+        let mut collector = self.collector();
+        for obs in observations {
+            collector.add(obs);
+        }
+        self.finish(collector)
+    }
+
+    /// A streaming front end: feed observations one at a time (from a file,
+    /// a scan) and call [`Identifier::finish`] at the end.
+    pub fn identifier(&self) -> Identifier<'_> {
+        Identifier {
+            engine: self,
+            collector: self.collector(),
+        }
+    }
+
+    fn collector(&self) -> Collector<'_> {
+        Collector::new(&self.rules)
+    }
+
+    fn finish(&self, collector: Collector<'_>) -> Vec<Device> {
+        merge::merge_by_mac(collector.into_records())
+            .into_iter()
+            .map(|draft| self.build_device(draft))
+            .collect()
+    }
+
+    fn build_device(&self, mut draft: DeviceDraft) -> Device {
+        self.add_model_grammar_evidence(&mut draft);
+        if let Some((mac, source, port)) = draft.mac {
+            self.add_oui_evidence(&mut draft, mac, source, port);
+        }
+        let tally = |k| Tally::of(&draft.evidence, k);
+        let (label, maker) = (tally(FactKind::LabelVendor), tally(FactKind::Manufacturer));
+        let (model, firmware) = (tally(FactKind::Model), tally(FactKind::Firmware));
+        let (serial, device_type) = (tally(FactKind::Serial), tally(FactKind::DeviceType));
+        let platform = tally(FactKind::Platform);
+        let attribution = attribute::attribute(
+            &self.registry,
+            label.best(),
+            maker.best(),
+            model.best().map(|c| c.value.as_str()),
+        );
+        let conflicts = [
+            (FactKind::Manufacturer, &maker),
+            (FactKind::LabelVendor, &label),
+            (FactKind::Model, &model),
+            (FactKind::Firmware, &firmware),
+            (FactKind::Serial, &serial),
+            (FactKind::DeviceType, &device_type),
+            (FactKind::Platform, &platform),
+        ]
+        .into_iter()
+        .filter_map(|(k, t)| t.conflict(k))
+        .collect();
+        let best = |t: &Tally| t.best().map(|c| c.value.clone());
+        draft.evidence.sort_by(|a, b| {
+            b.confidence
+                .partial_cmp(&a.confidence)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        Device {
+            addr: Some(draft.addr),
+            other_addrs: draft.other_addrs,
+            mac: draft.mac.map(|m| m.0),
+            open_ports: draft.tcp_ports.into_iter().collect(),
+            label_vendor: attribution.label_vendor,
+            manufacturer: attribution.manufacturer,
+            owner: attribution.owner,
+            model: best(&model),
+            firmware: best(&firmware),
+            serial: best(&serial),
+            device_type: device_type
+                .best()
+                .and_then(|c| DeviceType::parse(&c.value).ok()),
+            covered: !attribution.covered_by.is_empty(),
+            covered_by: attribution.covered_by,
+            confidence: attribution.confidence,
+            attribution: attribution.steps,
+            conflicts,
+            evidence: draft.evidence,
+        }
+    }
+
+    /// Model numbers learned from any protocol are read once more by the
+    /// model-number grammar rules (`field = "fact.model"`).
+    fn add_model_grammar_evidence(&self, draft: &mut DeviceDraft) {
+        let mut models: Vec<(String, Source, Option<u16>)> = Vec::new();
+        for ev in &draft.evidence {
+            if let Some(m) = &ev.asserts.model
+                && !models.iter().any(|(v, _, _)| v == m)
+            {
+                models.push((m.clone(), ev.source, ev.port));
+            }
+        }
+        for (model, source, port) in models {
+            for hit in self.rules.match_value(MODEL_FIELD, &model) {
+                let ev = Evidence {
+                    source,
+                    port,
+                    field: MODEL_FIELD.to_owned(),
+                    value: model.clone(),
+                    rule: Some(hit.rule.id.clone()),
+                    asserts: hit.rule.asserts_for(&hit.captured),
+                    confidence: hit.rule.confidence,
+                };
+                push_unique(&mut draft.evidence, ev);
+            }
+        }
+    }
+
+    fn add_oui_evidence(
+        &self,
+        draft: &mut DeviceDraft,
+        mac: Mac,
+        source: Source,
+        port: Option<u16>,
+    ) {
+        let Some(entry) = self.oui().lookup(&mac) else {
+            return;
+        };
+        let ev = Evidence {
+            source,
+            port,
+            field: "mac".to_owned(),
+            value: mac.to_string(),
+            rule: Some(entry.rule_id()),
+            asserts: Asserts {
+                manufacturer: Some(entry.vendor.clone()),
+                ..Asserts::default()
+            },
+            confidence: entry.confidence,
+        };
+        push_unique(&mut draft.evidence, ev);
+    }
+}
+
+fn push_unique(evidence: &mut Vec<Evidence>, ev: Evidence) {
+    if !evidence
+        .iter()
+        .any(|e| e.rule == ev.rule && e.value == ev.value && e.field == ev.field)
+    {
+        evidence.push(ev);
+    }
+}
+
+/// Streaming identification: [`Identifier::add`] each observation, then
+/// [`Identifier::finish`].
+pub struct Identifier<'e> {
+    engine: &'e Engine,
+    collector: Collector<'e>,
+}
+
+impl Identifier<'_> {
+    pub fn add(&mut self, obs: &Observation) {
+        self.collector.add(obs);
+    }
+
+    pub fn finish(self) -> Vec<Device> {
+        self.engine.finish(self.collector)
+    }
+}

@@ -1,0 +1,184 @@
+//! `camaudit identify`: observation JSONL in, attributed devices out.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use camaudit_identify::Engine;
+use camaudit_model::Device;
+
+use crate::input::read_observations;
+use crate::output::{Format, write_devices};
+
+/// Bad lines printed one by one before only the count is kept.
+const BAD_LINES_SHOWN: u64 = 20;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Identify devices from observation JSONL (one {addr, field, value} object per line)",
+    after_help = "Examples:
+  camaudit identify examples/observations.jsonl
+  echo '{\"addr\":\"10.1.2.3\",\"field\":\"http.header.server\",\"value\":\"App-webs/\"}' | camaudit identify --format jsonl
+  camaudit identify capture.jsonl --format csv -o devices.csv --rules ./our-rules/
+
+Fields are listed in docs/fields.md; the output schema in docs/device-schema.md."
+)]
+pub struct Args {
+    /// Observation JSONL file; `-` or nothing reads standard input.
+    input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write to this file instead of standard output (written whole or not at all).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Stop at the first malformed line instead of reporting it and going on.
+    #[arg(long)]
+    strict: bool,
+    /// Extra rule directory (every *.toml in it), after the built-in rules. Repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// Fresh IEEE registry file(s) (IEEE CSV or Wireshark manuf) instead of the built-in MAC table. Repeatable.
+    #[arg(long = "oui", value_name = "FILE")]
+    oui_files: Vec<PathBuf>,
+    /// No summary line on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let engine = build_engine(&args)?;
+    let mut identifier = engine.identifier();
+    let mut shown = 0u64;
+    let (good, bad) = {
+        let mut reader: Box<dyn io::BufRead> = match &args.input {
+            None => Box::new(io::stdin().lock()),
+            Some(p) if p.as_os_str() == "-" => Box::new(io::stdin().lock()),
+            Some(p) => {
+                Box::new(BufReader::new(File::open(p).with_context(|| {
+                    format!("cannot open {}: check the path", p.display())
+                })?))
+            }
+        };
+        let name = input_name(args.input.as_deref());
+        read_observations(
+            &mut reader,
+            args.strict,
+            |obs| identifier.add(&obs),
+            |bad| {
+                shown += 1;
+                if shown <= BAD_LINES_SHOWN {
+                    eprintln!(
+                        "camaudit: {name}: line {}: skipped: {}",
+                        bad.number, bad.problem
+                    );
+                }
+            },
+        )
+        .with_context(|| format!("reading {name}"))?
+    };
+    let devices = identifier.finish();
+    write_output(&args, &devices)?;
+    if !args.quiet {
+        eprintln!("{}", summary(good, bad, &devices));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_engine(args: &Args) -> Result<Engine> {
+    let dirs: Vec<&Path> = args.rule_dirs.iter().map(PathBuf::as_path).collect();
+    let rules = camaudit_rules::RuleSet::builtin_with_dirs(&dirs)
+        .context("loading fingerprint rules (fix the rule file named above)")?;
+    let registry =
+        camaudit_registry::Registry::builtin().context("loading the built-in registry")?;
+    let oui = if args.oui_files.is_empty() {
+        None
+    } else {
+        let paths: Vec<&Path> = args.oui_files.iter().map(PathBuf::as_path).collect();
+        let mapping = camaudit_oui::VendorMapping::builtin()
+            .context("loading the built-in OUI vendor mapping")?;
+        Some(
+            camaudit_oui::OuiTable::from_sources(&paths, &mapping).context(
+                "reading the --oui registry files (IEEE CSV or Wireshark manuf expected)",
+            )?,
+        )
+    };
+    Ok(Engine::new(rules, registry, oui))
+}
+
+fn input_name(p: Option<&Path>) -> String {
+    match p {
+        None => "stdin".into(),
+        Some(p) if p.as_os_str() == "-" => "stdin".into(),
+        Some(p) => p.display().to_string(),
+    }
+}
+
+fn write_output(args: &Args, devices: &[Device]) -> Result<()> {
+    match &args.output {
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write_devices(&mut out, devices, args.format)?;
+            out.flush().context("writing to standard output")
+        }
+        Some(path) => write_atomically(path, |out| write_devices(out, devices, args.format)),
+    }
+}
+
+/// Writes to a temporary file beside `path` and renames it into place, so a
+/// failure never leaves a half-written report behind.
+pub fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file path", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut out = BufWriter::new(
+            File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?,
+        );
+        write(&mut out)?;
+        out.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("moving output into place at {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn summary(good: u64, bad: u64, devices: &[Device]) -> String {
+    let covered = devices.iter().filter(|d| d.covered).count();
+    let rebrands = devices
+        .iter()
+        .filter(|d| d.covered && d.is_rebrand())
+        .count();
+    let unknown = devices.iter().filter(|d| d.manufacturer.is_none()).count();
+    let mut s = format!(
+        "camaudit: {good} observations → {} devices: {covered} covered ({rebrands} rebrands unmasked), {unknown} of unknown make",
+        devices.len()
+    );
+    if bad > 0 {
+        s.push_str(&format!(
+            "; {bad} malformed lines skipped (use --strict to stop on them)"
+        ));
+    }
+    s
+}

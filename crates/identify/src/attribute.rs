@@ -1,0 +1,262 @@
+//! Fourth stage: from the resolved label brand and platform evidence to
+//! manufacturer, corporate owner and the regimes that cover the device, each
+//! step written down with its sources.
+//!
+//! The label (what the device shows) and the platform (what its firmware and
+//! protocols reveal) are separate facts. Platform evidence is what an OEM
+//! reseller cannot change, so when both name a maker and disagree, the
+//! stronger wins — normally the platform — and the disagreement is reported.
+//! A label alone still says something through the registry: a brand that is
+//! an OEM reseller of Hikvision points at Hikvision, with the relation's
+//! (lower) confidence.
+
+use camaudit_model::{AttributionStep, Confidence, VendorId};
+use camaudit_registry::{BrandLink, Registry};
+
+use crate::resolve::Candidate;
+
+/// The attribution of one device.
+#[derive(Debug, Default)]
+pub(crate) struct Attribution {
+    pub label_vendor: Option<VendorId>,
+    pub manufacturer: Option<VendorId>,
+    pub owner: Option<VendorId>,
+    pub covered_by: Vec<String>,
+    pub confidence: Confidence,
+    pub steps: Vec<AttributionStep>,
+}
+
+pub(crate) fn attribute(
+    registry: &Registry,
+    label: Option<&Candidate>,
+    platform: Option<&Candidate>,
+    model: Option<&str>,
+) -> Attribution {
+    let mut out = Attribution {
+        label_vendor: label.and_then(|c| VendorId::new(&c.value).ok()),
+        ..Attribution::default()
+    };
+    let from_platform = platform.and_then(|c| {
+        let id = VendorId::new(&c.value).ok()?;
+        out.steps.push(step(
+            format!(
+                "platform evidence names {id} (rules: {})",
+                c.rules.join(", ")
+            ),
+            c.confidence,
+            Vec::new(),
+        ));
+        Some((id, c.confidence))
+    });
+    let from_label = out
+        .label_vendor
+        .clone()
+        .zip(label.map(|c| c.confidence))
+        .and_then(|(l, c)| maker_from_label(registry, &l, c, model, &mut out.steps));
+    let chosen = choose(from_platform, from_label, &mut out.steps);
+    if let Some((maker, confidence)) = chosen {
+        if let Some(label) = &out.label_vendor
+            && *label != maker
+        {
+            explain_rebrand(registry, label, &maker, &mut out.steps);
+        }
+        out.owner = owner(registry, &maker, &mut out.steps);
+        out.covered_by = coverage(registry, &maker, &mut out.steps);
+        out.manufacturer = Some(maker);
+        out.confidence = confidence.rounded();
+    }
+    out
+}
+
+fn step(claim: String, confidence: Confidence, sources: Vec<String>) -> AttributionStep {
+    AttributionStep {
+        claim,
+        confidence: confidence.rounded(),
+        sources,
+    }
+}
+
+/// Who a label brand points at, when the registry knows it.
+fn maker_from_label(
+    registry: &Registry,
+    label: &VendorId,
+    label_confidence: Confidence,
+    model: Option<&str>,
+    steps: &mut Vec<AttributionStep>,
+) -> Option<(VendorId, Confidence)> {
+    if let Some(entity) = registry.entity(label) {
+        steps.push(step(
+            format!("label {label} is the own brand of {}", entity.name),
+            label_confidence,
+            entity.sources.clone(),
+        ));
+        return Some((label.clone(), label_confidence));
+    }
+    // A relation known only for some model lines (a reseller that relabels
+    // one maker's recorders but not its cameras) does not speak for others.
+    let links: Vec<_> = registry
+        .brand_links(label)
+        .into_iter()
+        .filter(|l| l.applies_to_model(model))
+        .collect();
+    let Some(link) = links.iter().max_by(|a, b| {
+        link_weight(a)
+            .partial_cmp(&link_weight(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }) else {
+        steps.push(step(
+            format!(
+                "label {label} is not in the registry: its maker cannot be inferred from the label"
+            ),
+            Confidence::ZERO,
+            Vec::new(),
+        ));
+        return None;
+    };
+    let confidence =
+        label_confidence.chain(Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO));
+    steps.push(step(
+        format!(
+            "label {label} → {} {}{}",
+            link.relation.describe(),
+            link.company,
+            period(link)
+        ),
+        confidence,
+        link.sources.clone(),
+    ));
+    Some((link.company.clone(), confidence))
+}
+
+/// A relation that has ended (a former subsidiary, a reseller that stopped)
+/// may predate or postdate the device, whose date is unknown: it counts for
+/// less.
+fn link_weight(link: &BrandLink) -> f64 {
+    let relation = if link.is_historical() { 0.8 } else { 1.0 };
+    link.confidence.confidence().get() * relation
+}
+
+fn period(link: &BrandLink) -> String {
+    match (&link.from, &link.until) {
+        (Some(f), Some(u)) => format!(" ({f} to {u})"),
+        (Some(f), None) => format!(" (since {f})"),
+        (None, Some(u)) => format!(" (until {u})"),
+        (None, None) => String::new(),
+    }
+}
+
+fn choose(
+    platform: Option<(VendorId, Confidence)>,
+    label: Option<(VendorId, Confidence)>,
+    steps: &mut Vec<AttributionStep>,
+) -> Option<(VendorId, Confidence)> {
+    match (platform, label) {
+        (Some(p), Some(l)) if p.0 == l.0 => Some((p.0, p.1.combine(l.1))),
+        (Some(p), Some(l)) => {
+            let (win, lose, why) = if p.1 >= l.1 {
+                (p, l, "platform evidence outweighs the label")
+            } else {
+                (l, p, "the label outweighs weak platform evidence")
+            };
+            steps.push(step(
+                format!(
+                    "conflict: {} ({}) vs {} ({}): {why}",
+                    win.0,
+                    win.1.rounded().get(),
+                    lose.0,
+                    lose.1.rounded().get()
+                ),
+                win.1,
+                Vec::new(),
+            ));
+            Some(win)
+        }
+        (p, l) => p.or(l),
+    }
+}
+
+fn explain_rebrand(
+    registry: &Registry,
+    label: &VendorId,
+    maker: &VendorId,
+    steps: &mut Vec<AttributionStep>,
+) {
+    let group: Vec<VendorId> = registry
+        .owner_chain(maker)
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    let known = registry
+        .brand_links(label)
+        .into_iter()
+        .find(|l| l.company == *maker || group.contains(&l.company));
+    let label_group: Vec<VendorId> = registry
+        .owner_chain(label)
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    match known {
+        Some(link) => steps.push(step(
+            format!("rebrand: label {label} is {} {}{}", link.relation.describe(), link.company, period(link)),
+            link.confidence.confidence(),
+            link.sources.clone(),
+        )),
+        None if label_group.contains(maker) => steps.push(step(
+            format!("label {label} belongs to {maker}'s corporate group"),
+            Confidence::ONE,
+            Vec::new(),
+        )),
+        None => steps.push(step(
+            format!(
+                "rebrand: label {label} is not recorded in the registry as a brand of {maker}; the device's platform says {maker} (an undocumented OEM relation?)"
+            ),
+            Confidence::ZERO,
+            Vec::new(),
+        )),
+    }
+}
+
+fn owner(
+    registry: &Registry,
+    maker: &VendorId,
+    steps: &mut Vec<AttributionStep>,
+) -> Option<VendorId> {
+    let chain = registry.owner_chain(maker);
+    for pair in chain.windows(2) {
+        let (child, parent) = (pair[0], pair[1]);
+        let relation = child.parent_relation.as_deref().unwrap_or("owned by");
+        steps.push(step(
+            format!("{} → {} ({relation})", child.id, parent.id),
+            child.confidence.confidence(),
+            child.sources.clone(),
+        ));
+    }
+    chain.last().map(|e| e.id.clone())
+}
+
+fn coverage(
+    registry: &Registry,
+    maker: &VendorId,
+    steps: &mut Vec<AttributionStep>,
+) -> Vec<String> {
+    let findings = registry.coverage(maker);
+    for f in &findings {
+        let kind = if f.interpretation {
+            " — an interpretation, not a published designation"
+        } else {
+            ""
+        };
+        steps.push(step(
+            format!(
+                "covered by {} via {}: {}{kind}",
+                f.regime, f.entity, f.basis
+            ),
+            f.confidence.confidence(),
+            f.sources.clone(),
+        ));
+    }
+    let mut regimes: Vec<String> = findings.into_iter().map(|f| f.regime).collect();
+    regimes.sort();
+    regimes.dedup();
+    regimes
+}

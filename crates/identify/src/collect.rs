@@ -1,0 +1,157 @@
+//! First stage: read observations one by one, run the rules on each, and keep
+//! per address only what later stages need — open ports, MACs seen, and the
+//! evidence that asserted something. Raw observations are not retained, so
+//! memory grows with the number of distinct facts, not of observations.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use camaudit_model::{Asserts, Evidence, Mac, Observation, Source, Transport};
+use camaudit_rules::{Hit, RuleSet};
+
+/// Everything learned about one address.
+#[derive(Debug)]
+pub(crate) struct AddrRecord {
+    pub addr: IpAddr,
+    pub tcp_ports: BTreeSet<u16>,
+    /// MACs seen for this address, with how often and from which source.
+    pub macs: Vec<SeenMac>,
+    pub evidence: Vec<Evidence>,
+    seen: HashSet<(Option<String>, String, String, Option<u16>)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeenMac {
+    pub mac: Mac,
+    pub count: u32,
+    pub source: Source,
+    pub port: Option<u16>,
+}
+
+impl AddrRecord {
+    fn new(addr: IpAddr) -> Self {
+        AddrRecord {
+            addr,
+            tcp_ports: BTreeSet::new(),
+            macs: Vec::new(),
+            evidence: Vec::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// The MAC this address most often announced.
+    pub fn primary_mac(&self) -> Option<Mac> {
+        self.macs
+            .iter()
+            .max_by_key(|m| (m.count, std::cmp::Reverse(m.mac)))
+            .map(|m| m.mac)
+    }
+
+    fn note_mac(&mut self, mac: Mac, source: Source, port: Option<u16>) {
+        match self.macs.iter_mut().find(|m| m.mac == mac) {
+            Some(m) => m.count += 1,
+            None => self.macs.push(SeenMac {
+                mac,
+                count: 1,
+                source,
+                port,
+            }),
+        }
+    }
+
+    /// Keeps one piece of evidence per (rule, field, value, port): the same
+    /// banner seen a thousand times is one fact, not a thousand.
+    pub(crate) fn push_evidence(&mut self, ev: Evidence) {
+        let key = (ev.rule.clone(), ev.field.clone(), ev.value.clone(), ev.port);
+        if self.seen.insert(key) {
+            self.evidence.push(ev);
+        }
+    }
+}
+
+/// Collects observations by address.
+pub(crate) struct Collector<'r> {
+    rules: &'r RuleSet,
+    records: HashMap<IpAddr, AddrRecord>,
+    hits: Vec<Hit<'r>>,
+}
+
+impl<'r> Collector<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Collector {
+            rules,
+            records: HashMap::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, obs: &Observation) {
+        let record = self
+            .records
+            .entry(obs.addr)
+            .or_insert_with(|| AddrRecord::new(obs.addr));
+        if let (Some(port), Transport::Tcp) = (obs.port, obs.source.transport()) {
+            record.tcp_ports.insert(port);
+        }
+        if is_mac_field(obs.field.as_str())
+            && let Ok(mac) = Mac::parse(&obs.value)
+        {
+            record.note_mac(mac, obs.source, obs.port);
+            record.push_evidence(Evidence {
+                source: obs.source,
+                port: obs.port,
+                field: obs.field.as_str().to_owned(),
+                value: mac.to_string(),
+                rule: None,
+                asserts: Asserts {
+                    mac: Some(mac),
+                    ..Asserts::default()
+                },
+                confidence: camaudit_model::Confidence::ONE,
+            });
+        }
+        self.hits.clear();
+        self.rules
+            .matches(obs.field.as_str(), &obs.value, &mut self.hits);
+        for hit in self.hits.drain(..) {
+            let asserts = hit.rule.asserts_for(&hit.captured);
+            if let Some(mac) = asserts.mac {
+                record.note_mac(mac, obs.source, obs.port);
+            }
+            record.push_evidence(Evidence {
+                source: obs.source,
+                port: obs.port,
+                field: obs.field.as_str().to_owned(),
+                value: Evidence::clip_value(&obs.value),
+                rule: Some(hit.rule.id.clone()),
+                asserts,
+                confidence: hit.rule.confidence,
+            });
+        }
+    }
+
+    pub fn into_records(self) -> Vec<AddrRecord> {
+        let mut records: Vec<AddrRecord> = self.records.into_values().collect();
+        records.sort_by_key(|r| r.addr);
+        records
+    }
+}
+
+/// Fields that carry the device's own MAC address as their whole value.
+fn is_mac_field(field: &str) -> bool {
+    field == "mac" || field.ends_with(".mac") || field.ends_with(".macaddress")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_fields() {
+        assert!(is_mac_field("mac"));
+        assert!(is_mac_field("sadp.mac"));
+        assert!(is_mac_field("dhip.mac"));
+        assert!(!is_mac_field("http.header.machine"));
+        assert!(!is_mac_field("macro"));
+    }
+}
