@@ -41,7 +41,7 @@ use std::str::FromStr;
 
 use camaudit_model::TruthRecord;
 
-pub use catalog::{Family, PROFILES, Profile};
+pub use catalog::{Family, Firmware, PROFILES, Profile, Udp, WebFlavor};
 pub use estate::{Device, Estate};
 pub use faults::Fault;
 pub use server::Summary;

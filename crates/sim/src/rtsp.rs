@@ -196,15 +196,17 @@ fn server_name(dev: &Device) -> Option<&'static str> {
     }
 }
 
-fn options(dev: &Device, req: &Request) -> Vec<u8> {
+fn options(ctx: &Ctx, dev: &Device, req: &Request) -> Vec<u8> {
+    let challenged = !authed(ctx, dev, req);
     match dev.family() {
         // Legacy Hikvision DVR/NVR firmware, and Lorex, challenge even OPTIONS.
         Family::Hikvision
-            if matches!(dev.profile.flavor, WebFlavor::HikLegacy | WebFlavor::HikNvr) =>
+            if challenged
+                && matches!(dev.profile.flavor, WebFlavor::HikLegacy | WebFlavor::HikNvr) =>
         {
             unauthorized(dev, req)
         }
-        Family::Dahua if dahua_basic(dev) || dev.profile.label == Some("lorex") => {
+        Family::Dahua if challenged && (dahua_basic(dev) || dev.profile.label == Some("lorex")) => {
             unauthorized(dev, req)
         }
         Family::Hikvision => {
@@ -281,7 +283,7 @@ pub fn answer(ctx: &Ctx, dev: &Device, req: &Request) -> (Vec<u8>, bool) {
         return (bytes, false);
     }
     let bytes = match req.method.as_str() {
-        "OPTIONS" => options(dev, req),
+        "OPTIONS" => options(ctx, dev, req),
         "DESCRIBE" => {
             if authed(ctx, dev, req) {
                 let body = sdp(dev);
