@@ -171,17 +171,24 @@ pub async fn run(
     }
     // Sockets are made on a thread of their own: with --netns it enters the
     // namespace first, and every socket it makes belongs to that namespace.
-    let bound = {
+    let (estate, bound) = {
         let config = config.clone();
-        let layout = estate::layout(config.base, config.devices, config.seed, config.faults)?;
-        tokio::task::spawn_blocking(move || {
-            if let Some(ns) = &config.netns {
-                net::enter_netns(ns)?;
-            }
-            bind_all(&config, &layout, policy)
-        })
-        .await
-        .map_err(|e| SimError::Config(format!("binding thread failed: {e}")))??
+        // A fresh OS thread (not a pooled one): a thread that entered a
+        // namespace must not go on to serve anything else.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let result = (|| {
+                if let Some(ns) = &config.netns {
+                    net::enter_netns(ns)?;
+                }
+                bind_all(&config, &estate, policy)
+            })();
+            let _ = tx.send((estate, result));
+        });
+        let (estate, result) = rx
+            .await
+            .map_err(|_| SimError::Config("binding thread failed".into()))?;
+        (estate, result?)
     };
     let tcp_sockets = bound
         .iter()
