@@ -214,7 +214,10 @@ fn make_mac(profile: &Profile, index: u32, seed: u64, rng: &mut Rng) -> Option<M
         return None;
     }
     // A bijection of the index onto 24 bits keeps MACs unique per block.
-    let low = (index.wrapping_mul(0x9E_3779) ^ (seed as u32)) & 0x00ff_ffff;
+    let low = (index
+        .wrapping_mul(0x9E_3779)
+        .wrapping_add(Rng::new(seed).next_u64() as u32))
+        & 0x00ff_ffff;
     let ouis = catalog::ouis(profile);
     let head = if ouis.is_empty() {
         // Locally administered, unicast: names no maker.

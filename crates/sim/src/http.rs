@@ -297,7 +297,7 @@ async fn endless_headers<W: AsyncWrite + Unpin>(w: &mut W, dev: &Device) -> std:
         let line = format!("X-Padding-{i}: {}\r\n", "a".repeat(64));
         w.write_all(line.as_bytes()).await?;
         i += 1;
-        if i % 64 == 0 {
+        if i.is_multiple_of(64) {
             tokio::task::yield_now().await;
         }
     }
@@ -326,10 +326,10 @@ async fn huge_body<W: AsyncWrite + Unpin>(w: &mut W, dev: &Device) -> std::io::R
 
 /// The device's answer to one request, as bytes.
 pub fn answer(ctx: &Ctx, dev: &Device, port: u16, tls: bool, req: &Request) -> Vec<u8> {
-    if req.path == "/onvif/device_service" || req.path.starts_with("/onvif/") {
-        if let Some(r) = onvif_answer(ctx, dev, req) {
-            return r;
-        }
+    if req.path.starts_with("/onvif/")
+        && let Some(r) = onvif_answer(ctx, dev, req)
+    {
+        return r;
     }
     match dev.family() {
         Family::Hikvision => hikvision(ctx, dev, req),
@@ -468,7 +468,7 @@ fn hik_unauthorized(dev: &Device, req: &Request) -> Vec<u8> {
     };
     let (v, mut h) = hik_headers(dev, req, ctype, body.len());
     let challenge = if legacy {
-        "Basic realm=\"DS-2CD2032-I\"".replace("DS-2CD2032-I", dev.model)
+        "Basic realm=\"hikvision\"".to_owned()
     } else {
         format!(
             "Digest realm=\"{}\", domain=\"::\", qop=\"auth\", nonce=\"{}:{}\", opaque=\"\", algorithm=\"MD5\", stale=\"FALSE\"",
@@ -627,7 +627,7 @@ fn dahua(ctx: &Ctx, dev: &Device, req: &Request) -> Vec<u8> {
                         .filter(char::is_ascii_digit)
                         .collect::<String>()
                         + "1234567890",
-                    auth::md5_hex(&dev.serial)[..40.min(32)].to_owned()
+                    auth::md5_hex(&dev.serial)
                 ),
             )),
         )

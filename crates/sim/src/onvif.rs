@@ -119,7 +119,7 @@ pub fn handle(ctx: &Ctx, dev: &Device, envelope: &str) -> (&'static str, String)
 fn hostname(dev: &Device) -> String {
     match dev.family() {
         crate::catalog::Family::Axis => format!("axis-{}", dev.serial.to_lowercase()),
-        _ => format!("{}", dev.profile.brand_name.replace(' ', "")),
+        _ => dev.profile.brand_name.replace(' ', ""),
     }
 }
 

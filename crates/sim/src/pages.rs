@@ -166,7 +166,7 @@ pub fn dahua_rpc2_login(dev: &Device, body: &str) -> String {
         "error": {"code": 268632079, "message": "Component error: login challenge!"},
         "id": id,
         "params": {
-            "authorization": crate::auth::md5_hex(&dev.serial)[..40.min(32)],
+            "authorization": crate::auth::md5_hex(&dev.serial),
             "encryption": "Default",
             "mac": dev.mac_hex_upper(),
             "random": (dev.seed % 1_000_000_000).to_string(),

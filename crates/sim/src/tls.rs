@@ -17,9 +17,12 @@ use crate::estate::Device;
 /// Most distinct certificates kept at once.
 const CACHE_CAP: usize = 4096;
 
+/// A certificate subject: attribute kinds and values, in order.
+pub type Subject = Vec<(DnKind, String)>;
+
 #[derive(Default)]
 pub struct Store {
-    cache: Mutex<HashMap<Vec<(DnKind, String)>, Arc<ServerConfig>>>,
+    cache: Mutex<HashMap<Subject, Arc<ServerConfig>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,10 +92,10 @@ impl Store {
     /// The TLS configuration for `dev`, made on first use.
     pub fn config(&self, dev: &Device) -> Result<Arc<ServerConfig>, SimError> {
         let subj = subject(dev);
-        if let Ok(cache) = self.cache.lock() {
-            if let Some(c) = cache.get(&subj) {
-                return Ok(c.clone());
-            }
+        if let Ok(cache) = self.cache.lock()
+            && let Some(c) = cache.get(&subj)
+        {
+            return Ok(c.clone());
         }
         let cfg = Arc::new(make(&subj, dev)?);
         if let Ok(mut cache) = self.cache.lock() {
