@@ -53,7 +53,8 @@ pub(crate) fn attribute(
         .clone()
         .zip(label.map(|c| c.confidence))
         .and_then(|(l, c)| maker_from_label(registry, &l, c, model, &mut out.steps));
-    let chosen = choose(from_platform, from_label, &mut out.steps);
+    let chosen = choose(from_platform, from_label, &mut out.steps)
+        .map(|(maker, c)| company_behind_brand(registry, maker, c, model, &mut out.steps));
     if let Some((maker, confidence)) = chosen {
         if let Some(label) = &out.label_vendor
             && *label != maker
@@ -73,6 +74,49 @@ fn step(claim: String, confidence: Confidence, sources: Vec<String>) -> Attribut
         claim,
         confidence: confidence.rounded(),
         sources,
+    }
+}
+
+/// Platform evidence can name a brand rather than a company (a MAC block
+/// registered to the firm that runs a maker's consumer brand): follow the
+/// registry from the brand to the company that makes it.
+fn company_behind_brand(
+    registry: &Registry,
+    maker: VendorId,
+    confidence: Confidence,
+    model: Option<&str>,
+    steps: &mut Vec<AttributionStep>,
+) -> (VendorId, Confidence) {
+    if registry.entity(&maker).is_some() {
+        return (maker, confidence);
+    }
+    let links: Vec<_> = registry
+        .brand_links(&maker)
+        .into_iter()
+        .filter(|l| l.applies_to_model(model))
+        .collect();
+    let best = links.iter().max_by(|a, b| {
+        link_weight(a)
+            .partial_cmp(&link_weight(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    match best {
+        Some(link) => {
+            let c =
+                confidence.chain(Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO));
+            steps.push(step(
+                format!(
+                    "{maker} is {} {}{}",
+                    link.relation.describe(),
+                    link.company,
+                    period(link)
+                ),
+                c,
+                link.sources.clone(),
+            ));
+            (link.company.clone(), c)
+        }
+        None => (maker, confidence),
     }
 }
 

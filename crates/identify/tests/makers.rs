@@ -246,6 +246,31 @@ fn label_alone_points_at_the_maker_through_the_registry() {
 }
 
 #[test]
+fn platform_evidence_naming_a_brand_leads_to_its_company() {
+    // The IEEE registers these blocks to the firm behind Dahua's Imou brand,
+    // so the MAC table names the brand; the registry leads on to Dahua.
+    let block = camaudit_oui::OuiTable::builtin()
+        .vendor_blocks(&VendorId::new("imou").unwrap())
+        .into_iter()
+        .find(|e| e.bits == 24)
+        .expect("the built-in table has Imou blocks");
+    let hex = block.prefix_hex();
+    let mac = format!("{}:{}:{}:00:00:01", &hex[0..2], &hex[2..4], &hex[4..6]);
+    let d = one(&engine(), &[("mac", &mac)]);
+    assert_eq!(
+        d.manufacturer.as_ref().map(|v| v.as_str()),
+        Some("dahua"),
+        "{d:#?}"
+    );
+    assert!(d.covered);
+    assert!(
+        d.attribution.iter().any(|s| s.claim.starts_with("imou is")),
+        "{:#?}",
+        d.attribution
+    );
+}
+
+#[test]
 fn unknown_device_stays_unknown() {
     let d = one(
         &engine(),

@@ -119,6 +119,37 @@ asserts = { device_type = "camera" }
     }
 
     #[test]
+    fn capture_patterns_extract_after_the_match() {
+        let text = r#"
+[[rule]]
+id = "acme.http.body-info"
+field = "http.body"
+pattern = '<AcmeInfo xmlns="urn:acme"'
+captures = ['<model>(?P<model>[^<]+)</model>', '<fw>(?P<firmware>[^<]+)</fw>']
+confidence = 0.9
+reference = "test"
+asserts = { manufacturer = "acme" }
+[[rule.example]]
+value = '<AcmeInfo xmlns="urn:acme"><model>AC-1</model><fw>2.0</fw></AcmeInfo>'
+model = "AC-1"
+firmware = "2.0"
+"#;
+        let set = load(text).unwrap();
+        assert!(set.self_test().is_empty(), "{:?}", set.self_test());
+        // Extractors never make a rule fire on their own.
+        assert!(
+            set.match_value("http.body", "<model>AC-1</model>")
+                .is_empty()
+        );
+        let hit = &set.match_value("http.body", "<AcmeInfo xmlns=\"urn:acme\"><fw>3</fw>")[0];
+        assert_eq!(hit.captured.firmware.as_deref(), Some("3"));
+        assert!(hit.captured.model.is_none());
+
+        let e = load_err(&text.replace("(?P<firmware>[^<]+)", "([^<]+)"));
+        assert!(e.contains("captures[1] has no named group"), "{e}");
+    }
+
+    #[test]
     fn duplicate_ids_across_files_are_errors() {
         let e = RuleSet::from_sources(vec![
             ("a.toml".into(), GOOD.into()),

@@ -59,6 +59,28 @@ impl Captured {
     pub fn is_empty(&self) -> bool {
         *self == Captured::default()
     }
+
+    /// Keeps what is already known; takes the rest from `other`.
+    fn fill_from(&mut self, other: Captured) {
+        self.model = self.model.take().or(other.model);
+        self.firmware = self.firmware.take().or(other.firmware);
+        self.serial = self.serial.take().or(other.serial);
+        self.mac = self.mac.or(other.mac);
+    }
+}
+
+fn captured_from(caps: &regex::Captures<'_>) -> Captured {
+    let text = |name: &str| {
+        caps.name(name)
+            .map(|m| m.as_str().trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    Captured {
+        model: text("model"),
+        firmware: text("firmware"),
+        serial: text("serial"),
+        mac: text("mac").and_then(|m| Mac::parse(&m).ok()),
+    }
 }
 
 /// A compiled, validated fingerprint rule.
@@ -67,6 +89,8 @@ pub struct Rule {
     pub id: String,
     pub fields: FieldSelector,
     pub pattern: Regex,
+    /// Patterns run after a match to extract facts (`captures` in the file).
+    pub extractors: Vec<Regex>,
     pub confidence: Confidence,
     pub reference: String,
     pub asserts: Asserts,
@@ -98,9 +122,24 @@ impl Rule {
         let fields = field_selector(spec.field, spec.fields_prefix).map_err(err)?;
         let pattern = RegexBuilder::new(&spec.pattern)
             .size_limit(PATTERN_SIZE_LIMIT)
+            .dfa_size_limit(PATTERN_SIZE_LIMIT * 8)
             .build()
             .map_err(|e| err(format!("pattern: {}", one_line(&e.to_string()))))?;
-        let has_captures = check_capture_names(&pattern).map_err(err)?;
+        let mut has_captures = check_capture_names(&pattern).map_err(err)?;
+        let mut extractors = Vec::with_capacity(spec.captures.len());
+        for (i, c) in spec.captures.iter().enumerate() {
+            let re = RegexBuilder::new(c)
+                .size_limit(PATTERN_SIZE_LIMIT)
+                .build()
+                .map_err(|e| err(format!("captures[{i}]: {}", one_line(&e.to_string()))))?;
+            if !check_capture_names(&re).map_err(&err)? {
+                return Err(err(format!(
+                    "captures[{i}] has no named group: it would extract nothing"
+                )));
+            }
+            has_captures = true;
+            extractors.push(re);
+        }
         let confidence = Confidence::new(spec.confidence).map_err(|e| err(e.to_string()))?;
         if spec.reference.trim().is_empty() {
             return Err(err(
@@ -130,6 +169,7 @@ impl Rule {
             id: spec.id,
             fields,
             pattern,
+            extractors,
             confidence,
             reference: spec.reference,
             asserts: spec.asserts,
@@ -142,23 +182,28 @@ impl Rule {
 
     /// Runs the pattern's capture groups on a value the rule matched.
     pub fn capture(&self, value: &str) -> Captured {
+        self.match_value(value).unwrap_or_default()
+    }
+
+    /// Matches the rule against a value: None when it does not match, else
+    /// what its capture groups pulled out. One search either way.
+    pub fn match_value(&self, value: &str) -> Option<Captured> {
         if !self.has_captures {
-            return Captured::default();
+            return self.pattern.is_match(value).then(Captured::default);
         }
-        let Some(caps) = self.pattern.captures(value) else {
-            return Captured::default();
+        let mut captured = if self.pattern.captures_len() > 1 {
+            captured_from(&self.pattern.captures(value)?)
+        } else if self.pattern.is_match(value) {
+            Captured::default()
+        } else {
+            return None;
         };
-        let text = |name: &str| {
-            caps.name(name)
-                .map(|m| m.as_str().trim().to_owned())
-                .filter(|s| !s.is_empty())
-        };
-        Captured {
-            model: text("model"),
-            firmware: text("firmware"),
-            serial: text("serial"),
-            mac: text("mac").and_then(|m| Mac::parse(&m).ok()),
+        for extractor in &self.extractors {
+            if let Some(caps) = extractor.captures(value) {
+                captured.fill_from(captured_from(&caps));
+            }
         }
+        Some(captured)
     }
 
     /// The facts this rule asserts for a value: its fixed facts plus captures.

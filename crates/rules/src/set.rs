@@ -167,6 +167,7 @@ impl RuleSet {
         }
         for member in group.set.matches(value).iter() {
             let rule = &self.rules[group.rules[member]];
+            // The set has already proved the match; only captures remain.
             out.push(Hit {
                 rule,
                 captured: rule.capture(value),

@@ -35,6 +35,10 @@ pub(crate) struct RuleSpec {
     #[serde(default)]
     pub fields_prefix: Option<String>,
     pub pattern: String,
+    /// Extra patterns run on a value `pattern` matched, to pull out facts
+    /// with named groups (local, cheap patterns; see docs/rules.md).
+    #[serde(default)]
+    pub captures: Vec<String>,
     pub confidence: f64,
     #[serde(default)]
     pub reference: String,
