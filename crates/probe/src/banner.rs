@@ -1,14 +1,23 @@
-//! Banners: what a port says before it is asked anything. Nothing is sent.
+//! Banners: the first bytes a port sends, unasked (telnet, FTP) or in
+//! answer to one fixed, credential-free hello (the vendor SDK ports).
 //!
-//! The vendor SDK ports (Hikvision 8000, Dahua DVRIP 37777, Xiongmai 34567)
-//! are recorded as lowercase hex of their first bytes; telnet and FTP
-//! banners as text (telnet option negotiation removed).
+//! The vendor SDK ports are recorded as lowercase hex of their first bytes;
+//! telnet and FTP banners as text (telnet option negotiation removed). The
+//! hellos are the smallest messages each protocol answers:
+//!
+//! * Hikvision SDK (8000): the bare 32-byte iVMS header `00 00 00 20 63 00…`
+//!   with no user or password in it; a Hikvision device answers a 16-byte
+//!   header (as used by the NESCA scanner's `checkHikk`).
+//! * Dahua (37777): the DHIP `DHDiscover.search` discovery message (the
+//!   same one UDP 37810 gets); never a DVRIP login.
+//! * Xiongmai (34567): a NetSurveillance `SystemInfo` query (message 1020)
+//!   with the empty session, which needs no login; never a login (1000).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use camaudit_model::Source;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::conn::Ctx;
 use crate::hash::hex;
@@ -39,6 +48,24 @@ impl Kind {
         }
     }
 
+    /// The hello sent on connect, if any.
+    pub fn hello(self) -> Option<Vec<u8>> {
+        match self {
+            Kind::HikSdk => {
+                let mut h = vec![0u8; 32];
+                h[3] = 0x20;
+                h[4] = 0x63;
+                Some(h)
+            }
+            Kind::Dvrip => Some(crate::dhip::probe_message()),
+            Kind::Xmnet => Some(xmnet_message(
+                1020,
+                br#"{ "Name" : "SystemInfo", "SessionID" : "0x00000000" }"#,
+            )),
+            Kind::Telnet | Kind::Ftp => None,
+        }
+    }
+
     fn field(self) -> (Source, &'static str) {
         match self {
             Kind::HikSdk => (Source::Hiksdk, "hiksdk.banner"),
@@ -48,6 +75,23 @@ impl Kind {
             Kind::Ftp => (Source::Ftp, "ftp.banner"),
         }
     }
+}
+
+/// Frames a NetSurveillance message: head 0xFF, version 1, two reserved
+/// bytes, session id and sequence (u32 LE, zero), total and current packet
+/// (zero), message id (u16 LE), body length (u32 LE), then the body ending
+/// in LF NUL.
+pub fn xmnet_message(msg_id: u16, json: &[u8]) -> Vec<u8> {
+    let mut body = json.to_vec();
+    body.extend_from_slice(b"\n\0");
+    let mut m = vec![0xff, 0x01, 0, 0];
+    m.extend_from_slice(&0u32.to_le_bytes());
+    m.extend_from_slice(&0u32.to_le_bytes());
+    m.extend_from_slice(&[0, 0]);
+    m.extend_from_slice(&msg_id.to_le_bytes());
+    m.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    m.extend_from_slice(&body);
+    m
 }
 
 /// Removes telnet IAC sequences (option negotiation) from a banner.
@@ -94,8 +138,14 @@ pub fn value(kind: Kind, raw: &[u8]) -> String {
 
 /// Reads what the port sends unasked: until [`MAX_BANNER`] bytes, the peer
 /// closes, the banner timeout, or a pause after the first bytes.
-pub async fn grab(ctx: &Ctx, addr: SocketAddr) -> Option<Vec<u8>> {
+pub async fn grab(ctx: &Ctx, addr: SocketAddr, hello: Option<&[u8]>) -> Option<Vec<u8>> {
     let mut s = ctx.tcp(addr).await.ok()?;
+    if let Some(h) = hello {
+        tokio::time::timeout(ctx.banner_timeout, s.write_all(h))
+            .await
+            .ok()?
+            .ok()?;
+    }
     let mut buf = Vec::new();
     let mut chunk = [0u8; 512];
     let deadline = tokio::time::Instant::now() + ctx.banner_timeout;
@@ -116,7 +166,7 @@ pub async fn grab(ctx: &Ctx, addr: SocketAddr) -> Option<Vec<u8>> {
 
 /// Probes a banner port. Returns whether it said anything.
 pub async fn probe(ctx: &Ctx, addr: SocketAddr, kind: Kind, obs: &mut HostObs) -> bool {
-    let Some(raw) = grab(ctx, addr).await else {
+    let Some(raw) = grab(ctx, addr, kind.hello().as_deref()).await else {
         return false;
     };
     let (source, field) = kind.field();
@@ -127,6 +177,27 @@ pub async fn probe(ctx: &Ctx, addr: SocketAddr, kind: Kind, obs: &mut HostObs) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hellos_carry_no_credentials() {
+        let hik = Kind::HikSdk.hello().unwrap();
+        assert_eq!(&hik[..5], &[0, 0, 0, 0x20, 0x63]);
+        assert!(hik[5..].iter().all(|&b| b == 0));
+        let dh = String::from_utf8_lossy(&Kind::Dvrip.hello().unwrap()).into_owned();
+        assert!(dh.contains("DHDiscover.search"));
+        let xm = Kind::Xmnet.hello().unwrap();
+        assert_eq!(&xm[..4], &[0xff, 1, 0, 0]);
+        assert_eq!(u16::from_le_bytes([xm[14], xm[15]]), 1020);
+        assert_eq!(
+            u32::from_le_bytes([xm[16], xm[17], xm[18], xm[19]]) as usize,
+            xm.len() - 20
+        );
+        for k in [Kind::HikSdk, Kind::Dvrip, Kind::Xmnet] {
+            let h = String::from_utf8_lossy(&k.hello().unwrap()).to_ascii_lowercase();
+            assert!(!h.contains("admin") && !h.contains("password") && !h.contains("login"));
+        }
+        assert!(Kind::Telnet.hello().is_none());
+    }
 
     #[test]
     fn values() {

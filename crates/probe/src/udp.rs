@@ -287,3 +287,52 @@ mod tests {
         assert!(fields("127.0.77.3".parse().unwrap()).is_empty());
     }
 }
+
+/// The first IPv4 address of a network interface, by name (for
+/// `--interface eth0`); an IPv4 address given as the name is returned as is.
+pub fn interface_ipv4(name: &str) -> Option<Ipv4Addr> {
+    if let Ok(a) = name.parse::<Ipv4Addr>() {
+        return Some(a);
+    }
+    let mut found = None;
+    // SAFETY: getifaddrs fills a linked list we only read and then free;
+    // every pointer is checked before use.
+    unsafe {
+        let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+        if libc::getifaddrs(&mut head) != 0 {
+            return None;
+        }
+        let mut cur = head;
+        while !cur.is_null() {
+            let ifa = &*cur;
+            if !ifa.ifa_name.is_null()
+                && !ifa.ifa_addr.is_null()
+                && (*ifa.ifa_addr).sa_family as i32 == libc::AF_INET
+                && std::ffi::CStr::from_ptr(ifa.ifa_name).to_str() == Ok(name)
+            {
+                let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
+                found = Some(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+                break;
+            }
+            cur = ifa.ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    found
+}
+
+#[cfg(test)]
+mod iface_tests {
+    #[test]
+    fn loopback_has_an_address() {
+        assert_eq!(
+            super::interface_ipv4("lo"),
+            Some(std::net::Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(
+            super::interface_ipv4("10.1.2.3"),
+            Some(std::net::Ipv4Addr::new(10, 1, 2, 3))
+        );
+        assert_eq!(super::interface_ipv4("no-such-if0"), None);
+    }
+}
