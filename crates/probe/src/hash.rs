@@ -190,6 +190,43 @@ pub fn hex(data: &[u8]) -> String {
     data.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Bytes from the kernel's random source (falling back to a time-based mix,
+/// enough for message ids and nonces).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    use std::io::Read;
+    let mut out = [0u8; N];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut out))
+        .is_err()
+    {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let seed = sha1(&t.to_le_bytes());
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = seed[i % 20] ^ (i as u8);
+        }
+    }
+    out
+}
+
+/// A random (version 4) UUID, lowercase.
+pub fn uuid4() -> String {
+    let mut b = random_bytes::<16>();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,41 +271,4 @@ mod tests {
         assert_eq!(lines[0].len(), 76);
         assert!(mime.ends_with('\n'));
     }
-}
-
-/// Bytes from the kernel's random source (falling back to a time-based mix,
-/// enough for message ids and nonces).
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    use std::io::Read;
-    let mut out = [0u8; N];
-    if std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut out))
-        .is_err()
-    {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let seed = sha1(&t.to_le_bytes());
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = seed[i % 20] ^ (i as u8);
-        }
-    }
-    out
-}
-
-/// A random (version 4) UUID, lowercase.
-pub fn uuid4() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }

@@ -229,6 +229,39 @@ pub async fn multicast(
     Ok(found)
 }
 
+/// The first IPv4 address of a network interface, by name (for
+/// `--interface eth0`); an IPv4 address given as the name is returned as is.
+pub fn interface_ipv4(name: &str) -> Option<Ipv4Addr> {
+    if let Ok(a) = name.parse::<Ipv4Addr>() {
+        return Some(a);
+    }
+    let mut found = None;
+    // SAFETY: getifaddrs fills a linked list we only read and then free;
+    // every pointer is checked before use.
+    unsafe {
+        let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+        if libc::getifaddrs(&mut head) != 0 {
+            return None;
+        }
+        let mut cur = head;
+        while !cur.is_null() {
+            let ifa = &*cur;
+            if !ifa.ifa_name.is_null()
+                && !ifa.ifa_addr.is_null()
+                && (*ifa.ifa_addr).sa_family as i32 == libc::AF_INET
+                && std::ffi::CStr::from_ptr(ifa.ifa_name).to_str() == Ok(name)
+            {
+                let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
+                found = Some(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
+                break;
+            }
+            cur = ifa.ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,39 +319,6 @@ mod tests {
         assert!(fields(dhip_addr.ip()).contains(&"dhip.devicetype=IPC-HDW1431T1-S4".to_owned()));
         assert!(fields("127.0.77.3".parse().unwrap()).is_empty());
     }
-}
-
-/// The first IPv4 address of a network interface, by name (for
-/// `--interface eth0`); an IPv4 address given as the name is returned as is.
-pub fn interface_ipv4(name: &str) -> Option<Ipv4Addr> {
-    if let Ok(a) = name.parse::<Ipv4Addr>() {
-        return Some(a);
-    }
-    let mut found = None;
-    // SAFETY: getifaddrs fills a linked list we only read and then free;
-    // every pointer is checked before use.
-    unsafe {
-        let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-        if libc::getifaddrs(&mut head) != 0 {
-            return None;
-        }
-        let mut cur = head;
-        while !cur.is_null() {
-            let ifa = &*cur;
-            if !ifa.ifa_name.is_null()
-                && !ifa.ifa_addr.is_null()
-                && (*ifa.ifa_addr).sa_family as i32 == libc::AF_INET
-                && std::ffi::CStr::from_ptr(ifa.ifa_name).to_str() == Ok(name)
-            {
-                let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
-                found = Some(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)));
-                break;
-            }
-            cur = ifa.ifa_next;
-        }
-        libc::freeifaddrs(head);
-    }
-    found
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ pub fn parse(text: &str) -> Result<Document<'_>, ProbeError> {
     let opts = ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
-        ..ParsingOptions::default()
     };
     // Some firmwares put junk (a BOM, blank lines) before the declaration.
     let start = text.find('<').unwrap_or(0);
