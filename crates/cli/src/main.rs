@@ -7,6 +7,7 @@
 
 mod cmd_identify;
 mod cmd_rules;
+mod cmd_sim;
 mod input;
 mod output;
 
@@ -30,6 +31,7 @@ struct Cli {
 enum Command {
     Identify(cmd_identify::Args),
     Rules(cmd_rules::Args),
+    Sim(cmd_sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Identify(args) => cmd_identify::run(args),
         Command::Rules(args) => cmd_rules::run(args),
+        Command::Sim(args) => cmd_sim::run(args),
     };
     match result {
         Ok(code) => code,
