@@ -103,8 +103,8 @@ except Exception as e:
 #[test]
 fn onvif_zeep_reads_device_information_only_with_credentials() {
     if !python_has("onvif") {
-        eprintln!(
-            "SKIPPED: python3 module `onvif` (pip onvif-zeep) is not installed (see docs/sim.md, CI needs)"
+        common::skip(
+            "python3 module `onvif` (pip onvif-zeep) is not installed (see docs/sim.md, CI needs)",
         );
         return;
     }

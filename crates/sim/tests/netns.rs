@@ -19,7 +19,7 @@ impl Netns {
             .map(|s| s.success())
             .unwrap_or(false);
         if !ok {
-            eprintln!("SKIPPED: cannot create a network namespace (needs root and iproute2)");
+            common::skip("cannot create a network namespace (needs root and iproute2)");
             return None;
         }
         let ns = Netns(name);
