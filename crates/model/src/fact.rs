@@ -221,10 +221,19 @@ impl Asserts {
                 out.push((k, v));
             }
         };
-        push(FactKind::Manufacturer, self.manufacturer.as_ref().map(|v| v.to_string()));
-        push(FactKind::LabelVendor, self.label_vendor.as_ref().map(|v| v.to_string()));
+        push(
+            FactKind::Manufacturer,
+            self.manufacturer.as_ref().map(|v| v.to_string()),
+        );
+        push(
+            FactKind::LabelVendor,
+            self.label_vendor.as_ref().map(|v| v.to_string()),
+        );
         push(FactKind::Platform, self.platform.clone());
-        push(FactKind::DeviceType, self.device_type.map(|v| v.to_string()));
+        push(
+            FactKind::DeviceType,
+            self.device_type.map(|v| v.to_string()),
+        );
         push(FactKind::Model, self.model.clone());
         push(FactKind::Firmware, self.firmware.clone());
         push(FactKind::Serial, self.serial.clone());

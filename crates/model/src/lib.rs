@@ -29,7 +29,9 @@ pub use vendor::VendorId;
 pub enum ModelError {
     #[error("invalid vendor id {0:?}: use a lowercase slug such as \"hikvision\" (a-z, 0-9, '-')")]
     VendorId(String),
-    #[error("invalid field name {0:?}: use lowercase dot-separated names such as \"http.header.server\"")]
+    #[error(
+        "invalid field name {0:?}: use lowercase dot-separated names such as \"http.header.server\""
+    )]
     Field(String),
     #[error("unknown source {0:?}: expected one of {1}")]
     Source(String, &'static str),

@@ -44,14 +44,7 @@ impl Mac {
     /// The first 24, 28 or 36 bits as an integer, for OUI lookup.
     pub fn prefix_bits(&self, bits: u32) -> u64 {
         let n = u64::from_be_bytes([
-            0,
-            0,
-            self.0[0],
-            self.0[1],
-            self.0[2],
-            self.0[3],
-            self.0[4],
-            self.0[5],
+            0, 0, self.0[0], self.0[1], self.0[2], self.0[3], self.0[4], self.0[5],
         ]);
         n >> (48 - bits)
     }
@@ -155,6 +148,10 @@ mod tests {
         assert_eq!(m.prefix_bits(28), 0x5850ed1);
         assert_eq!(m.prefix_bits(36), 0x5850ed1fe);
         assert!(!m.is_locally_administered());
-        assert!(Mac::parse("02:00:00:00:00:01").unwrap().is_locally_administered());
+        assert!(
+            Mac::parse("02:00:00:00:00:01")
+                .unwrap()
+                .is_locally_administered()
+        );
     }
 }

@@ -176,9 +176,9 @@ impl Field {
     pub fn new(s: &str) -> Result<Self, ModelError> {
         let segment_ok = |seg: &str| {
             !seg.is_empty()
-                && seg.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                })
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         };
         if s.len() <= 128 && s.split('.').all(segment_ok) {
             Ok(Field(s.to_owned()))
@@ -276,7 +276,12 @@ impl<'de> Deserialize<'de> for Observation {
 
 impl Observation {
     /// A convenience for producers and tests: source implied by the field.
-    pub fn new(addr: IpAddr, port: Option<u16>, field: &str, value: &str) -> Result<Self, ModelError> {
+    pub fn new(
+        addr: IpAddr,
+        port: Option<u16>,
+        field: &str,
+        value: &str,
+    ) -> Result<Self, ModelError> {
         let field = Field::new(field)?;
         let source = Source::for_field(&field)
             .ok_or_else(|| ModelError::Source(field.as_str().to_owned(), SOURCE_NAMES))?;
@@ -312,7 +317,9 @@ mod tests {
             assert!(Field::new(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
-            Field::with_key("http.header", "WWW-Authenticate").unwrap().as_str(),
+            Field::with_key("http.header", "WWW-Authenticate")
+                .unwrap()
+                .as_str(),
             "http.header.www-authenticate"
         );
         assert_eq!(
@@ -328,9 +335,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.source, Source::Http);
-        let o: Observation =
-            serde_json::from_str(r#"{"addr":"10.1.2.3","field":"mac","value":"58:50:ed:00:00:01"}"#)
-                .unwrap();
+        let o: Observation = serde_json::from_str(
+            r#"{"addr":"10.1.2.3","field":"mac","value":"58:50:ed:00:00:01"}"#,
+        )
+        .unwrap();
         assert_eq!(o.source, Source::Arp);
     }
 
@@ -342,9 +350,10 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("weird.thing"), "{err}");
-        let err = serde_json::from_str::<Observation>(r#"{"addr":"nope","field":"mac","value":"x"}"#)
-            .unwrap_err()
-            .to_string();
+        let err =
+            serde_json::from_str::<Observation>(r#"{"addr":"nope","field":"mac","value":"x"}"#)
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("address"), "{err}");
     }
 }
