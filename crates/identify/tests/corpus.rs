@@ -31,7 +31,10 @@ fn corpus_dir() -> Option<PathBuf> {
     if dir.join("recog").is_dir() {
         Some(dir)
     } else if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("fingerprint corpus not found at {} and CAMAUDIT_REQUIRE_PEERS=1", dir.display());
+        panic!(
+            "fingerprint corpus not found at {} and CAMAUDIT_REQUIRE_PEERS=1",
+            dir.display()
+        );
     } else {
         eprintln!(
             "SKIP: fingerprint corpus not found at {} (set CAMAUDIT_CORPUS)",

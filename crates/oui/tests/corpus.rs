@@ -28,7 +28,10 @@ fn corpus_oui() -> Option<PathBuf> {
     if INPUTS.iter().all(|f| dir.join(f).is_file()) {
         Some(dir)
     } else if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("IEEE corpus not found in {} and CAMAUDIT_REQUIRE_PEERS=1", dir.display());
+        panic!(
+            "IEEE corpus not found in {} and CAMAUDIT_REQUIRE_PEERS=1",
+            dir.display()
+        );
     } else {
         eprintln!(
             "SKIPPED: IEEE corpus not found in {} (set CAMAUDIT_CORPUS to the corpus directory)",

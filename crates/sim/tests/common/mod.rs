@@ -151,7 +151,9 @@ pub fn run(cmd: &str, args: &[&str]) -> Option<Output> {
     match Command::new(cmd).args(args).output() {
         Ok(o) => Some(o),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            skip(&format!("`{cmd}` is not installed (see docs/sim.md, CI needs)"));
+            skip(&format!(
+                "`{cmd}` is not installed (see docs/sim.md, CI needs)"
+            ));
             None
         }
         Err(e) => panic!("running {cmd}: {e}"),
