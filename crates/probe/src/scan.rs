@@ -145,6 +145,10 @@ pub struct Scanner {
     progress: Arc<Progress>,
     cancel: Cancel,
     sockets: Arc<Semaphore>,
+    /// Held while a chunk schedules its stage-1 attempts, so chunks take
+    /// rate tokens one after another (the first chunks finish first; their
+    /// UDP waits and stage 2 overlap the next chunk's sweep).
+    sweep_gate: tokio::sync::Mutex<()>,
 }
 
 /// What a port gets in stage 2.
@@ -188,6 +192,7 @@ impl Scanner {
             ctx,
             progress: Arc::new(Progress::default()),
             cancel: Cancel::default(),
+            sweep_gate: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -304,19 +309,25 @@ impl Scanner {
         found: Arc<Mutex<Vec<Observation>>>,
     ) {
         let addrs: Vec<IpAddr> = targets.chunk(k).collect();
-        let udp = async {
-            if !self.config.udp {
-                return udp::Found::default();
-            }
-            // One UDP socket per protocol: take four socket permits.
-            let _permit = self.sockets.acquire_many(4).await;
-            let t = targets.clone();
-            udp::unicast(&self.ctx, &addrs, self.config.udp_wait, move |a| {
-                t.contains(a)
-            })
-            .await
+        // One UDP socket per protocol: four socket permits for the block.
+        let udp_permit = if self.config.udp {
+            self.sockets.acquire_many(4).await.ok()
+        } else {
+            None
         };
-        let (open, udp_found) = tokio::join!(self.clone().sweep_chunk(&addrs), udp);
+        let batch = match udp_permit {
+            Some(_) => Some(Arc::new(udp::Batch::open(&addrs).await)),
+            None => None,
+        };
+        let open = self.clone().sweep_chunk(&addrs, batch.clone()).await;
+        let udp_found = match batch.and_then(Arc::into_inner) {
+            Some(b) => {
+                let t = targets.clone();
+                b.finish(self.config.udp_wait, move |a| t.contains(a)).await
+            }
+            None => udp::Found::default(),
+        };
+        drop(udp_permit);
 
         // Stage 2, one task per live host, each holding one socket permit.
         let arp = neighbour::table();
@@ -355,7 +366,11 @@ impl Scanner {
     }
 
     /// Stage 1 for one chunk: the open ports of each address.
-    async fn sweep_chunk(self: Arc<Self>, addrs: &[IpAddr]) -> BTreeMap<IpAddr, Vec<u16>> {
+    async fn sweep_chunk(
+        self: Arc<Self>,
+        addrs: &[IpAddr],
+        udp: Option<Arc<udp::Batch>>,
+    ) -> BTreeMap<IpAddr, Vec<u16>> {
         let mut set = JoinSet::new();
         let mut open: BTreeMap<IpAddr, Vec<u16>> = BTreeMap::new();
         let mut up: HashSet<IpAddr> = HashSet::new();
@@ -370,6 +385,7 @@ impl Scanner {
                 }
             }
         };
+        let gate = self.sweep_gate.lock().await;
         for &port in &self.config.ports {
             for &addr in addrs {
                 let Ok(permit) = self.sockets.clone().acquire_owned().await else {
@@ -401,6 +417,18 @@ impl Scanner {
                 }
             }
         }
+        // UDP discovery of the block, in the same token order: a task per
+        // address (no socket permit: the block's UDP sockets are shared).
+        let mut udp_sends = JoinSet::new();
+        if let Some(batch) = udp {
+            for &addr in addrs {
+                let me = self.clone();
+                let b = batch.clone();
+                udp_sends.spawn(async move { b.send(&me.ctx, addr).await });
+            }
+        }
+        drop(gate);
+        while udp_sends.join_next().await.is_some() {}
         while let Some(r) = set.join_next().await {
             absorb(r, &mut open);
         }

@@ -110,72 +110,86 @@ async fn bind(v6: bool) -> std::io::Result<UdpSocket> {
     }
 }
 
-/// Sends every probe to every address (paced by the scan's rate limiter),
-/// then waits `wait` for replies. `keep` says which senders count.
-pub async fn unicast(
-    ctx: &Ctx,
-    addrs: &[IpAddr],
-    wait: Duration,
-    keep: impl Fn(IpAddr) -> bool,
-) -> Found {
-    let mut found = Found::default();
-    for v6 in [false, true] {
-        let fam: Vec<IpAddr> = addrs
-            .iter()
-            .copied()
-            .filter(|a| a.is_ipv6() == v6)
-            .collect();
-        if fam.is_empty() {
-            continue;
-        }
+/// Datagrams one protocol's socket received, with their senders.
+type Replies = (Proto, Vec<(IpAddr, Vec<u8>)>);
+
+/// One block's unicast discovery: a socket per protocol (and family) with a
+/// receiver running, probes sent address by address, replies read until a
+/// deadline set when sending is over.
+pub struct Batch {
+    socks: Vec<(Proto, bool, Arc<UdpSocket>, Vec<u8>)>,
+    deadline: tokio::sync::watch::Sender<Option<tokio::time::Instant>>,
+    tasks: Vec<tokio::task::JoinHandle<Replies>>,
+}
+
+impl Batch {
+    /// Opens the sockets for the families present in `addrs`.
+    pub async fn open(addrs: &[IpAddr]) -> Batch {
+        let (deadline, deadline_rx) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
         let mut socks = Vec::new();
-        for proto in Proto::ALL {
-            if let Ok(s) = bind(v6).await {
-                socks.push((proto, Arc::new(s), proto.message()));
-            }
-        }
-        // Receivers run while we send; the deadline is fixed after sending.
-        let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
         let mut tasks = Vec::new();
-        for (proto, sock, _) in &socks {
-            let sock = sock.clone();
-            let mut rx = deadline_rx.clone();
-            let proto = *proto;
-            tasks.push(tokio::spawn(async move {
-                let mut got = Vec::new();
-                let mut buf = vec![0u8; 65_536];
-                loop {
-                    let until = *rx.borrow();
-                    let recv = sock.recv_from(&mut buf);
-                    let r = match until {
-                        Some(u) => match tokio::time::timeout_at(u, recv).await {
-                            Ok(r) => r,
-                            Err(_) => break,
-                        },
-                        None => tokio::select! {
-                            r = recv => r,
-                            _ = rx.changed() => continue,
-                        },
-                    };
-                    if let Ok((n, from)) = r
-                        && got.len() < MAX_REPLIES
-                    {
-                        got.push((from.ip(), buf[..n].to_vec()));
+        for v6 in [false, true] {
+            if !addrs.iter().any(|a| a.is_ipv6() == v6) {
+                continue;
+            }
+            for proto in Proto::ALL {
+                let Ok(sock) = bind(v6).await else { continue };
+                let sock = Arc::new(sock);
+                socks.push((proto, v6, sock.clone(), proto.message()));
+                let mut rx = deadline_rx.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    let mut buf = vec![0u8; 65_536];
+                    loop {
+                        let until = *rx.borrow_and_update();
+                        let recv = sock.recv_from(&mut buf);
+                        let r = match until {
+                            Some(u) => match tokio::time::timeout_at(u, recv).await {
+                                Ok(r) => r,
+                                Err(_) => break,
+                            },
+                            None => tokio::select! {
+                                r = recv => r,
+                                c = rx.changed() => {
+                                    if c.is_err() { break }
+                                    continue
+                                }
+                            },
+                        };
+                        if let Ok((n, from)) = r
+                            && got.len() < MAX_REPLIES
+                        {
+                            got.push((from.ip(), buf[..n].to_vec()));
+                        }
                     }
-                }
-                (proto, got)
-            }));
-        }
-        for addr in &fam {
-            for (proto, sock, msg) in &socks {
-                ctx.rate.acquire().await;
-                let _ = sock
-                    .send_to(msg, SocketAddr::new(*addr, proto.port()))
-                    .await;
+                    (proto, got)
+                }));
             }
         }
-        let _ = deadline_tx.send(Some(tokio::time::Instant::now() + wait));
-        for t in tasks {
+        Batch {
+            socks,
+            deadline,
+            tasks,
+        }
+    }
+
+    /// Sends every protocol's probe to `addr`, each paced by the limiter.
+    pub async fn send(&self, ctx: &Ctx, addr: IpAddr) {
+        for (proto, v6, sock, msg) in &self.socks {
+            if *v6 != addr.is_ipv6() {
+                continue;
+            }
+            ctx.rate.acquire().await;
+            let _ = sock.send_to(msg, SocketAddr::new(addr, proto.port())).await;
+        }
+    }
+
+    /// Waits `wait` after the last send for replies, keeping the senders
+    /// `keep` accepts.
+    pub async fn finish(self, wait: Duration, keep: impl Fn(IpAddr) -> bool) -> Found {
+        let _ = self.deadline.send(Some(tokio::time::Instant::now() + wait));
+        let mut found = Found::default();
+        for t in self.tasks {
             if let Ok((proto, got)) = t.await {
                 for (from, d) in got {
                     if keep(from) {
@@ -184,8 +198,23 @@ pub async fn unicast(
                 }
             }
         }
+        found
     }
-    found
+}
+
+/// Sends every probe to every address (paced by the scan's rate limiter),
+/// then waits `wait` for replies. `keep` says which senders count.
+pub async fn unicast(
+    ctx: &Ctx,
+    addrs: &[IpAddr],
+    wait: Duration,
+    keep: impl Fn(IpAddr) -> bool,
+) -> Found {
+    let batch = Batch::open(addrs).await;
+    for &a in addrs {
+        batch.send(ctx, a).await;
+    }
+    batch.finish(wait, keep).await
 }
 
 /// Sends every probe once to its multicast group out of the interface with
