@@ -33,7 +33,7 @@ pub enum StoreError {
         "the store was written by a newer camaudit (schema {found}, this one knows {SCHEMA_VERSION}): upgrade camaudit"
     )]
     NewerSchema { found: i64 },
-    #[error("no scan {0} in the store (list them with `camaudit scan --list`)")]
+    #[error("no scan {0} in this store (check --db, or the id printed when the scan started)")]
     NoScan(i64),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
