@@ -7,6 +7,7 @@
 
 mod cmd_identify;
 mod cmd_rules;
+mod cmd_scan;
 mod cmd_sim;
 mod input;
 mod output;
@@ -31,6 +32,7 @@ struct Cli {
 enum Command {
     Identify(cmd_identify::Args),
     Rules(cmd_rules::Args),
+    Scan(cmd_scan::Args),
     Sim(cmd_sim::Args),
 }
 
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Identify(args) => cmd_identify::run(args),
         Command::Rules(args) => cmd_rules::run(args),
+        Command::Scan(args) => cmd_scan::run(args),
         Command::Sim(args) => cmd_sim::run(args),
     };
     match result {

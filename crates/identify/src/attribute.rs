@@ -54,7 +54,16 @@ pub(crate) fn attribute(
         .zip(label.map(|c| c.confidence))
         .and_then(|(l, c)| maker_from_label(registry, &l, c, model, &mut out.steps));
     let chosen = choose(from_platform, from_label, &mut out.steps)
-        .map(|(maker, c)| company_behind_brand(registry, maker, c, model, &mut out.steps));
+        .map(|(maker, c)| company_behind_brand(registry, maker, c, model, &mut out.steps))
+        .map(|(maker, c)| {
+            group_member_by_label(
+                registry,
+                out.label_vendor.as_ref(),
+                maker,
+                c,
+                &mut out.steps,
+            )
+        });
     if let Some((maker, confidence)) = chosen {
         if let Some(label) = &out.label_vendor
             && *label != maker
@@ -118,6 +127,40 @@ fn company_behind_brand(
         }
         None => (maker, confidence),
     }
+}
+
+/// A subsidiary runs its parent's platform (EZVIZ cameras answer SADP like
+/// any Hikvision device), so platform evidence names the parent. When the
+/// label names a company inside that parent's group, the label says which
+/// member of the group made the device: report it, with the parent as owner.
+fn group_member_by_label(
+    registry: &Registry,
+    label: Option<&VendorId>,
+    maker: VendorId,
+    confidence: Confidence,
+    steps: &mut Vec<AttributionStep>,
+) -> (VendorId, Confidence) {
+    let Some(label) = label.filter(|l| **l != maker) else {
+        return (maker, confidence);
+    };
+    let in_group = registry
+        .owner_chain(label)
+        .iter()
+        .skip(1)
+        .any(|e| e.id == maker);
+    if !in_group {
+        return (maker, confidence);
+    }
+    let sources = registry
+        .entity(label)
+        .map(|e| e.sources.clone())
+        .unwrap_or_default();
+    steps.push(step(
+        format!("label {label} is a company in {maker}'s group, which runs {maker}'s platform: made by {label}"),
+        confidence,
+        sources,
+    ));
+    (label.clone(), confidence)
 }
 
 /// Who a label brand points at, when the registry knows it.

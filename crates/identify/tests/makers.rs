@@ -271,6 +271,29 @@ fn platform_evidence_naming_a_brand_leads_to_its_company() {
 }
 
 #[test]
+fn a_subsidiary_on_its_parents_platform_is_the_maker() {
+    // EZVIZ cameras answer SADP as Hikvision's platform does; the label names
+    // EZVIZ, a company in Hikvision's group: made by EZVIZ, owned by the group.
+    let d = one(
+        &engine(),
+        &[
+            ("sadp.devicetype", "141945"),
+            ("sadp.devicedescription", "CS-C6N-A0-1C2WFR"),
+            ("onvif.manufacturer", "EZVIZ"),
+        ],
+    );
+    assert_eq!(
+        d.manufacturer.as_ref().map(|v| v.as_str()),
+        Some("ezviz"),
+        "{:#?}",
+        d.attribution
+    );
+    assert_eq!(d.label_vendor.as_ref().map(|v| v.as_str()), Some("ezviz"));
+    assert!(!d.is_rebrand() && d.covered);
+    assert!(d.owner.is_some() && d.owner.as_ref().map(|v| v.as_str()) != Some("ezviz"));
+}
+
+#[test]
 fn unknown_device_stays_unknown() {
     let d = one(
         &engine(),
