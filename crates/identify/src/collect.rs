@@ -130,6 +130,26 @@ impl<'r> Collector<'r> {
         }
     }
 
+    /// Whether a rule already read a vendor (label or manufacturer) from
+    /// this field and value of this address.
+    pub fn has_vendor_evidence(&self, addr: IpAddr, field: &str, value: &str) -> bool {
+        self.records.get(&addr).is_some_and(|r| {
+            r.evidence.iter().any(|e| {
+                e.field == field
+                    && e.value == Evidence::clip_value(value)
+                    && (e.asserts.label_vendor.is_some() || e.asserts.manufacturer.is_some())
+            })
+        })
+    }
+
+    /// Adds evidence found outside the rules to an address's record.
+    pub fn push_evidence(&mut self, addr: IpAddr, ev: Evidence) {
+        self.records
+            .entry(addr)
+            .or_insert_with(|| AddrRecord::new(addr))
+            .push_evidence(ev);
+    }
+
     pub fn into_records(self) -> Vec<AddrRecord> {
         let mut records: Vec<AddrRecord> = self.records.into_values().collect();
         records.sort_by_key(|r| r.addr);

@@ -30,6 +30,10 @@ pub use camaudit_model as model;
 /// The pseudo-field that model-number grammar rules read.
 pub const MODEL_FIELD: &str = "fact.model";
 
+/// The rule id of label evidence taken from a registry name lookup
+/// ([`Engine::identify_one`]).
+pub const REGISTRY_NAME_RULE: &str = "registry.name";
+
 /// Why the engine could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -111,6 +115,48 @@ impl Engine {
             engine: self,
             collector: self.collector(),
         }
+    }
+
+    /// Identifies one device from observations that are known to describe
+    /// it (a line of an asset register or procurement list), whatever their
+    /// addresses: nothing is merged with any other call, so a batch of
+    /// independent lines is a loop over this. `None` when there are no
+    /// observations.
+    ///
+    /// Names in `import.manufacturer` / `import.brand` that no rule reads but
+    /// the registry knows (`Registry::lookup_name`: "KBVision", "CP Plus")
+    /// become label evidence (rule `registry.name`, confidence 0.8, as the
+    /// rules give a brand string), so the registry's brand relations apply.
+    pub fn identify_one(&self, observations: &[Observation]) -> Option<Device> {
+        let first = observations.first()?;
+        let mut collector = self.collector();
+        for obs in observations {
+            let mut one = obs.clone();
+            one.addr = first.addr;
+            collector.add(&one);
+            if matches!(obs.field.as_str(), "import.manufacturer" | "import.brand")
+                && !collector.has_vendor_evidence(first.addr, obs.field.as_str(), &obs.value)
+                && let Some(id) = self.registry.lookup_name(&obs.value)
+            {
+                collector.push_evidence(
+                    first.addr,
+                    Evidence {
+                        source: obs.source,
+                        port: None,
+                        field: obs.field.as_str().to_owned(),
+                        value: Evidence::clip_value(&obs.value),
+                        rule: Some(REGISTRY_NAME_RULE.to_owned()),
+                        asserts: Asserts {
+                            label_vendor: Some(id),
+                            ..Asserts::default()
+                        },
+                        confidence: camaudit_model::Confidence::new(0.8)
+                            .unwrap_or(camaudit_model::Confidence::ZERO),
+                    },
+                );
+            }
+        }
+        self.finish(collector).into_iter().next()
     }
 
     fn collector(&self) -> Collector<'_> {

@@ -1,0 +1,66 @@
+//! `Engine::identify_one`: one device from observations known to describe it
+//! (a line of an asset register), with registry names as label evidence.
+
+use camaudit_identify::{Engine, REGISTRY_NAME_RULE};
+use camaudit_model::{Field, Observation, Source};
+
+fn obs(addr: &str, field: &str, value: &str) -> Observation {
+    Observation {
+        addr: addr.parse().expect("test address"),
+        port: None,
+        source: Source::Import,
+        field: Field::new(field).expect("test field"),
+        value: value.to_owned(),
+        seen_at: None,
+    }
+}
+
+#[test]
+fn a_row_is_one_device_whatever_its_addresses() {
+    let engine = Engine::builtin().expect("builtin engine");
+    let d = engine
+        .identify_one(&[
+            obs("0.0.0.1", "import.brand", "ANNKE"),
+            obs("0.0.0.2", "import.model", "DS-2CD2387G2-LU"),
+        ])
+        .expect("a device");
+    assert_eq!(
+        d.manufacturer.as_ref().map(|m| m.as_str()),
+        Some("hikvision")
+    );
+    assert_eq!(d.label_vendor.as_ref().map(|m| m.as_str()), Some("annke"));
+    assert!(d.covered);
+    assert!(engine.identify_one(&[]).is_none());
+}
+
+#[test]
+fn a_registry_name_no_rule_reads_becomes_the_label() {
+    let engine = Engine::builtin().expect("builtin engine");
+    let d = engine
+        .identify_one(&[obs("0.0.0.1", "import.manufacturer", "KBVision")])
+        .expect("a device");
+    assert_eq!(
+        d.label_vendor.as_ref().map(|m| m.as_str()),
+        Some("kbvision")
+    );
+    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("dahua"));
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.rule.as_deref() == Some(REGISTRY_NAME_RULE))
+    );
+    // A name a rule already reads is not doubled.
+    let d = engine
+        .identify_one(&[obs("0.0.0.1", "import.brand", "Hikvision")])
+        .expect("a device");
+    assert!(
+        !d.evidence
+            .iter()
+            .any(|e| e.rule.as_deref() == Some(REGISTRY_NAME_RULE))
+    );
+    // An unknown name is no evidence.
+    let d = engine
+        .identify_one(&[obs("0.0.0.1", "import.brand", "Acme Widgets")])
+        .expect("a device");
+    assert!(d.manufacturer.is_none());
+}
