@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn build_engine(args: &Args) -> Result<Engine> {
     let dirs: Vec<&Path> = args.rule_dirs.iter().map(PathBuf::as_path).collect();
     let rules = camaudit_rules::RuleSet::builtin_with_dirs(&dirs)
-        .context("loading fingerprint rules (fix the rule file named above)")?;
+        .context("loading fingerprint rules (fix the rule file it names)")?;
     let registry =
         camaudit_registry::Registry::builtin().context("loading the built-in registry")?;
     let oui = if args.oui_files.is_empty() {

@@ -8,20 +8,17 @@ use std::path::PathBuf;
 /// `oui.csv: line 12: assignment "58Z0ED" is not hexadecimal`.
 #[derive(Debug, thiserror::Error)]
 pub enum OuiError {
-    #[error("cannot read {}: {source}", path.display())]
+    // The cause is part of the message, so it is not also exposed as
+    // `source()`: callers printing the chain (anyhow's `{:#}`) would say it twice.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("line {line}: {message}")]
     Syntax { line: usize, message: String },
-    #[error("{}: {source}", path.display())]
-    InFile {
-        path: PathBuf,
-        #[source]
-        source: Box<OuiError>,
-    },
+    #[error("{}: {error}", path.display())]
+    InFile { path: PathBuf, error: Box<OuiError> },
     #[error("vendor mapping: {0}")]
     Mapping(String),
     #[error("OUI table line {line}: {message}")]
@@ -39,7 +36,7 @@ impl OuiError {
     pub(crate) fn in_file(self, path: impl Into<PathBuf>) -> OuiError {
         OuiError::InFile {
             path: path.into(),
-            source: Box::new(self),
+            error: Box::new(self),
         }
     }
 }

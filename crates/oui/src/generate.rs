@@ -28,9 +28,9 @@ impl Source {
     /// Bytes that are not UTF-8 are replaced rather than rejected (old
     /// registry dumps are sometimes Latin-1).
     pub fn read(path: &Path) -> Result<Source, OuiError> {
-        let bytes = std::fs::read(path).map_err(|source| OuiError::Io {
+        let bytes = std::fs::read(path).map_err(|error| OuiError::Io {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let text = String::from_utf8_lossy(&bytes);
         let name = path

@@ -167,9 +167,9 @@ impl VendorMapping {
 
     /// Reads a mapping file in the format of `data/oui/vendors.toml`.
     pub fn load(path: &Path) -> Result<VendorMapping, OuiError> {
-        let text = std::fs::read_to_string(path).map_err(|source| OuiError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| OuiError::Io {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         VendorMapping::from_toml(&text).map_err(|e| e.in_file(path))
     }
