@@ -58,6 +58,10 @@ pub struct Ctx {
     pub limits: Limits,
     pub tls: Arc<rustls::ClientConfig>,
     pub credentials: Option<Credentials>,
+    /// Lab use: every service is served at its usual port plus this offset
+    /// (the simulator's `--port-offset`, for running without privileges).
+    /// UDP discovery is sent to the offset ports too.
+    pub port_offset: u16,
 }
 
 impl Ctx {
@@ -70,6 +74,7 @@ impl Ctx {
             limits: Limits::default(),
             tls: tls::client_config()?,
             credentials: None,
+            port_offset: 0,
         })
     }
 

@@ -64,6 +64,12 @@ pub struct ScanConfig {
     /// Multicast discovery out of the interface with this address.
     pub multicast: Option<Ipv4Addr>,
     pub credentials: Option<Credentials>,
+    /// Lab use only: the services are served at their usual ports plus this
+    /// offset (the estate simulator's `--port-offset`, which lets it run
+    /// without privileges). `ports` still names the usual ports; connections
+    /// and UDP probes go to the offset ones, and observations record the
+    /// port actually contacted. 0 on real networks.
+    pub port_offset: u16,
 }
 
 impl Default for ScanConfig {
@@ -79,6 +85,7 @@ impl Default for ScanConfig {
             udp_wait: Duration::from_millis(1500),
             multicast: None,
             credentials: None,
+            port_offset: 0,
         }
     }
 }
@@ -186,6 +193,11 @@ impl Scanner {
         ctx.io_timeout = config.io_timeout;
         ctx.connect_timeout = config.connect_timeout.max(Duration::from_millis(500));
         ctx.credentials = config.credentials.clone();
+        ctx.port_offset = config.port_offset;
+        // Every offset port must exist.
+        config
+            .ports
+            .retain(|p| p.checked_add(config.port_offset).is_some());
         Ok(Scanner {
             sockets: Arc::new(Semaphore::new(config.concurrency)),
             config,
@@ -393,6 +405,8 @@ impl Scanner {
                 };
                 let me = self.clone();
                 set.spawn(async move {
+                    // The port actually contacted (the same unless --port-offset).
+                    let port = port + me.config.port_offset;
                     let sa = SocketAddr::new(addr, port);
                     let c = connect(
                         sa,
@@ -463,7 +477,7 @@ impl Scanner {
             obs.push(Some(port), Source::Tcp, "tcp.open", "open");
             let sa = SocketAddr::new(addr, port);
             let mut plain_http = false;
-            match plan(port) {
+            match plan(port.wrapping_sub(self.config.port_offset)) {
                 Plan::Tls => {
                     if tls::probe_cert(ctx, sa, obs).await {
                         http::probe(ctx, sa, true, obs).await;

@@ -180,7 +180,8 @@ impl Batch {
                 continue;
             }
             ctx.rate.acquire().await;
-            let _ = sock.send_to(msg, SocketAddr::new(addr, proto.port())).await;
+            let port = proto.port().saturating_add(ctx.port_offset);
+            let _ = sock.send_to(msg, SocketAddr::new(addr, port)).await;
         }
     }
 
