@@ -51,8 +51,8 @@ use camaudit_model::VendorId;
 pub use error::RegistryError;
 pub use names::normalize;
 pub use types::{
-    BrandLink, CoverageEntry, CoverageFinding, Endpoint, Entity, KevEntry, Level, ModelPattern,
-    Regime, RegimeKind, Relation,
+    BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, KevEntry,
+    Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
 };
 
 /// The registry files as embedded at build time, in [`load::FILES`] order.
@@ -83,7 +83,13 @@ pub struct Registry {
     endpoints: Vec<Endpoint>,
     kev: Vec<KevEntry>,
     names: HashMap<String, VendorId>,
+    overlay: Option<OverlayInfo>,
+    decisions: Vec<Decision>,
 }
+
+/// The files an overlay directory may hold besides the registry's own.
+pub const OVERLAY_META: &str = "overlay.toml";
+pub const OVERLAY_DECISIONS: &str = "decisions.toml";
 
 impl Registry {
     /// The registry shipped with camaudit (`data/registry/*.toml`, embedded
@@ -99,20 +105,7 @@ impl Registry {
     /// required; `model_patterns.toml`, `endpoints.toml` and `kev.toml` may be
     /// absent.
     pub fn from_dir(dir: &Path) -> Result<Registry, RegistryError> {
-        let labels = load::FILES.map(|f| dir.join(f).display().to_string());
-        let mut files: [Option<String>; 8] = Default::default();
-        for (i, f) in load::FILES.iter().enumerate() {
-            match std::fs::read_to_string(dir.join(f)) {
-                Ok(t) => files[i] = Some(t),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(RegistryError::Io {
-                        file: labels[i].clone(),
-                        source,
-                    });
-                }
-            }
-        }
+        let (labels, files) = read_dir_files(dir)?;
         load::build(&labels, &files)
     }
 
@@ -181,7 +174,73 @@ impl Registry {
             endpoints,
             kev,
             names,
+            overlay: None,
+            decisions: Vec::new(),
         }
+    }
+
+    /// The built-in registry with an organisation's overlay directory on
+    /// top: `overlay.toml` (required: `name`, optional `version`, `date`,
+    /// `description`), `decisions.toml` (`[[decision]]`: trusted or banned),
+    /// and any of the registry's own files except `registry.toml`, whose
+    /// entries are added to the built-in ones and validated with them.
+    pub fn builtin_with_overlay(overlay: &Path) -> Result<Registry, RegistryError> {
+        let labels = load::FILES.map(|f| format!("data/registry/{f}"));
+        let files = BUILTIN.map(|t| Some(t.to_owned()));
+        let o = read_overlay(overlay)?;
+        load::build_layered(&labels, &files, Some(&o))
+    }
+
+    /// As [`Registry::builtin_with_overlay`], on a registry read from a
+    /// directory.
+    pub fn from_dir_with_overlay(dir: &Path, overlay: &Path) -> Result<Registry, RegistryError> {
+        let (labels, files) = read_dir_files(dir)?;
+        let o = read_overlay(overlay)?;
+        load::build_layered(&labels, &files, Some(&o))
+    }
+
+    /// The overlay in use, if any.
+    pub fn overlay(&self) -> Option<&OverlayInfo> {
+        self.overlay.as_ref()
+    }
+
+    /// The overlay's name, if any.
+    pub fn overlay_name(&self) -> Option<&str> {
+        self.overlay.as_ref().map(|o| o.name.as_str())
+    }
+
+    /// The overlay's decisions, in file order.
+    pub fn decisions(&self) -> &[Decision] {
+        &self.decisions
+    }
+
+    /// The organisation's decision about equipment whose label or maker is
+    /// one of `ids`, or whose maker or brand is written as one of `names`
+    /// (compared like registry names), for this model. A ban wins over a
+    /// trust when both match.
+    pub fn decision_for(
+        &self,
+        ids: &[&VendorId],
+        names: &[&str],
+        model: Option<&str>,
+    ) -> Option<&Decision> {
+        let keys: Vec<String> = names
+            .iter()
+            .map(|n| normalize(n))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let matching = self.decisions.iter().filter(|d| {
+            let by_id = d.vendor.as_ref().is_some_and(|v| ids.contains(&v));
+            let by_name = d
+                .name
+                .as_deref()
+                .is_some_and(|n| keys.contains(&normalize(n)));
+            (by_id || by_name) && d.applies_to_model(model)
+        });
+        matching.min_by_key(|d| match d.kind {
+            DecisionKind::Banned => 0,
+            DecisionKind::Trusted => 1,
+        })
     }
 
     /// The data version, e.g. `2026.11.23`.
@@ -424,6 +483,73 @@ impl Registry {
             from: Some(regime.date.clone()),
         }
     }
+}
+
+type DirFiles = ([String; 8], [Option<String>; 8]);
+
+/// The registry files present in a directory (absent ones are `None`).
+fn read_dir_files(dir: &Path) -> Result<DirFiles, RegistryError> {
+    let labels = load::FILES.map(|f| dir.join(f).display().to_string());
+    let mut files: [Option<String>; 8] = Default::default();
+    for (i, f) in load::FILES.iter().enumerate() {
+        files[i] = read_optional(&dir.join(f), &labels[i])?;
+    }
+    Ok((labels, files))
+}
+
+fn read_optional(path: &Path, label: &str) -> Result<Option<String>, RegistryError> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(RegistryError::Io {
+            file: label.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Reads an overlay directory; a file that is not an overlay file is an
+/// error (a misspelt name must not silently drop an organisation's data).
+fn read_overlay(dir: &Path) -> Result<load::OverlayInput, RegistryError> {
+    let dir_label = dir.display().to_string();
+    let listing = std::fs::read_dir(dir).map_err(|source| RegistryError::Io {
+        file: dir_label.clone(),
+        source,
+    })?;
+    let allowed: Vec<&str> = load::FILES[1..]
+        .iter()
+        .copied()
+        .chain([OVERLAY_META, OVERLAY_DECISIONS])
+        .collect();
+    let mut problems = Vec::new();
+    for entry in listing.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".toml") && !allowed.contains(&name.as_str()) {
+            let hint = if name == "registry.toml" {
+                "an overlay does not replace the registry's version: name the overlay in overlay.toml".to_owned()
+            } else {
+                format!("not an overlay file (expected {})", allowed.join(", "))
+            };
+            problems.push(RegistryError::Parse {
+                file: entry.path().display().to_string(),
+                message: hint,
+            });
+        }
+    }
+    RegistryError::collect(problems)?;
+    let (labels, mut files) = read_dir_files(dir)?;
+    files[0] = None;
+    let meta_label = dir.join(OVERLAY_META).display().to_string();
+    let decisions_label = dir.join(OVERLAY_DECISIONS).display().to_string();
+    Ok(load::OverlayInput {
+        path: dir_label,
+        labels,
+        files,
+        meta: read_optional(&dir.join(OVERLAY_META), &meta_label)?,
+        meta_label,
+        decisions: read_optional(&dir.join(OVERLAY_DECISIONS), &decisions_label)?,
+        decisions_label,
+    })
 }
 
 /// `ezviz → hikvision (…)`: the owner chain as text.

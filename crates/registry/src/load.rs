@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::error::RegistryError;
 use crate::names::normalize;
 use crate::types::{
-    BrandLink, CoverageEntry, Endpoint, Entity, KevEntry, Level, ModelPattern, Regime, RegimeKind,
-    Relation,
+    BrandLink, CoverageEntry, Decision, DecisionKind, Endpoint, Entity, KevEntry, Level,
+    ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
 };
 use crate::{Registry, date};
 
@@ -350,6 +350,66 @@ pub(crate) fn build(
     labels: &[String; 8],
     files: &[Option<String>; 8],
 ) -> Result<Registry, RegistryError> {
+    build_layered(labels, files, None)
+}
+
+/// An organisation's overlay: the same files (except `registry.toml`), plus
+/// `overlay.toml` (its name) and `decisions.toml`.
+pub(crate) struct OverlayInput {
+    /// How reports name the overlay directory.
+    pub path: String,
+    pub labels: [String; 8],
+    pub files: [Option<String>; 8],
+    pub meta_label: String,
+    pub meta: Option<String>,
+    pub decisions_label: String,
+    pub decisions: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverlayMeta {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DecisionFile {
+    #[serde(default)]
+    decision: Vec<RawDecision>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDecision {
+    #[serde(default)]
+    vendor: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    decision: DecisionKind,
+    reason: String,
+    date: String,
+    #[serde(default)]
+    sources: Vec<String>,
+    #[serde(default)]
+    model_prefixes: Vec<String>,
+}
+
+/// As [`build`], with an overlay's entries added to the base's (each file
+/// parsed on its own, so TOML errors give the overlay file's own lines;
+/// entry problems in a file the overlay extends are reported against the
+/// overlay's file, since the base is valid on its own).
+pub(crate) fn build_layered(
+    labels: &[String; 8],
+    files: &[Option<String>; 8],
+    overlay: Option<&OverlayInput>,
+) -> Result<Registry, RegistryError> {
     let mut errors = Vec::new();
     for i in 0..REQUIRED {
         if files[i].is_none() {
@@ -385,13 +445,33 @@ pub(crate) fn build(
         },
     };
 
-    let regime_file: RegimeFile = parse(&labels[1], text(1), &mut errors);
-    let entity_file: EntityFile = parse(&labels[2], text(2), &mut errors);
-    let brand_file: BrandFile = parse(&labels[3], text(3), &mut errors);
-    let coverage_file: CoverageFile = parse(&labels[4], text(4), &mut errors);
-    let pattern_file: PatternFile = parse(&labels[5], text(5), &mut errors);
-    let endpoint_file: EndpointFile = parse(&labels[6], text(6), &mut errors);
-    let kev_file: KevFile = parse(&labels[7], text(7), &mut errors);
+    let mut regime_file: RegimeFile = parse(&labels[1], text(1), &mut errors);
+    let mut entity_file: EntityFile = parse(&labels[2], text(2), &mut errors);
+    let mut brand_file: BrandFile = parse(&labels[3], text(3), &mut errors);
+    let mut coverage_file: CoverageFile = parse(&labels[4], text(4), &mut errors);
+    let mut pattern_file: PatternFile = parse(&labels[5], text(5), &mut errors);
+    let mut endpoint_file: EndpointFile = parse(&labels[6], text(6), &mut errors);
+    let mut kev_file: KevFile = parse(&labels[7], text(7), &mut errors);
+    let mut eff = labels.clone();
+    if let Some(o) = overlay {
+        macro_rules! layer {
+            ($i:expr, $file:ident, $ty:ty, $field:ident) => {
+                if let Some(t) = o.files[$i].as_deref() {
+                    let extra: $ty = parse(&o.labels[$i], Some(t), &mut errors);
+                    $file.$field.extend(extra.$field);
+                    eff[$i] = o.labels[$i].clone();
+                }
+            };
+        }
+        layer!(1, regime_file, RegimeFile, regime);
+        layer!(2, entity_file, EntityFile, entity);
+        layer!(3, brand_file, BrandFile, brand);
+        layer!(4, coverage_file, CoverageFile, coverage);
+        layer!(5, pattern_file, PatternFile, pattern);
+        layer!(6, endpoint_file, EndpointFile, endpoint);
+        layer!(7, kev_file, KevFile, kev);
+    }
+    let labels = &eff;
 
     let regimes = check_regimes(&labels[1], regime_file.regime, &mut errors);
     let entities = check_entities(&labels[2], entity_file.entity, &mut errors);
@@ -412,10 +492,113 @@ pub(crate) fn build(
     let kev = check_kev(&labels[7], kev_file.kev, &known, &mut errors);
     let names = build_names(&labels[2], &labels[3], &entities, &brands, &mut errors);
 
+    let (info, decisions) = match overlay {
+        Some(o) => {
+            let (info, decisions) = check_overlay(o, &known, &mut errors);
+            (Some(info), decisions)
+        }
+        None => (None, Vec::new()),
+    };
+
     RegistryError::collect(errors)?;
-    Ok(Registry::assemble(
+    let mut registry = Registry::assemble(
         version, date_, regimes, entities, brands, coverage, patterns, endpoints, kev, names,
-    ))
+    );
+    registry.overlay = info;
+    registry.decisions = decisions;
+    Ok(registry)
+}
+
+fn check_overlay(
+    o: &OverlayInput,
+    known: &HashSet<VendorId>,
+    errors: &mut Vec<RegistryError>,
+) -> (OverlayInfo, Vec<Decision>) {
+    let mut info = OverlayInfo {
+        name: String::new(),
+        path: o.path.clone(),
+        version: None,
+        date: None,
+        description: None,
+    };
+    match o.meta.as_deref() {
+        None => errors.push(RegistryError::Parse {
+            file: o.meta_label.clone(),
+            message: "missing: an overlay names itself in overlay.toml (name = \"Our council\", optional version, date, description)".into(),
+        }),
+        Some(t) => match toml::from_str::<RawOverlayMeta>(t) {
+            Ok(m) => {
+                let mut c = Checker {
+                    file: &o.meta_label,
+                    kind: "overlay",
+                    errors,
+                };
+                c.text("overlay", "name", &m.name);
+                c.date("overlay", "date", m.date.as_deref());
+                info.name = m.name.trim().to_owned();
+                info.version = m.version;
+                info.date = m.date;
+                info.description = m.description;
+            }
+            Err(e) => errors.push(RegistryError::Parse {
+                file: o.meta_label.clone(),
+                message: toml_message(&e, t),
+            }),
+        },
+    }
+    let file: DecisionFile = parse(&o.decisions_label, o.decisions.as_deref(), errors);
+    let mut c = Checker {
+        file: &o.decisions_label,
+        kind: "decision",
+        errors,
+    };
+    let mut out = Vec::new();
+    for (i, d) in file.decision.into_iter().enumerate() {
+        let id = d
+            .vendor
+            .clone()
+            .or_else(|| d.name.clone())
+            .unwrap_or_else(|| format!("#{}", i + 1));
+        let vendor = match (&d.vendor, &d.name) {
+            (Some(v), None) => match c.slug(&id, "vendor", v) {
+                Some(v) if known.contains(&v) => Some(v),
+                Some(_) => {
+                    c.fail(&id, format!("vendor {v:?} is not a registry entity or brand: use name = \"…\" for a maker the registry does not know"));
+                    continue;
+                }
+                None => continue,
+            },
+            (None, Some(n)) => {
+                if normalize(n).is_empty() {
+                    c.fail(&id, "name has no letters or digits");
+                    continue;
+                }
+                None
+            }
+            _ => {
+                c.fail(
+                    &id,
+                    "give exactly one of vendor (a registry id) or name (as written in your lists)",
+                );
+                continue;
+            }
+        };
+        c.text(&id, "reason", &d.reason);
+        c.date(&id, "date", Some(&d.date));
+        for s in &d.sources {
+            c.text(&id, "sources entry", s);
+        }
+        out.push(Decision {
+            vendor,
+            name: d.name,
+            kind: d.decision,
+            reason: d.reason,
+            date: d.date,
+            sources: d.sources,
+            model_prefixes: d.model_prefixes,
+        });
+    }
+    (info, out)
 }
 
 fn check_regimes(file: &str, raw: Vec<RawRegime>, errors: &mut Vec<RegistryError>) -> Vec<Regime> {

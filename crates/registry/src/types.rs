@@ -293,3 +293,77 @@ pub struct KevEntry {
     pub sources: Vec<String>,
     pub notes: Option<String>,
 }
+
+/// An organisation's overlay of the registry (`--registry DIR`): its own
+/// additions and decisions, named in every output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverlayInfo {
+    /// From `overlay.toml`: "Example Council security board".
+    pub name: String,
+    /// The directory it was read from.
+    pub path: String,
+    pub version: Option<String>,
+    pub date: Option<String>,
+    pub description: Option<String>,
+}
+
+/// What an organisation decided about a maker or brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// Acceptable to the organisation (never overrides a regime).
+    Trusted,
+    /// Not to be bought or kept, whatever the regimes say.
+    Banned,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Trusted => "trusted",
+            DecisionKind::Banned => "banned",
+        }
+    }
+}
+
+/// An organisation's own decision, from an overlay's `decisions.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// A registry entity or brand, or `None` when the decision names a maker
+    /// by `name` only.
+    pub vendor: Option<VendorId>,
+    /// A name as written in the organisation's lists (compared like
+    /// registry names).
+    pub name: Option<String>,
+    pub kind: DecisionKind,
+    pub reason: String,
+    pub date: String,
+    /// Free-form references (board minutes, tickets, URLs).
+    pub sources: Vec<String>,
+    /// When given, the decision holds only for these model lines.
+    pub model_prefixes: Vec<String>,
+}
+
+impl Decision {
+    /// The vendor id or the name.
+    pub fn subject(&self) -> &str {
+        match (&self.vendor, &self.name) {
+            (Some(v), _) => v.as_str(),
+            (None, Some(n)) => n.as_str(),
+            (None, None) => "",
+        }
+    }
+
+    /// Whether the decision holds for a model (always when it names no
+    /// model prefixes).
+    pub fn applies_to_model(&self, model: Option<&str>) -> bool {
+        if self.model_prefixes.is_empty() {
+            return true;
+        }
+        let Some(model) = model else { return false };
+        let model = model.trim().to_ascii_uppercase();
+        self.model_prefixes
+            .iter()
+            .any(|p| model.starts_with(&p.to_ascii_uppercase()))
+    }
+}

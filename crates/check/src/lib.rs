@@ -1,0 +1,607 @@
+//! `camaudit check`: the registry's answer for each line of a procurement
+//! list, framework catalogue, quote or asset register.
+//!
+//! A line is evidence like any other: its cells become observations
+//! (`import.manufacturer`, `import.brand`, `import.model`, `import.serial`;
+//! brand names and model-number-like tokens found in a free-text
+//! description), the identify engine attributes them
+//! ([`camaudit_identify::Engine::identify_one`]: label brand → OEM relation
+//! → company → owners → regimes, with sources and confidence), and the
+//! device becomes a [`Verdict`]:
+//!
+//! - `covered`: a procurement-ban regime covers the maker (or an
+//!   organisation's overlay bans it);
+//! - `not-covered`: the maker is positively identified as a registry company
+//!   that no regime covers (or the overlay trusts it);
+//! - `unknown`: anything else. camaudit never guesses.
+//!
+//! ```no_run
+//! use camaudit_check::{Checker, read_path};
+//! let engine = camaudit_identify::Engine::builtin().unwrap();
+//! let table = read_path(std::path::Path::new("quote.csv"), None).unwrap();
+//! let report = Checker::new(&engine).check(&table).unwrap();
+//! for line in &report.lines {
+//!     println!("{} {}", line.row, line.outcome.verdict.as_str());
+//! }
+//! ```
+
+mod columns;
+mod read;
+mod text;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use camaudit_identify::{Engine, MODEL_FIELD, REGISTRY_NAME_RULE};
+use camaudit_model::{Device, Field, Observation, Source, VendorId};
+use camaudit_registry::{Decision, DecisionKind, Registry};
+use serde::Serialize;
+
+pub use columns::{Columns, Role, header_key};
+pub use read::{Row, Table, read_csv, read_path};
+pub use text::{Parsed, looks_like_model, parse as parse_text};
+
+/// A problem with the input, naming the file and, where there is one, the
+/// row and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {message}", .row.map(|r| format!(": row {r}")).unwrap_or_default(), .column.as_ref().map(|c| format!(", column {c:?}")).unwrap_or_default())]
+pub struct CheckError {
+    pub file: String,
+    /// The row as a spreadsheet program numbers it (header = row 1).
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl CheckError {
+    pub fn file(file: &str, message: impl Into<String>) -> Self {
+        CheckError {
+            file: file.to_owned(),
+            row: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(file: &str, row: usize, column: Option<String>, message: impl Into<String>) -> Self {
+        CheckError {
+            file: file.to_owned(),
+            row: Some(row),
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// The answer for one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Covered,
+    NotCovered,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Covered => "covered",
+            Verdict::NotCovered => "not-covered",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+/// One link of the reason chain, with its confidence and sources.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub claim: String,
+    pub confidence: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+impl Reason {
+    fn new(claim: String, confidence: f64, sources: Vec<String>) -> Self {
+        Reason {
+            claim,
+            confidence: (confidence * 100.0).round() / 100.0,
+            sources,
+        }
+    }
+
+    /// "claim (confidence 0.75; source URL, +2 more)".
+    pub fn to_text(&self) -> String {
+        let src = match self.sources.as_slice() {
+            [] => String::new(),
+            [one] => format!("; source {one}"),
+            [first, rest @ ..] => format!("; source {first}, +{} more", rest.len()),
+        };
+        format!("{} (confidence {:.2}{src})", self.claim, self.confidence)
+    }
+}
+
+/// What the registry says about a line's equipment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// Who made it (registry id), when known.
+    pub maker: Option<VendorId>,
+    /// The brand on the label, when it is not the maker's own name.
+    pub label: Option<VendorId>,
+    /// The maker's ultimate owner.
+    pub owner: Option<VendorId>,
+    pub model: Option<String>,
+    /// Regime ids (`fcc-covered-list`, `ndaa-889`, `uk-2022-directive`), and
+    /// `decision:<overlay>` when an organisation's overlay bans it.
+    pub covered_by: Vec<String>,
+    /// Confidence in the maker (0 when unknown).
+    pub confidence: f64,
+    /// One line: "annke → OEM / white-label reseller of hikvision".
+    pub summary: String,
+    pub reasons: Vec<Reason>,
+    /// CISA KEV CVEs recorded against the maker or the label brand.
+    pub kev: Vec<String>,
+}
+
+/// A checked line: where it is, its cells, and the outcome.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// 1-based among the data rows, header excluded.
+    pub row: usize,
+    /// Spreadsheet row number (header = row 1).
+    pub line: usize,
+    pub cells: Vec<String>,
+    pub outcome: Arc<Outcome>,
+}
+
+/// A checked table.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub file: String,
+    pub headers: Vec<String>,
+    pub columns: Columns,
+    pub lines: Vec<Line>,
+}
+
+impl Report {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.outcome.verdict == verdict)
+            .count()
+    }
+
+    pub fn any_covered(&self) -> bool {
+        self.lines
+            .iter()
+            .any(|l| l.outcome.verdict == Verdict::Covered)
+    }
+}
+
+/// The cells of a line that identify equipment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct LineInput {
+    pub manufacturer: String,
+    pub brand: String,
+    pub model: String,
+    pub description: String,
+    pub serial: String,
+}
+
+impl LineInput {
+    fn normalized(&self) -> LineInput {
+        let n = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        LineInput {
+            manufacturer: n(&self.manufacturer),
+            brand: n(&self.brand),
+            model: n(&self.model),
+            description: n(&self.description),
+            serial: n(&self.serial),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            &self.manufacturer,
+            &self.brand,
+            &self.model,
+            &self.description,
+            &self.serial,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
+    }
+}
+
+/// Checks lines against the engine's registry, remembering the outcome of
+/// each distinct line (registers repeat lines).
+pub struct Checker<'e> {
+    engine: &'e Engine,
+    cache: HashMap<LineInput, Arc<Outcome>>,
+}
+
+impl<'e> Checker<'e> {
+    pub fn new(engine: &'e Engine) -> Self {
+        Checker {
+            engine,
+            cache: HashMap::new(),
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        self.engine.registry()
+    }
+
+    /// Checks every non-blank row of a table.
+    pub fn check(&mut self, table: &Table) -> Result<Report, CheckError> {
+        let header_line = table
+            .rows
+            .first()
+            .map_or(1, |r| r.line.saturating_sub(1).max(1));
+        let columns = Columns::from_headers(&table.file, header_line, &table.headers)?;
+        if table.rows.iter().all(Row::is_blank) {
+            return Err(CheckError::at(
+                &table.file,
+                header_line,
+                None,
+                "there are no data rows under the header: add the lines to check",
+            ));
+        }
+        let cell = |row: &Row, role: Role| {
+            columns
+                .get(role)
+                .and_then(|i| row.cells.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut lines = Vec::with_capacity(table.rows.len());
+        for row in table.rows.iter().filter(|r| !r.is_blank()) {
+            let input = LineInput {
+                manufacturer: cell(row, Role::Manufacturer),
+                brand: cell(row, Role::Brand),
+                model: cell(row, Role::Model),
+                description: cell(row, Role::Description),
+                serial: cell(row, Role::Serial),
+            };
+            let outcome = self.check_line(&input);
+            lines.push(Line {
+                row: row.number,
+                line: row.line,
+                cells: row.cells.clone(),
+                outcome,
+            });
+        }
+        Ok(Report {
+            file: table.file.clone(),
+            headers: table.headers.clone(),
+            columns,
+            lines,
+        })
+    }
+
+    /// The outcome for one line's identifying cells.
+    pub fn check_line(&mut self, input: &LineInput) -> Arc<Outcome> {
+        let key = input.normalized();
+        if let Some(o) = self.cache.get(&key) {
+            return o.clone();
+        }
+        let outcome = Arc::new(self.evaluate(input));
+        self.cache.insert(key, outcome.clone());
+        outcome
+    }
+
+    fn evaluate(&self, input: &LineInput) -> Outcome {
+        let registry = self.engine.registry();
+        if input.is_empty() {
+            return Outcome::unknown(
+                "no manufacturer, brand, model or description on this line".into(),
+            );
+        }
+        let observations = observations(registry, input);
+        let device = self.engine.identify_one(&observations);
+        let Some(device) = device.filter(|_| !observations.is_empty()) else {
+            return Outcome::unknown(
+                "nothing on this line names a maker, brand or model number the registry or rules know".into(),
+            );
+        };
+        outcome_for(registry, &device, input)
+    }
+}
+
+impl Outcome {
+    fn unknown(why: String) -> Outcome {
+        Outcome {
+            verdict: Verdict::Unknown,
+            maker: None,
+            label: None,
+            owner: None,
+            model: None,
+            covered_by: Vec::new(),
+            confidence: 0.0,
+            summary: why.clone(),
+            reasons: vec![Reason::new(why, 0.0, Vec::new())],
+            kev: Vec::new(),
+        }
+    }
+}
+
+/// The observations a line stands for. All share one address: the engine's
+/// [`Engine::identify_one`] keeps them together and apart from other lines.
+pub fn observations(registry: &Registry, input: &LineInput) -> Vec<Observation> {
+    let addr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let mut out = Vec::new();
+    let mut push = |field: &str, value: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        if let Ok(field) = Field::new(field) {
+            out.push(Observation {
+                addr,
+                port: None,
+                source: Source::Import,
+                field,
+                value: value.to_owned(),
+                seen_at: None,
+            });
+        }
+    };
+    push("import.manufacturer", &input.manufacturer);
+    push("import.brand", &input.brand);
+    push("import.serial", &input.serial);
+    let model = input.model.trim();
+    if !model.is_empty() {
+        if model.split_whitespace().count() > 1 {
+            // "Hikvision DS-2CD2143G2-I": a maker's name and a model in one cell.
+            let parsed = text::parse(registry, model);
+            for n in &parsed.names {
+                push("import.brand", n);
+            }
+            for m in &parsed.models {
+                push("import.model", m);
+            }
+        }
+        push("import.model", model);
+    }
+    let description = input.description.trim();
+    if !description.is_empty() {
+        let parsed = text::parse(registry, description);
+        if input.manufacturer.trim().is_empty() && input.brand.trim().is_empty() {
+            for n in &parsed.names {
+                push("import.brand", n);
+            }
+        }
+        if model.is_empty() {
+            for m in &parsed.models {
+                push("import.model", m);
+            }
+        }
+    }
+    out
+}
+
+fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outcome {
+    let mut reasons = Vec::new();
+    // What on the line was recognised, and by which rule.
+    for ev in &device.evidence {
+        let Some(rule) = ev.rule.as_deref() else {
+            continue;
+        };
+        let a = &ev.asserts;
+        let what = match (&a.label_vendor, &a.manufacturer) {
+            (Some(l), _) if rule == REGISTRY_NAME_RULE => {
+                format!("is the registry name of {l}")
+            }
+            (Some(l), Some(m)) => format!("matches rule {rule}: brand {l}, made by {m}"),
+            (Some(l), None) => format!("matches rule {rule}: brand {l}"),
+            (None, Some(m)) if ev.field == MODEL_FIELD => {
+                format!("matches the {m} model-number grammar (rule {rule})")
+            }
+            (None, Some(m)) => format!("matches rule {rule}: made by {m}"),
+            (None, None) => continue,
+        };
+        let field = match ev.field.as_str() {
+            "import.manufacturer" => "manufacturer",
+            "import.brand" => "brand",
+            "import.model" | "fact.model" => "model",
+            "import.serial" => "serial",
+            other => other,
+        };
+        reasons.push(Reason::new(
+            format!("{field} {:?} {what}", ev.value),
+            ev.confidence.get(),
+            Vec::new(),
+        ));
+    }
+    if let Some(model) = &device.model {
+        for p in registry.match_model(model) {
+            reasons.push(Reason::new(
+                format!(
+                    "model {model:?} matches registry pattern {} ({})",
+                    p.id, p.vendor
+                ),
+                p.confidence.confidence().get(),
+                p.sources.clone(),
+            ));
+        }
+    }
+    for step in &device.attribution {
+        reasons.push(Reason::new(
+            step.claim.clone(),
+            step.confidence.get(),
+            step.sources.clone(),
+        ));
+    }
+
+    let maker = device.manufacturer.clone();
+    let label = device
+        .label_vendor
+        .clone()
+        .filter(|l| Some(l) != maker.as_ref());
+    let mut covered_by = device.covered_by.clone();
+    let confidence = device.confidence.get();
+    let decision = decision_for(registry, device, input);
+    let identified_trusted = maker
+        .as_ref()
+        .is_some_and(|m| registry.entity(m).is_some() && confidence >= TRUSTED_MIN_CONFIDENCE);
+    let verdict = match decision {
+        _ if !covered_by.is_empty() => {
+            if let Some(d) = decision.filter(|d| d.kind == DecisionKind::Trusted) {
+                reasons.push(decision_reason(
+                    registry,
+                    d,
+                    "but regimes cover it, and a regime prevails over an organisation's decision",
+                ));
+            }
+            Verdict::Covered
+        }
+        Some(d) if d.kind == DecisionKind::Banned => {
+            reasons.push(decision_reason(registry, d, "so the line is covered"));
+            covered_by.push(format!(
+                "decision:{}",
+                registry.overlay_name().unwrap_or("overlay")
+            ));
+            Verdict::Covered
+        }
+        Some(d) => {
+            reasons.push(decision_reason(registry, d, "and no regime covers it"));
+            Verdict::NotCovered
+        }
+        None if identified_trusted => {
+            if let Some(m) = &maker {
+                let e = registry.entity(m);
+                reasons.push(Reason::new(
+                    format!(
+                        "{m} ({}, {}) is in the registry and no regime covers it or its owners",
+                        e.map_or("", |e| e.name.as_str()),
+                        e.map_or("", |e| e.jurisdiction.as_str())
+                    ),
+                    confidence,
+                    e.map(|e| e.sources.clone()).unwrap_or_default(),
+                ));
+            }
+            Verdict::NotCovered
+        }
+        None => {
+            let why = match &maker {
+                Some(m) if registry.entity(m).is_none() => format!(
+                    "maker {m} is not a registry company: camaudit cannot say whether it is covered"
+                ),
+                Some(m) => format!(
+                    "maker {m} is identified only weakly (confidence {confidence:.2} < {TRUSTED_MIN_CONFIDENCE}): check the line's model number"
+                ),
+                None => "the maker could not be identified from this line".to_owned(),
+            };
+            reasons.push(Reason::new(why, 0.0, Vec::new()));
+            Verdict::Unknown
+        }
+    };
+    let mut kev: Vec<String> = [maker.as_ref(), label.as_ref()]
+        .into_iter()
+        .flatten()
+        .flat_map(|v| registry.kev_for(v))
+        .map(|k| k.cve.clone())
+        .collect();
+    kev.sort();
+    kev.dedup();
+    let summary = summary(registry, device, maker.as_ref(), label.as_ref(), verdict);
+    Outcome {
+        verdict,
+        maker,
+        label,
+        owner: device
+            .owner
+            .clone()
+            .filter(|o| Some(o) != device.manufacturer.as_ref()),
+        model: device.model.clone(),
+        covered_by,
+        confidence: (confidence * 100.0).round() / 100.0,
+        summary,
+        reasons,
+        kev,
+    }
+}
+
+/// Below this the maker is too uncertain to call a line not covered.
+const TRUSTED_MIN_CONFIDENCE: f64 = 0.5;
+
+fn decision_for<'r>(
+    registry: &'r Registry,
+    device: &Device,
+    input: &LineInput,
+) -> Option<&'r Decision> {
+    let mut ids: Vec<&VendorId> = Vec::new();
+    ids.extend(device.label_vendor.as_ref());
+    ids.extend(device.manufacturer.as_ref());
+    let names = [input.manufacturer.as_str(), input.brand.as_str()];
+    registry.decision_for(&ids, &names, device.model.as_deref())
+}
+
+fn decision_reason(registry: &Registry, d: &Decision, tail: &str) -> Reason {
+    Reason::new(
+        format!(
+            "organisation decision in overlay {}: {} {} ({}, {}), {tail}",
+            registry.overlay_name().unwrap_or("-"),
+            d.subject(),
+            d.kind.as_str(),
+            d.reason,
+            d.date
+        ),
+        1.0,
+        d.sources.clone(),
+    )
+}
+
+fn summary(
+    registry: &Registry,
+    device: &Device,
+    maker: Option<&VendorId>,
+    label: Option<&VendorId>,
+    verdict: Verdict,
+) -> String {
+    let Some(maker) = maker else {
+        return "maker unknown".into();
+    };
+    let mut parts = Vec::new();
+    if let Some(label) = label {
+        match registry.brand_links(label).into_iter().find(|l| {
+            &l.company == maker
+                || registry
+                    .owner_chain(maker)
+                    .iter()
+                    .any(|e| e.id == l.company)
+        }) {
+            Some(link) => parts.push(format!(
+                "brand {label} → {} {} ({})",
+                link.relation.describe(),
+                link.company,
+                link.confidence.as_str()
+            )),
+            None => parts.push(format!("brand {label} → made by {maker}")),
+        }
+    }
+    let by_grammar = device
+        .evidence
+        .iter()
+        .any(|e| e.field == MODEL_FIELD && e.asserts.manufacturer.as_ref() == Some(maker));
+    if by_grammar && let Some(model) = &device.model {
+        parts.push(format!("model {model} is a model number of {maker}"));
+    }
+    if parts.is_empty() {
+        parts.push(format!("made by {maker}"));
+    }
+    if let Some(owner) = device.owner.as_ref().filter(|o| *o != maker) {
+        parts.push(format!("owned by {owner}"));
+    }
+    if verdict == Verdict::Unknown && registry.entity(maker).is_none() {
+        parts.push("not a registry company".into());
+    }
+    parts.join("; ")
+}

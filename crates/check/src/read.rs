@@ -1,0 +1,231 @@
+//! Reading a spreadsheet: CSV (UTF-8, comma, semicolon or tab separated) or
+//! a workbook (XLSX, XLSM, XLS, ODS) into a header and rows of text cells.
+
+use std::path::Path;
+
+use calamine::{Data, Reader};
+
+use crate::CheckError;
+
+/// A spreadsheet as text: the header row and the data rows under it.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// How errors and reports name the file.
+    pub file: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One data row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// 1-based among the data rows, header excluded; blank rows count, so
+    /// the number matches the position under the header.
+    pub number: usize,
+    /// The row as a spreadsheet program numbers it (the header is usually
+    /// row 1, so the first data row is row 2).
+    pub line: usize,
+    /// One cell per header (missing cells are empty, cells past the last
+    /// header are dropped).
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// Workbook file name endings read with calamine; anything else is CSV.
+const WORKBOOK_EXTS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Reads a CSV file or a workbook (by its name ending, or by content: a ZIP
+/// file is taken for a workbook). `sheet` picks a workbook sheet by name;
+/// the default is the first sheet.
+pub fn read_path(path: &Path, sheet: Option<&str>) -> Result<Table, CheckError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        CheckError::file(&file, format!("cannot read the file ({e}): check the path"))
+    })?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if WORKBOOK_EXTS.contains(&ext.as_str()) || is_zip || is_ole {
+        read_workbook(&file, path, sheet)
+    } else {
+        if sheet.is_some() {
+            return Err(CheckError::file(
+                &file,
+                "--sheet applies to workbooks (XLSX, ODS), and this file is read as CSV",
+            ));
+        }
+        read_csv(&file, &bytes)
+    }
+}
+
+/// Reads CSV text. The separator (comma, semicolon or tab) is the one the
+/// header line uses most; a UTF-8 byte-order mark is skipped.
+pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, CheckError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(CheckError::file(
+            file,
+            "the file is UTF-16 text: save it as \"CSV UTF-8\" (or as .xlsx) and run again",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(CheckError::file(
+            file,
+            "the file is empty: expected a header row (e.g. Manufacturer,Model,Description) and data rows",
+        ));
+    }
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| (first_line.iter().filter(|b| *b == d).count(), *d == b','))
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut raw: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    let mut header: Option<Vec<String>> = None;
+    loop {
+        let more = reader.read_byte_record(&mut record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            CheckError::at(file, line, None, format!("not readable as CSV: {e}"))
+        })?;
+        if !more {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let mut cells = Vec::with_capacity(record.len());
+        for (i, field) in record.iter().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(s) => cells.push(s.trim().to_owned()),
+                Err(_) => {
+                    let column = header
+                        .as_ref()
+                        .and_then(|h| h.get(i))
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{}", i + 1));
+                    return Err(CheckError::at(
+                        file,
+                        line,
+                        Some(column),
+                        "not UTF-8 text (probably Windows-1252 or Latin-1): save the file as \"CSV UTF-8\" (or as .xlsx) and run again",
+                    ));
+                }
+            }
+        }
+        if header.is_none() {
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            header = Some(cells);
+        } else {
+            raw.push((line, cells));
+        }
+    }
+    let headers = header.unwrap_or_default();
+    Ok(table(file, headers, raw))
+}
+
+fn read_workbook(file: &str, path: &Path, sheet: Option<&str>) -> Result<Table, CheckError> {
+    let broken = |e: &dyn std::fmt::Display| {
+        CheckError::file(
+            file,
+            format!(
+                "not a readable workbook ({e}): open it in a spreadsheet program and save it again as .xlsx, or export it as CSV UTF-8"
+            ),
+        )
+    };
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| broken(&e))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .ok_or_else(|| {
+                CheckError::file(
+                    file,
+                    format!(
+                        "no sheet named {s:?}: the workbook has {}",
+                        names.join(", ")
+                    ),
+                )
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| CheckError::file(file, "the workbook has no sheets"))?,
+    };
+    let range = book.worksheet_range(&name).map_err(|e| broken(&e))?;
+    let top = range.start().map_or(0, |(r, _)| r as usize);
+    let left = range.start().map_or(0, |(_, c)| c as usize);
+    let mut header: Option<Vec<String>> = None;
+    let mut raw = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let line = top + i + 1;
+        let mut cells: Vec<String> = vec![String::new(); left];
+        cells.extend(row.iter().map(cell_text));
+        if header.is_none() {
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            header = Some(cells);
+        } else {
+            raw.push((line, cells));
+        }
+    }
+    let file = format!("{file} (sheet {name})");
+    if header.is_none() {
+        return Err(CheckError::file(
+            &file,
+            "the sheet is empty: expected a header row (e.g. Manufacturer, Model, Description) and data rows",
+        ));
+    }
+    Ok(table(&file, header.unwrap_or_default(), raw))
+}
+
+/// A cell as the text a person sees: whole numbers without `.0`, errors
+/// (`#N/A`) as empty.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+    }
+}
+
+fn table(file: &str, headers: Vec<String>, raw: Vec<(usize, Vec<String>)>) -> Table {
+    let width = headers.len();
+    let rows = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, (line, mut cells))| {
+            cells.resize(width, String::new());
+            Row {
+                number: i + 1,
+                line,
+                cells,
+            }
+        })
+        .collect();
+    Table {
+        file: file.to_owned(),
+        headers,
+        rows,
+    }
+}
