@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -89,6 +89,10 @@ pub struct Args {
     /// No progress display or summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Lab use: services answer at their usual port plus N (the simulator's
+    /// --port-offset, for running it without root). Never on real networks.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    port_offset: u16,
 }
 
 fn parse_ports(s: &str) -> Result<Vec<u16>> {
@@ -117,11 +121,11 @@ fn parse_ports(s: &str) -> Result<Vec<u16>> {
 }
 
 /// Everything needed to (re)build the scan, as stored with it.
-struct Plan {
-    targets: Vec<String>,
-    exclude: Vec<String>,
-    config: ScanConfig,
-    interface: Option<String>,
+pub(crate) struct Plan {
+    pub targets: Vec<String>,
+    pub exclude: Vec<String>,
+    pub config: ScanConfig,
+    pub interface: Option<String>,
 }
 
 fn params_json(p: &Plan) -> serde_json::Value {
@@ -137,6 +141,7 @@ fn params_json(p: &Plan) -> serde_json::Value {
         "udp_wait_ms": c.udp_wait.as_millis() as u64,
         "interface": p.interface,
         "credentials": c.credentials.is_some(),
+        "port_offset": c.port_offset,
     })
 }
 
@@ -187,6 +192,7 @@ fn plan_from_args(args: &Args) -> Result<Plan> {
         udp_wait: Duration::from_millis(args.udp_wait),
         multicast: None,
         credentials,
+        port_offset: args.port_offset,
     };
     Ok(Plan {
         targets,
@@ -235,6 +241,10 @@ fn plan_from_store(args: &Args, scan: &camaudit_store::Scan) -> Result<Plan> {
             udp_wait: ms("udp_wait_ms", 1500),
             multicast: None,
             credentials,
+            port_offset: p["port_offset"]
+                .as_u64()
+                .and_then(|v| u16::try_from(v).ok())
+                .unwrap_or(0),
         },
         interface: p["interface"].as_str().map(str::to_owned),
     })
@@ -254,7 +264,7 @@ struct Found {
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut store = Store::open(&args.db)
         .with_context(|| format!("opening the scan store {}", args.db.display()))?;
-    let (scan_id, plan, skip) = match args.resume {
+    let (resume, plan, skip) = match args.resume {
         Some(id) => {
             let scan = store.scan(id)?;
             if scan.status == ScanStatus::Complete {
@@ -279,14 +289,81 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     }
                 );
             }
-            (id, plan, skip)
+            (Some(id), plan, skip)
         }
         None => {
             let plan = plan_from_args(&args)?;
-            (0, plan, HashSet::new())
+            (None, plan, HashSet::new())
         }
     };
-    let mut plan = plan;
+    let outcome = execute(&mut store, &args.db, resume, plan, skip, args.quiet)?;
+    let devices = &outcome.devices;
+    write_output(&args, devices)?;
+    if !args.quiet {
+        eprintln!("camaudit: {}", outcome.summary_line());
+        if outcome.interrupted {
+            eprintln!(
+                "camaudit: stopped early; everything found so far is kept. Continue with: camaudit scan --resume {} --db {}",
+                outcome.scan_id,
+                args.db.display()
+            );
+        }
+    }
+    Ok(if outcome.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What one run of the scan pipeline found.
+pub struct Outcome {
+    pub scan_id: i64,
+    pub status: ScanStatus,
+    pub interrupted: bool,
+    pub addresses: u64,
+    pub ports: usize,
+    pub hosts_up: u64,
+    pub open_ports: u64,
+    pub observations: u64,
+    pub devices: Vec<Device>,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn summary_line(&self) -> String {
+        let covered = self.devices.iter().filter(|d| d.covered).count();
+        let rebrands = self
+            .devices
+            .iter()
+            .filter(|d| d.covered && d.is_rebrand())
+            .count();
+        format!(
+            "scan {} {}: {} hosts answered, {} open ports, {} observations → {} devices, {covered} covered ({rebrands} rebrands unmasked) in {:.1}s",
+            self.scan_id,
+            self.status.as_str(),
+            self.hosts_up,
+            self.open_ports,
+            self.observations,
+            self.devices.len(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// The scan pipeline: sweep and probe `plan`'s targets (minus the blocks in
+/// `skip`), with the progress display, recording every block in `store`,
+/// then identify over everything the scan has found. `resume` names the
+/// stored scan to continue; otherwise a new one is created.
+pub(crate) fn execute(
+    store: &mut Store,
+    db: &Path,
+    resume: Option<i64>,
+    mut plan: Plan,
+    skip: HashSet<u64>,
+    quiet: bool,
+) -> Result<Outcome> {
+    let started = Instant::now();
     if let Some(iface) = &plan.interface {
         plan.config.multicast =
             Some(camaudit_probe::udp::interface_ipv4(iface).with_context(|| {
@@ -297,10 +374,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if targets.is_empty() {
         bail!("the targets minus the exclusions leave no address to scan");
     }
-    let scan_id = if args.resume.is_some() {
-        scan_id
-    } else {
-        store.create_scan(&NewScan {
+    let scan_id = match resume {
+        Some(id) => id,
+        None => store.create_scan(&NewScan {
             started_at: &now(),
             targets: &plan.targets,
             exclude: &plan.exclude,
@@ -308,7 +384,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             total_addresses: targets.len(),
             chunk_size: camaudit_probe::CHUNK_SIZE,
             chunks_total: targets.chunk_count(),
-        })?
+        })?,
     };
     let engine = Engine::builtin().context("loading the identify engine")?;
 
@@ -328,18 +404,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let interrupted = Arc::new(AtomicBool::new(false));
     rt.spawn(watch_ctrl_c(cancel.clone(), interrupted.clone()));
 
-    if !args.quiet {
+    if !quiet {
         eprintln!(
             "camaudit: scan {scan_id}: {} addresses × {} ports at ≤{}/s, {} sockets (store {})",
             targets.len(),
             scanner.config().ports.len(),
             scanner.config().rate,
             scanner.config().concurrency,
-            args.db.display()
+            db.display()
         );
     }
     let found = Arc::new(Found::default());
-    let display = Display::start(progress.clone(), found.clone(), args.quiet);
+    let display = Display::start(progress.clone(), found.clone(), quiet);
     let mut store_error = None;
     while let Some(r) = rx.blocking_recv() {
         if store_error.is_none() {
@@ -394,31 +470,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ScanStatus::Complete
     };
     store.set_status(scan_id, status, &now())?;
-    write_output(&args, &devices)?;
-    if !args.quiet {
-        let covered = devices.iter().filter(|d| d.covered).count();
-        let rebrands = devices
-            .iter()
-            .filter(|d| d.covered && d.is_rebrand())
-            .count();
-        eprintln!(
-            "camaudit: scan {scan_id} {}: {} hosts answered, {} open ports, {n_obs} observations → {} devices, {covered} covered ({rebrands} rebrands unmasked)",
-            status.as_str(),
-            progress.get(&progress.hosts_up),
-            progress.get(&progress.open_ports),
-            devices.len()
-        );
-        if was_interrupted {
-            eprintln!(
-                "camaudit: stopped early; everything found so far is kept. Continue with: camaudit scan --resume {scan_id} --db {}",
-                args.db.display()
-            );
-        }
-    }
-    Ok(if was_interrupted {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
+    Ok(Outcome {
+        scan_id,
+        status,
+        interrupted: was_interrupted,
+        addresses: targets.len(),
+        ports: scanner.config().ports.len(),
+        hosts_up: progress.get(&progress.hosts_up),
+        open_ports: progress.get(&progress.open_ports),
+        observations: n_obs as u64,
+        devices,
+        elapsed: started.elapsed(),
     })
 }
 

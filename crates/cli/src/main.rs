@@ -5,6 +5,7 @@
 //! writes files, and turns library errors into one-line messages that say
 //! what to do next. The work is done in the library crates.
 
+mod cmd_demo;
 mod cmd_identify;
 mod cmd_rules;
 mod cmd_scan;
@@ -30,6 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Demo(cmd_demo::Args),
     Identify(cmd_identify::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
@@ -39,6 +41,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd_demo::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),
