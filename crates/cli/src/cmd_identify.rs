@@ -170,9 +170,13 @@ fn summary(good: u64, bad: u64, devices: &[Device]) -> String {
         .iter()
         .filter(|d| d.covered && d.is_rebrand())
         .count();
+    let oem = devices
+        .iter()
+        .filter(|d| d.covered && d.is_oem_rebrand())
+        .count();
     let unknown = devices.iter().filter(|d| d.manufacturer.is_none()).count();
     let mut s = format!(
-        "camaudit: {good} observations → {} devices: {covered} covered ({rebrands} rebrands unmasked), {unknown} of unknown make",
+        "camaudit: {good} observations → {} devices: {covered} covered ({rebrands} under another label, {oem} of them OEM rebrands), {unknown} of unknown make",
         devices.len()
     );
     if bad > 0 {

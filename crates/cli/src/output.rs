@@ -45,11 +45,12 @@ fn join<T: ToString>(v: &[T]) -> String {
         .join(";")
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "addr",
     "mac",
     "open_ports",
     "label_vendor",
+    "label_relation",
     "manufacturer",
     "owner",
     "model",
@@ -79,6 +80,7 @@ fn write_csv(out: &mut dyn Write, devices: &[Device]) -> Result<()> {
             d.mac.map(|m| m.to_string()).unwrap_or_default(),
             join(&d.open_ports),
             empty(&d.label_vendor.as_ref().map(|v| v.to_string())),
+            empty(&d.label_relation),
             empty(&d.manufacturer.as_ref().map(|v| v.to_string())),
             empty(&d.owner.as_ref().map(|v| v.to_string())),
             empty(&d.model),
@@ -123,7 +125,7 @@ fn write_table(out: &mut dyn Write, devices: &[Device]) -> Result<()> {
                 "no".to_owned()
             };
             let label = match (&d.label_vendor, d.is_rebrand()) {
-                (Some(l), true) => format!("{l} (rebrand)"),
+                (Some(l), true) => format!("{l} ({})", relation_note(d.label_relation.as_deref())),
                 (l, _) => opt(l),
             };
             [
@@ -160,6 +162,17 @@ fn write_table(out: &mut dyn Write, devices: &[Device]) -> Result<()> {
         writeln!(out, "{}", line(row))?;
     }
     Ok(())
+}
+
+/// A few words for the table on how the label relates to the maker.
+fn relation_note(relation: Option<&str>) -> &'static str {
+    match relation {
+        Some("oem-reseller") => "OEM",
+        Some("own-brand") => "own brand",
+        Some("subsidiary" | "same-group") => "group brand",
+        Some("former-subsidiary") => "ex-subsidiary",
+        _ => "rebrand?",
+    }
 }
 
 fn clip(s: &str, max: usize) -> String {

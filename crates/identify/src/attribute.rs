@@ -21,6 +21,7 @@ pub(crate) struct Attribution {
     pub label_vendor: Option<VendorId>,
     pub manufacturer: Option<VendorId>,
     pub owner: Option<VendorId>,
+    pub label_relation: Option<&'static str>,
     pub covered_by: Vec<String>,
     pub confidence: Confidence,
     pub steps: Vec<AttributionStep>,
@@ -68,7 +69,7 @@ pub(crate) fn attribute(
         if let Some(label) = &out.label_vendor
             && *label != maker
         {
-            explain_rebrand(registry, label, &maker, &mut out.steps);
+            out.label_relation = Some(explain_rebrand(registry, label, &maker, &mut out.steps));
         }
         out.owner = owner(registry, &maker, &mut out.steps);
         out.covered_by = coverage(registry, &maker, &mut out.steps);
@@ -262,12 +263,15 @@ fn choose(
     }
 }
 
+/// Writes down how the label relates to the maker and returns that relation
+/// for the device (`own-brand`, `oem-reseller`, …, `same-group`, or
+/// `unrecorded` when the registry knows no relation).
 fn explain_rebrand(
     registry: &Registry,
     label: &VendorId,
     maker: &VendorId,
     steps: &mut Vec<AttributionStep>,
-) {
+) -> &'static str {
     let group: Vec<VendorId> = registry
         .owner_chain(maker)
         .iter()
@@ -283,23 +287,37 @@ fn explain_rebrand(
         .map(|e| e.id.clone())
         .collect();
     match known {
-        Some(link) => steps.push(step(
-            format!("rebrand: label {label} is {} {}{}", link.relation.describe(), link.company, period(link)),
-            link.confidence.confidence(),
-            link.sources.clone(),
-        )),
-        None if label_group.contains(maker) => steps.push(step(
-            format!("label {label} belongs to {maker}'s corporate group"),
-            Confidence::ONE,
-            Vec::new(),
-        )),
-        None => steps.push(step(
-            format!(
-                "rebrand: label {label} is not recorded in the registry as a brand of {maker}; the device's platform says {maker} (an undocumented OEM relation?)"
-            ),
-            Confidence::ZERO,
-            Vec::new(),
-        )),
+        Some(link) => {
+            steps.push(step(
+                format!(
+                    "rebrand: label {label} is {} {}{}",
+                    link.relation.describe(),
+                    link.company,
+                    period(link)
+                ),
+                link.confidence.confidence(),
+                link.sources.clone(),
+            ));
+            link.relation.as_str()
+        }
+        None if label_group.contains(maker) => {
+            steps.push(step(
+                format!("label {label} belongs to {maker}'s corporate group"),
+                Confidence::ONE,
+                Vec::new(),
+            ));
+            "same-group"
+        }
+        None => {
+            steps.push(step(
+                format!(
+                    "rebrand: label {label} is not recorded in the registry as a brand of {maker}; the device's platform says {maker} (an undocumented OEM relation?)"
+                ),
+                Confidence::ZERO,
+                Vec::new(),
+            ));
+            "unrecorded"
+        }
     }
 }
 

@@ -212,6 +212,7 @@ impl Engine {
             label_vendor: attribution.label_vendor,
             manufacturer: attribution.manufacturer,
             owner: attribution.owner,
+            label_relation: attribution.label_relation.map(str::to_owned),
             model: best(&model),
             firmware: best(&firmware),
             serial: best(&serial),

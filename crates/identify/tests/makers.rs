@@ -206,6 +206,8 @@ fn hikvision_rebrand_is_unmasked_by_isapi() {
     );
     assert!(d.is_rebrand() && d.covered);
     assert_eq!(d.model.as_deref(), Some("DS-2CD2387G2-LU"));
+    assert_eq!(d.label_relation.as_deref(), Some("oem-reseller"));
+    assert!(d.is_oem_rebrand());
     assert!(
         d.attribution
             .iter()
@@ -330,6 +332,7 @@ fn conflicting_evidence_is_resolved_and_reported() {
         "{:#?}",
         d.attribution
     );
+    assert_eq!(d.label_relation.as_deref(), Some("unrecorded"));
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub struct Device {
     pub label_vendor: Option<VendorId>,
     pub manufacturer: Option<VendorId>,
     pub owner: Option<VendorId>,
+    /// How the label brand relates to the manufacturer when they differ, from
+    /// the registry: `own-brand`, `subsidiary`, `oem-reseller`,
+    /// `former-subsidiary`, `same-group`, or `unrecorded` (a rebrand the
+    /// registry does not know). Omitted when the label is the maker's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_relation: Option<String>,
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub serial: Option<String>,
@@ -93,9 +99,20 @@ pub struct Device {
 }
 
 impl Device {
-    /// True when the brand shown to the user is not the maker: an OEM
-    /// rebrand unmasked.
+    /// True when the brand shown to the user is not the maker: a rebrand
+    /// unmasked (an OEM reseller's label, or the maker's own other brand;
+    /// [`Device::label_relation`] says which).
     pub fn is_rebrand(&self) -> bool {
         matches!((&self.label_vendor, &self.manufacturer), (Some(l), Some(m)) if l != m)
+    }
+
+    /// True when the label belongs to a different company than the maker's
+    /// group: an OEM / white-label reseller, or a relation not recorded.
+    pub fn is_oem_rebrand(&self) -> bool {
+        self.is_rebrand()
+            && matches!(
+                self.label_relation.as_deref(),
+                Some("oem-reseller" | "unrecorded" | "former-subsidiary")
+            )
     }
 }
