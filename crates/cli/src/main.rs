@@ -6,7 +6,9 @@
 //! what to do next. The work is done in the library crates.
 
 mod cmd_demo;
+mod cmd_check;
 mod cmd_identify;
+mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
 mod cmd_sim;
@@ -32,7 +34,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Demo(cmd_demo::Args),
+    Check(cmd_check::Args),
     Identify(cmd_identify::Args),
+    Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
     Sim(cmd_sim::Args),
@@ -42,7 +46,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cmd_demo::run(args),
+        Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
+        Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),
         Command::Sim(args) => cmd_sim::run(args),
