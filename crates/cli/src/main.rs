@@ -5,8 +5,8 @@
 //! writes files, and turns library errors into one-line messages that say
 //! what to do next. The work is done in the library crates.
 
-mod cmd_demo;
 mod cmd_check;
+mod cmd_demo;
 mod cmd_identify;
 mod cmd_registry;
 mod cmd_rules;
