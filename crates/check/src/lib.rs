@@ -261,16 +261,23 @@ impl<'e> Checker<'e> {
                 .cloned()
                 .unwrap_or_default()
         };
-        let mut lines = Vec::with_capacity(table.rows.len());
-        for row in table.rows.iter().filter(|r| !r.is_blank()) {
-            let input = LineInput {
-                manufacturer: cell(row, Role::Manufacturer),
-                brand: cell(row, Role::Brand),
-                model: cell(row, Role::Model),
-                description: cell(row, Role::Description),
-                serial: cell(row, Role::Serial),
-            };
-            let outcome = self.check_line(&input);
+        let rows: Vec<&Row> = table.rows.iter().filter(|r| !r.is_blank()).collect();
+        let inputs: Vec<LineInput> = rows
+            .iter()
+            .map(|row| {
+                self.cache_input(LineInput {
+                    manufacturer: cell(row, Role::Manufacturer),
+                    brand: cell(row, Role::Brand),
+                    model: cell(row, Role::Model),
+                    description: cell(row, Role::Description),
+                    serial: cell(row, Role::Serial),
+                })
+            })
+            .collect();
+        self.evaluate_parallel(&inputs);
+        let mut lines = Vec::with_capacity(rows.len());
+        for (row, input) in rows.into_iter().zip(&inputs) {
+            let outcome = self.check_line(input);
             lines.push(Line {
                 row: row.number,
                 line: row.line,
@@ -286,8 +293,60 @@ impl<'e> Checker<'e> {
         })
     }
 
+    /// A serial number no rule reads adds no evidence: it is left out of
+    /// the line as checked, so that it does not split the cache (every line
+    /// of a register has its own serial).
+    fn cache_input(&self, mut input: LineInput) -> LineInput {
+        if !input.serial.trim().is_empty()
+            && self
+                .engine
+                .rules()
+                .match_value("import.serial", input.serial.trim())
+                .is_empty()
+        {
+            input.serial.clear();
+        }
+        input
+    }
+
+    /// Evaluates the distinct lines not yet cached on all cores.
+    fn evaluate_parallel(&mut self, inputs: &[LineInput]) {
+        let mut todo: Vec<(LineInput, &LineInput)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for input in inputs {
+            let key = input.normalized();
+            if !self.cache.contains_key(&key) && seen.insert(key.clone()) {
+                todo.push((key, input));
+            }
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if todo.len() < 256 || threads < 2 {
+            return;
+        }
+        let chunk = todo.len().div_ceil(threads);
+        let this = &*self;
+        let done: Vec<Vec<(LineInput, Arc<Outcome>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = todo
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(k, i)| (k.clone(), Arc::new(this.evaluate(i))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for part in done {
+            self.cache.extend(part);
+        }
+    }
+
     /// The outcome for one line's identifying cells.
     pub fn check_line(&mut self, input: &LineInput) -> Arc<Outcome> {
+        let input = self.cache_input(input.clone());
+        let input = &input;
         let key = input.normalized();
         if let Some(o) = self.cache.get(&key) {
             return o.clone();
