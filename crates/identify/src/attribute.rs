@@ -10,8 +10,9 @@
 //! an OEM reseller of Hikvision points at Hikvision, with the relation's
 //! (lower) confidence.
 
+use camaudit_model::DeviceType;
 use camaudit_model::{AttributionStep, Confidence, VendorId};
-use camaudit_registry::{BrandLink, Registry};
+use camaudit_registry::{BrandLink, Equipment, Registry};
 
 use crate::resolve::Candidate;
 
@@ -32,6 +33,7 @@ pub(crate) fn attribute(
     label: Option<&Candidate>,
     platform: Option<&Candidate>,
     model: Option<&str>,
+    device_type: Option<DeviceType>,
 ) -> Attribution {
     let mut out = Attribution {
         label_vendor: label.and_then(|c| VendorId::new(&c.value).ok()),
@@ -72,7 +74,7 @@ pub(crate) fn attribute(
             out.label_relation = Some(explain_rebrand(registry, label, &maker, &mut out.steps));
         }
         out.owner = owner(registry, &maker, &mut out.steps);
-        out.covered_by = coverage(registry, &maker, &mut out.steps);
+        out.covered_by = coverage(registry, &maker, device_type, &mut out.steps);
         out.manufacturer = Some(maker);
         out.confidence = confidence.rounded();
     }
@@ -339,13 +341,42 @@ fn owner(
     chain.last().map(|e| e.id.clone())
 }
 
+/// The class of equipment a device type belongs to, when it is known:
+/// `Some(None)` for equipment of no class a regime names (a printer).
+fn equipment_class(device_type: Option<DeviceType>) -> Option<Option<Equipment>> {
+    match device_type? {
+        t if t.is_surveillance() => Some(Some(Equipment::VisualSurveillance)),
+        DeviceType::Router => Some(Some(Equipment::Telecommunications)),
+        DeviceType::Printer | DeviceType::Nas | DeviceType::WebServer => Some(None),
+        _ => None,
+    }
+}
+
 fn coverage(
     registry: &Registry,
     maker: &VendorId,
+    device_type: Option<DeviceType>,
     steps: &mut Vec<AttributionStep>,
 ) -> Vec<String> {
-    let findings = registry.coverage(maker);
-    for f in &findings {
+    let class = equipment_class(device_type);
+    let mut regimes: Vec<String> = Vec::new();
+    for f in registry.coverage(maker) {
+        let reaches = registry.regime(&f.regime).is_none_or(|r| {
+            r.equipment.is_empty()
+                || class.is_none_or(|c| c.is_some_and(|c| r.equipment.contains(&c)))
+        });
+        if !reaches {
+            let what = device_type.map_or("this device", |t| t.as_str());
+            steps.push(step(
+                format!(
+                    "{} covers {} but not this equipment: a {what} is outside its scope",
+                    f.regime, f.entity
+                ),
+                f.confidence.confidence(),
+                f.sources.clone(),
+            ));
+            continue;
+        }
         let kind = if f.interpretation {
             " — an interpretation, not a published designation"
         } else {
@@ -359,8 +390,8 @@ fn coverage(
             f.confidence.confidence(),
             f.sources.clone(),
         ));
+        regimes.push(f.regime);
     }
-    let mut regimes: Vec<String> = findings.into_iter().map(|f| f.regime).collect();
     regimes.sort();
     regimes.dedup();
     regimes

@@ -185,6 +185,9 @@ impl Engine {
             label.best(),
             maker.best(),
             model.best().map(|c| c.value.as_str()),
+            device_type
+                .best()
+                .and_then(|c| DeviceType::parse(&c.value).ok()),
         );
         let conflicts = [
             (FactKind::Manufacturer, &maker),

@@ -296,6 +296,34 @@ fn a_subsidiary_on_its_parents_platform_is_the_maker() {
 }
 
 #[test]
+fn regimes_reach_only_the_equipment_they_name() {
+    // A Huawei home gateway: telecommunications equipment, so NDAA s.889 and
+    // the FCC list reach it; the UK statement is about visual surveillance.
+    let d = one(
+        &engine(),
+        &[("http.header.server", "Linux UPnP/1.0 Huawei-ATP-IGD")],
+    );
+    assert_eq!(d.device_type.map(|t| t.as_str()), Some("router"));
+    assert_eq!(d.covered_by, ["fcc-covered-list", "ndaa-889"]);
+    assert!(d.attribution.iter().any(|s| {
+        s.claim
+            .starts_with("uk-2022-directive covers huawei but not")
+    }));
+    // A Hikvision camera: all three.
+    let d = one(
+        &engine(),
+        &[
+            ("http.header.server", "App-webs/"),
+            ("sadp.devicetype", "141945"),
+        ],
+    );
+    assert_eq!(
+        d.covered_by,
+        ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]
+    );
+}
+
+#[test]
 fn unknown_device_stays_unknown() {
     let d = one(
         &engine(),

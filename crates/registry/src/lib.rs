@@ -51,8 +51,8 @@ use camaudit_model::VendorId;
 pub use error::RegistryError;
 pub use names::normalize;
 pub use types::{
-    BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, KevEntry,
-    Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
+    BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
+    KevEntry, Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
 };
 
 /// The registry files as embedded at build time, in [`load::FILES`] order.

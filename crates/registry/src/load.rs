@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::error::RegistryError;
 use crate::names::normalize;
 use crate::types::{
-    BrandLink, CoverageEntry, Decision, DecisionKind, Endpoint, Entity, KevEntry, Level,
+    BrandLink, CoverageEntry, Decision, DecisionKind, Endpoint, Entity, Equipment, KevEntry, Level,
     ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
 };
 use crate::{Registry, date};
@@ -59,6 +59,8 @@ struct RawRegime {
     #[serde(default)]
     jurisdiction_basis: Option<String>,
     scope: String,
+    #[serde(default)]
+    equipment: Vec<Equipment>,
     confidence: Level,
     #[serde(default)]
     sources: Vec<String>,
@@ -646,6 +648,7 @@ fn check_regimes(file: &str, raw: Vec<RawRegime>, errors: &mut Vec<RegistryError
             applies_to_jurisdictions: r.applies_to_jurisdictions,
             jurisdiction_basis: r.jurisdiction_basis,
             scope: r.scope,
+            equipment: r.equipment,
             confidence: r.confidence,
             sources: r.sources,
             notes: r.notes,

@@ -92,6 +92,17 @@ impl Relation {
     }
 }
 
+/// A class of equipment a regime reaches. A regime that lists none reaches
+/// all of a covered company's equipment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Equipment {
+    /// Cameras, recorders, video intercoms and access control with cameras.
+    VisualSurveillance,
+    /// Network and telecommunications equipment (routers, switches, radios).
+    Telecommunications,
+}
+
 /// What a regime does to covered equipment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -191,6 +202,8 @@ pub struct Regime {
     pub jurisdiction_basis: Option<String>,
     /// What equipment and uses it reaches.
     pub scope: String,
+    /// The classes of equipment it reaches; empty means all.
+    pub equipment: Vec<Equipment>,
     pub confidence: Level,
     pub sources: Vec<String>,
     pub notes: Option<String>,
