@@ -13,6 +13,7 @@
 
 mod attribute;
 mod collect;
+mod label;
 mod merge;
 mod resolve;
 
@@ -30,9 +31,7 @@ pub use camaudit_model as model;
 /// The pseudo-field that model-number grammar rules read.
 pub const MODEL_FIELD: &str = "fact.model";
 
-/// The rule id of label evidence taken from a registry name lookup
-/// ([`Engine::identify_one`]).
-pub const REGISTRY_NAME_RULE: &str = "registry.name";
+pub use label::REGISTRY_NAME_RULE;
 
 /// Why the engine could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +102,7 @@ impl Engine {
     {
         let mut collector = self.collector();
         for obs in observations {
-            collector.add(obs);
+            self.observe(&mut collector, obs);
         }
         self.finish(collector)
     }
@@ -122,41 +121,26 @@ impl Engine {
     /// addresses: nothing is merged with any other call, so a batch of
     /// independent lines is a loop over this. `None` when there are no
     /// observations.
-    ///
-    /// Names in `import.manufacturer` / `import.brand` that no rule reads but
-    /// the registry knows (`Registry::lookup_name`: "KBVision", "CP Plus")
-    /// become label evidence (rule `registry.name`, confidence 0.8, as the
-    /// rules give a brand string), so the registry's brand relations apply.
     pub fn identify_one(&self, observations: &[Observation]) -> Option<Device> {
         let first = observations.first()?;
         let mut collector = self.collector();
         for obs in observations {
             let mut one = obs.clone();
             one.addr = first.addr;
-            collector.add(&one);
-            if matches!(obs.field.as_str(), "import.manufacturer" | "import.brand")
-                && !collector.has_vendor_evidence(first.addr, obs.field.as_str(), &obs.value)
-                && let Some(id) = self.registry.lookup_name(&obs.value)
-            {
-                collector.push_evidence(
-                    first.addr,
-                    Evidence {
-                        source: obs.source,
-                        port: None,
-                        field: obs.field.as_str().to_owned(),
-                        value: Evidence::clip_value(&obs.value),
-                        rule: Some(REGISTRY_NAME_RULE.to_owned()),
-                        asserts: Asserts {
-                            label_vendor: Some(id),
-                            ..Asserts::default()
-                        },
-                        confidence: camaudit_model::Confidence::new(0.8)
-                            .unwrap_or(camaudit_model::Confidence::ZERO),
-                    },
-                );
-            }
+            self.observe(&mut collector, &one);
         }
         self.finish(collector).into_iter().next()
+    }
+
+    /// Runs the rules on one observation, and names any registry brand in a
+    /// label field that no rule already read (`label.rs`).
+    fn observe<'e>(&'e self, collector: &mut Collector<'e>, obs: &Observation) {
+        collector.add(obs);
+        if let Some(ev) = label::label_from_registry(&self.registry, obs)
+            && !collector.has_vendor_evidence(obs.addr, obs.field.as_str(), &obs.value)
+        {
+            collector.push_evidence(obs.addr, ev);
+        }
     }
 
     fn collector(&self) -> Collector<'_> {
@@ -302,7 +286,7 @@ pub struct Identifier<'e> {
 
 impl Identifier<'_> {
     pub fn add(&mut self, obs: &Observation) {
-        self.collector.add(obs);
+        self.engine.observe(&mut self.collector, obs);
     }
 
     pub fn finish(self) -> Vec<Device> {

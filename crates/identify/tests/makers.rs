@@ -324,6 +324,40 @@ fn regimes_reach_only_the_equipment_they_name() {
 }
 
 #[test]
+fn any_registry_brand_in_a_label_field_is_the_label() {
+    // A Hikvision OEM camera seen by SADP and its login page: no rule names
+    // LTS in these fields, the registry does.
+    for (field, value) in [
+        ("sadp.oeminfo", "LTS"),
+        ("http.title", "LTS"),
+        (
+            "onvif.scope",
+            "onvif://www.onvif.org/name/LTS%20CMIP3042W-28",
+        ),
+        ("tls.cert.subject", "C=CN,O=LTS,CN=192.168.1.64"),
+    ] {
+        let d = one(&engine(), &[("sadp.devicetype", "141945"), (field, value)]);
+        assert_eq!(
+            d.label_vendor.as_ref().map(|v| v.as_str()),
+            Some("lts"),
+            "{field}: {:#?}",
+            d.evidence
+        );
+        assert_eq!(
+            d.manufacturer.as_ref().map(|v| v.as_str()),
+            Some("hikvision")
+        );
+        assert_eq!(d.label_relation.as_deref(), Some("oem-reseller"));
+    }
+    // Not a brand: no label.
+    let d = one(
+        &engine(),
+        &[("sadp.devicetype", "141945"), ("sadp.oeminfo", "N/A")],
+    );
+    assert!(d.label_vendor.is_none());
+}
+
+#[test]
 fn unknown_device_stays_unknown() {
     let d = one(
         &engine(),

@@ -1,0 +1,94 @@
+//! Brand names the registry knows, read from the fields where devices and
+//! spreadsheets show a brand. Rules cover the big names field by field; this
+//! covers every brand and OEM in the registry in every label field at once,
+//! so adding a reseller to the registry is enough for camaudit to see its
+//! label (on a SADP `OEMInfo`, a login-page title, an ONVIF `name/` scope, a
+//! certificate's organisation, an asset register's brand column).
+
+use camaudit_model::{Asserts, Confidence, Evidence, Observation, VendorId};
+use camaudit_registry::Registry;
+
+/// The rule id of label evidence found by registry name lookup.
+pub const REGISTRY_NAME_RULE: &str = "registry.name";
+
+/// As sure as a rule reading a brand string (the label rules use 0.7–0.8).
+const NAME_CONFIDENCE: f64 = 0.75;
+
+const SCOPE_NAME_PREFIX: &str = "onvif://www.onvif.org/name/";
+
+/// The brand-bearing text of an observation, when its field carries one.
+fn brand_text(obs: &Observation) -> Option<String> {
+    let value = obs.value.trim();
+    match obs.field.as_str() {
+        "sadp.oeminfo"
+        | "onvif.manufacturer"
+        | "upnp.manufacturer"
+        | "import.manufacturer"
+        | "import.brand"
+        | "http.title" => Some(value.to_owned()),
+        "onvif.scope" => value.strip_prefix(SCOPE_NAME_PREFIX).map(percent_decode),
+        "tls.cert.subject" => value
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("O="))
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The registry vendor a label field names: the whole text, else its first
+/// word ("ANNKE C800" in an ONVIF name scope).
+pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Option<Evidence> {
+    let text = brand_text(obs)?;
+    let id: VendorId = registry.lookup_name(&text).or_else(|| {
+        let first = text.split_whitespace().next()?;
+        (first.len() < text.len())
+            .then(|| registry.lookup_name(first))
+            .flatten()
+    })?;
+    Some(Evidence {
+        source: obs.source,
+        port: obs.port,
+        field: obs.field.as_str().to_owned(),
+        value: Evidence::clip_value(&obs.value),
+        rule: Some(REGISTRY_NAME_RULE.to_owned()),
+        asserts: Asserts {
+            label_vendor: Some(id),
+            ..Asserts::default()
+        },
+        confidence: Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO),
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_scope_names() {
+        assert_eq!(percent_decode("ANNKE%20C800"), "ANNKE C800");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}
