@@ -29,7 +29,7 @@ mod columns;
 mod read;
 mod text;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -94,31 +94,91 @@ impl Verdict {
 }
 
 /// One link of the reason chain, with its confidence and sources.
+///
+/// The claim and the source list are shared (`Arc`): the same registry
+/// relation, owner chain or regime basis recurs on many lines of a register,
+/// and is stored once however many lines cite it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
-    pub claim: String,
+    #[serde(serialize_with = "serialize_str")]
+    pub claim: Arc<str>,
     pub confidence: f64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
+    #[serde(
+        skip_serializing_if = "sources_empty",
+        serialize_with = "serialize_sources"
+    )]
+    pub sources: Arc<[String]>,
+}
+
+fn serialize_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s)
+}
+
+fn serialize_sources<S: serde::Serializer>(s: &Arc<[String]>, ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_seq(s.iter())
+}
+
+fn sources_empty(s: &Arc<[String]>) -> bool {
+    s.is_empty()
 }
 
 impl Reason {
     fn new(claim: String, confidence: f64, sources: Vec<String>) -> Self {
         Reason {
-            claim,
+            claim: claim.into(),
             confidence: (confidence * 100.0).round() / 100.0,
-            sources,
+            sources: sources.into(),
         }
     }
 
     /// "claim (confidence 0.75; source URL, +2 more)".
     pub fn to_text(&self) -> String {
-        let src = match self.sources.as_slice() {
+        let src = match &*self.sources {
             [] => String::new(),
             [one] => format!("; source {one}"),
             [first, rest @ ..] => format!("; source {first}, +{} more", rest.len()),
         };
         format!("{} (confidence {:.2}{src})", self.claim, self.confidence)
+    }
+}
+
+/// Shares equal claims and source lists between the outcomes of one worker,
+/// so that 100,000 distinct lines citing the same few registry facts hold
+/// each fact once.
+#[derive(Default)]
+struct Interner {
+    claims: HashSet<Arc<str>>,
+    sources: HashSet<Arc<[String]>>,
+}
+
+impl Interner {
+    fn reason(&mut self, claim: String, confidence: f64, sources: Vec<String>) -> Reason {
+        let confidence = (confidence * 100.0).round() / 100.0;
+        let claim = self.str(claim);
+        let sources = match self.sources.get(sources.as_slice()) {
+            Some(s) => s.clone(),
+            None => {
+                let s: Arc<[String]> = sources.into();
+                self.sources.insert(s.clone());
+                s
+            }
+        };
+        Reason {
+            claim,
+            confidence,
+            sources,
+        }
+    }
+
+    fn str(&mut self, s: String) -> Arc<str> {
+        match self.claims.get(s.as_str()) {
+            Some(c) => c.clone(),
+            None => {
+                let c: Arc<str> = s.into();
+                self.claims.insert(c.clone());
+                c
+            }
+        }
     }
 }
 
@@ -262,22 +322,26 @@ impl<'e> Checker<'e> {
                 .unwrap_or_default()
         };
         let rows: Vec<&Row> = table.rows.iter().filter(|r| !r.is_blank()).collect();
-        let inputs: Vec<LineInput> = rows
-            .iter()
-            .map(|row| {
-                self.cache_input(LineInput {
-                    manufacturer: cell(row, Role::Manufacturer),
-                    brand: cell(row, Role::Brand),
-                    model: cell(row, Role::Model),
-                    description: cell(row, Role::Description),
-                    serial: cell(row, Role::Serial),
-                })
-            })
-            .collect();
+        let this = &*self;
+        // (the line as checked, its cache key), on all cores.
+        let inputs: Vec<(LineInput, LineInput)> = par_map(&rows, |row| {
+            let input = this.cache_input(LineInput {
+                manufacturer: cell(row, Role::Manufacturer),
+                brand: cell(row, Role::Brand),
+                model: cell(row, Role::Model),
+                description: cell(row, Role::Description),
+                serial: cell(row, Role::Serial),
+            });
+            let key = input.normalized();
+            (input, key)
+        });
         self.evaluate_parallel(&inputs);
         let mut lines = Vec::with_capacity(rows.len());
-        for (row, input) in rows.into_iter().zip(&inputs) {
-            let outcome = self.check_line(input);
+        for (row, (input, key)) in rows.into_iter().zip(&inputs) {
+            let outcome = match self.cache.get(key) {
+                Some(o) => o.clone(),
+                None => self.check_line(input),
+            };
             lines.push(Line {
                 row: row.number,
                 line: row.line,
@@ -310,12 +374,11 @@ impl<'e> Checker<'e> {
     }
 
     /// Evaluates the distinct lines not yet cached on all cores.
-    fn evaluate_parallel(&mut self, inputs: &[LineInput]) {
-        let mut todo: Vec<(LineInput, &LineInput)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for input in inputs {
-            let key = input.normalized();
-            if !self.cache.contains_key(&key) && seen.insert(key.clone()) {
+    fn evaluate_parallel(&mut self, inputs: &[(LineInput, LineInput)]) {
+        let mut todo: Vec<(&LineInput, &LineInput)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (input, key) in inputs {
+            if !self.cache.contains_key(key) && seen.insert(key) {
                 todo.push((key, input));
             }
         }
@@ -330,8 +393,12 @@ impl<'e> Checker<'e> {
                 .chunks(chunk)
                 .map(|part| {
                     s.spawn(move || {
+                        let mut interner = Interner::default();
                         part.iter()
-                            .map(|(k, i)| (k.clone(), Arc::new(this.evaluate(i))))
+                            .map(|(k, i)| {
+                                let k = (*k).clone();
+                                (k, Arc::new(this.evaluate(i, &mut interner)))
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -351,12 +418,12 @@ impl<'e> Checker<'e> {
         if let Some(o) = self.cache.get(&key) {
             return o.clone();
         }
-        let outcome = Arc::new(self.evaluate(input));
+        let outcome = Arc::new(self.evaluate(input, &mut Interner::default()));
         self.cache.insert(key, outcome.clone());
         outcome
     }
 
-    fn evaluate(&self, input: &LineInput) -> Outcome {
+    fn evaluate(&self, input: &LineInput, interner: &mut Interner) -> Outcome {
         let registry = self.engine.registry();
         if input.is_empty() {
             return Outcome::unknown(
@@ -370,7 +437,7 @@ impl<'e> Checker<'e> {
                 "nothing on this line names a maker, brand or model number the registry or rules know".into(),
             );
         };
-        outcome_for(registry, &device, input)
+        outcome_for(registry, device, input, interner)
     }
 }
 
@@ -389,6 +456,27 @@ impl Outcome {
             kev: Vec::new(),
         }
     }
+}
+
+/// `f` over `items`, on all cores when there are enough items to be worth
+/// it, in order.
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if items.len() < 1024 || threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The observations a line stands for. All share one address: the engine's
@@ -446,7 +534,12 @@ pub fn observations(registry: &Registry, input: &LineInput) -> Vec<Observation> 
     out
 }
 
-fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outcome {
+fn outcome_for(
+    registry: &Registry,
+    mut device: Device,
+    input: &LineInput,
+    interner: &mut Interner,
+) -> Outcome {
     let mut reasons = Vec::new();
     // What on the line was recognised, and by which rule.
     for ev in &device.evidence {
@@ -473,7 +566,7 @@ fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outco
             "import.serial" => "serial",
             other => other,
         };
-        reasons.push(Reason::new(
+        reasons.push(interner.reason(
             format!("{field} {:?} {what}", ev.value),
             ev.confidence.get(),
             Vec::new(),
@@ -481,7 +574,7 @@ fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outco
     }
     if let Some(model) = &device.model {
         for p in registry.match_model(model) {
-            reasons.push(Reason::new(
+            reasons.push(interner.reason(
                 format!(
                     "model {model:?} matches registry pattern {} ({})",
                     p.id, p.vendor
@@ -491,13 +584,10 @@ fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outco
             ));
         }
     }
-    for step in &device.attribution {
-        reasons.push(Reason::new(
-            step.claim.clone(),
-            step.confidence.get(),
-            step.sources.clone(),
-        ));
+    for step in std::mem::take(&mut device.attribution) {
+        reasons.push(interner.reason(step.claim, step.confidence.get(), step.sources));
     }
+    let device = &device;
 
     let maker = device.manufacturer.clone();
     let label = device
@@ -536,7 +626,7 @@ fn outcome_for(registry: &Registry, device: &Device, input: &LineInput) -> Outco
         None if identified_trusted => {
             if let Some(m) = &maker {
                 let e = registry.entity(m);
-                reasons.push(Reason::new(
+                reasons.push(interner.reason(
                     format!(
                         "{m} ({}, {}) is in the registry and no regime covers it or its owners",
                         e.map_or("", |e| e.name.as_str()),

@@ -193,6 +193,38 @@ fn repeated_lines_share_one_outcome() {
     ));
 }
 
+#[test]
+fn distinct_lines_share_the_registry_facts_they_cite() {
+    // The worst case of the benchmark: every model distinct, so nothing is
+    // cached, yet the same relation and regime sources are stored once.
+    let mut csv = String::from("Make,Model\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("Annke,C800-{i:04}\n"));
+    }
+    let r = check(&csv);
+    assert_eq!(r.lines.len(), 2000);
+    // Lines 1 and 2 are evaluated by the same worker (each takes a
+    // contiguous share of the distinct lines and has its own interner).
+    let (a, b) = (&r.lines[0].outcome, &r.lines[1].outcome);
+    assert!(!std::sync::Arc::ptr_eq(a, b));
+    assert_eq!(a.verdict, Verdict::Covered);
+    assert_eq!(b.verdict, Verdict::Covered);
+    let cited = |o: &Outcome| {
+        o.reasons
+            .iter()
+            .find(|r| r.claim.contains("OEM") && !r.sources.is_empty())
+            .cloned()
+            .expect("the OEM relation is cited")
+    };
+    let (ra, rb) = (cited(a), cited(b));
+    assert_eq!(ra.sources, rb.sources);
+    assert!(std::sync::Arc::ptr_eq(&ra.sources, &rb.sources));
+    // Serialised as a plain list, as before.
+    let json = serde_json::to_value(&ra).expect("serialisable");
+    assert!(json["sources"].is_array());
+    assert!(json["claim"].is_string());
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("camaudit-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -45,6 +45,7 @@ mod types;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use camaudit_model::VendorId;
 
@@ -85,7 +86,12 @@ pub struct Registry {
     names: HashMap<String, VendorId>,
     overlay: Option<OverlayInfo>,
     decisions: Vec<Decision>,
+    /// Findings per (manufacturer, regime kind), computed on first use: a
+    /// register of 100,000 lines asks about the same few makers.
+    findings_memo: Arc<Mutex<FindingsMemo>>,
 }
+
+type FindingsMemo = HashMap<(VendorId, RegimeKind), Arc<[CoverageFinding]>>;
 
 /// The files an overlay directory may hold besides the registry's own.
 pub const OVERLAY_META: &str = "overlay.toml";
@@ -176,6 +182,7 @@ impl Registry {
             names,
             overlay: None,
             decisions: Vec::new(),
+            findings_memo: Arc::default(),
         }
     }
 
@@ -383,6 +390,21 @@ impl Registry {
     }
 
     fn findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
+        let key = (manufacturer.clone(), kind);
+        let memo = || {
+            self.findings_memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(f) = memo().get(&key) {
+            return f.to_vec();
+        }
+        let found = self.compute_findings(manufacturer, kind);
+        memo().insert(key, found.as_slice().into());
+        found
+    }
+
+    fn compute_findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
         let chain = self.owner_chain(manufacturer);
         if chain.is_empty() {
             return Vec::new();

@@ -528,6 +528,11 @@ fn from_dir_reads_the_same_format() {
 fn coverage_of_named_company_and_through_parent() {
     let r = good();
     let acme = r.coverage(&id("acme"));
+    assert_eq!(
+        r.coverage(&id("acme")),
+        acme,
+        "memoised findings are the same"
+    );
     assert_eq!(regimes_of(&acme), ["ban", "by-country", "narrow-ban"]);
     assert!(acme.iter().all(|f| f.entity == id("acme")));
     let ban = &acme[0];
