@@ -225,6 +225,25 @@ fn distinct_lines_share_the_registry_facts_they_cite() {
     assert!(json["claim"].is_string());
 }
 
+#[test]
+fn ezviz_uniview_and_imou_model_numbers_cite_their_registry_grammar() {
+    for (make, model, pattern) in [
+        ("EZVIZ", "CS-C6N", "ezviz.cs"),
+        ("Uniview", "IPC2324LB-ADZK-H", "uniview.ipc"),
+        ("Imou", "IPC-S42F-D", "dahua.consumer-ipc"),
+    ] {
+        let o = one(&format!("Manufacturer,Model\n{make},{model}\n"));
+        let text = claims(&o);
+        assert!(
+            text.contains(&format!("matches registry pattern {pattern}")),
+            "{make} {model}: {text}"
+        );
+    }
+    // A Uniview grammar does not capture Dahua's IPC- names.
+    let o = one("Manufacturer,Model\nDahua,IPC-HDW1431T1-S4\n");
+    assert!(!claims(&o).contains("uniview.ipc"), "{}", claims(&o));
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("camaudit-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
