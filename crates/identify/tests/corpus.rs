@@ -30,7 +30,7 @@ fn corpus_dir() -> Option<PathBuf> {
         });
     if dir.join("recog").is_dir() {
         Some(dir)
-    } else if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
+    } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
         panic!(
             "fingerprint corpus not found at {} and CAMAUDIT_REQUIRE_PEERS=1",
             dir.display()

@@ -27,7 +27,7 @@ fn corpus_oui() -> Option<PathBuf> {
     let dir = base.join("oui");
     if INPUTS.iter().all(|f| dir.join(f).is_file()) {
         Some(dir)
-    } else if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
+    } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
         panic!(
             "IEEE corpus not found in {} and CAMAUDIT_REQUIRE_PEERS=1",
             dir.display()
