@@ -32,7 +32,7 @@ fn corpus_dir() -> Option<PathBuf> {
         Some(dir)
     } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
         panic!(
-            "fingerprint corpus not found at {} and CAMAUDIT_REQUIRE_PEERS=1",
+            "fingerprint corpus not found at {}, but CAMAUDIT_CORPUS is set: fix the path",
             dir.display()
         );
     } else {

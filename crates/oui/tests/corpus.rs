@@ -29,7 +29,7 @@ fn corpus_oui() -> Option<PathBuf> {
         Some(dir)
     } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
         panic!(
-            "IEEE corpus not found in {} and CAMAUDIT_REQUIRE_PEERS=1",
+            "IEEE corpus not found in {}, but CAMAUDIT_CORPUS is set: fix the path",
             dir.display()
         );
     } else {
