@@ -478,7 +478,7 @@ pub(crate) fn execute(
         ports: scanner.config().ports.len(),
         hosts_up: progress.get(&progress.hosts_up),
         open_ports: progress.get(&progress.open_ports),
-        observations: n_obs as u64,
+        observations: n_obs,
         devices,
         elapsed: started.elapsed(),
     })
