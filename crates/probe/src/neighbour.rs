@@ -29,9 +29,13 @@ pub fn parse_proc_arp(text: &str) -> HashMap<IpAddr, Mac> {
     out
 }
 
-/// The current table (empty where it cannot be read).
+/// The current table of the calling thread's network namespace (empty
+/// where it cannot be read). `/proc/net` is the main thread's namespace,
+/// `/proc/thread-self/net` this thread's: they differ when a thread entered
+/// another namespace (`setns`), as the namespace tests do.
 pub fn table() -> HashMap<IpAddr, Mac> {
-    std::fs::read_to_string("/proc/net/arp")
+    std::fs::read_to_string("/proc/thread-self/net/arp")
+        .or_else(|_| std::fs::read_to_string("/proc/net/arp"))
         .map(|t| parse_proc_arp(&t))
         .unwrap_or_default()
 }

@@ -184,9 +184,15 @@ pub struct SimConfig {
     /// 10000 serves 10080, 10554 …), for running without privileges.
     #[arg(long, default_value_t = 0)]
     pub port_offset: u16,
-    /// Answer multicast discovery (SADP, WS-Discovery, DHIP) on `lo`.
+    /// Answer multicast discovery (SADP, WS-Discovery, DHIP): join the
+    /// groups on `--multicast-interface` (default `lo`).
     #[arg(long, default_value_t = false)]
     pub multicast: bool,
+    /// The interface the discovery groups are joined on, e.g. the veth a
+    /// scanner reaches the namespace through (default `lo`, which needs
+    /// the MULTICAST flag: `ip link set lo multicast on`).
+    #[arg(long, requires = "multicast")]
+    pub multicast_interface: Option<String>,
     /// Print nothing but errors (the ready line still goes to --ready-file).
     #[arg(long, default_value_t = false)]
     pub quiet: bool,
@@ -205,6 +211,7 @@ impl Default for SimConfig {
             bind: BindPolicy::Auto,
             port_offset: 0,
             multicast: false,
+            multicast_interface: None,
             quiet: false,
         }
     }

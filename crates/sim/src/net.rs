@@ -94,37 +94,61 @@ pub fn udp_socket(
         s.bind_device(Some(b"lo")).map_err(|e| bind_err(sa, e))?;
     }
     if pktinfo {
-        let on: libc::c_int = 1;
-        // SAFETY: setsockopt with a valid int option.
-        let rc = unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::IPPROTO_IP,
-                libc::IP_PKTINFO,
-                &on as *const _ as *const libc::c_void,
-                size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if rc != 0 {
-            return Err(bind_err(sa, io::Error::last_os_error()));
-        }
+        set_ip_opt(&s, libc::IP_PKTINFO, 1).map_err(|e| bind_err(sa, e))?;
+        // A wildcard socket would also get the datagrams of every group
+        // joined on the host (--multicast): those are the multicast
+        // sockets' to answer, once.
+        set_ip_opt(&s, libc::IP_MULTICAST_ALL, 0).map_err(|e| bind_err(sa, e))?;
     }
     s.bind(&sa.into()).map_err(|e| bind_err(sa, e))?;
     s.set_nonblocking(true).map_err(|e| bind_err(sa, e))?;
     Ok(s.into())
 }
 
-/// A socket that receives a discovery group's datagrams on `lo`.
-pub fn multicast_socket(group: Ipv4Addr, port: u16) -> Result<std::net::UdpSocket, SimError> {
+/// Sets an integer IPPROTO_IP option.
+fn set_ip_opt(s: &Socket, opt: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: setsockopt with a valid int option.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IP,
+            opt,
+            &value as *const _ as *const libc::c_void,
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A socket that receives a discovery group's datagrams arriving on
+/// `iface` (joined there, and bound to it), reporting each datagram's
+/// destination so the shared reply path answers for every device.
+pub fn multicast_socket(
+    group: Ipv4Addr,
+    port: u16,
+    iface: &str,
+) -> Result<std::net::UdpSocket, SimError> {
     let sa = SocketAddr::V4(SocketAddrV4::new(group, port));
-    let s =
-        Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).map_err(|e| bind_err(sa, e))?;
-    s.set_reuse_address(true).map_err(|e| bind_err(sa, e))?;
-    s.bind_device(Some(b"lo")).map_err(|e| bind_err(sa, e))?;
-    s.bind(&sa.into()).map_err(|e| bind_err(sa, e))?;
-    s.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)
-        .map_err(|e| bind_err(sa, e))?;
-    s.set_nonblocking(true).map_err(|e| bind_err(sa, e))?;
+    let err = |e| bind_err(sa, e);
+    let index = std::ffi::CString::new(iface)
+        .ok()
+        // SAFETY: if_nametoindex reads a NUL-terminated name.
+        .map(|c| unsafe { libc::if_nametoindex(c.as_ptr()) })
+        .filter(|&i| i != 0)
+        .ok_or_else(|| {
+            SimError::Config(format!("multicast interface {iface:?}: no such interface"))
+        })?;
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).map_err(err)?;
+    s.set_reuse_address(true).map_err(err)?;
+    s.bind_device(Some(iface.as_bytes())).map_err(err)?;
+    set_ip_opt(&s, libc::IP_PKTINFO, 1).map_err(err)?;
+    s.bind(&sa.into()).map_err(err)?;
+    s.join_multicast_v4_n(&group, &socket2::InterfaceIndexOrAddress::Index(index))
+        .map_err(err)?;
+    s.set_nonblocking(true).map_err(err)?;
     Ok(s.into())
 }
 

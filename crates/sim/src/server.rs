@@ -144,7 +144,8 @@ fn bind_all(
     }
     if config.multicast {
         for u in ALL_UDP {
-            let sock = net::multicast_socket(u.group(), port(u.port())?)?;
+            let iface = config.multicast_interface.as_deref().unwrap_or("lo");
+            let sock = net::multicast_socket(u.group(), port(u.port())?, iface)?;
             out.push(Bound::Udp {
                 sock,
                 proto: u,
