@@ -12,9 +12,9 @@
 //!
 //! Multicast discovery out of `vscan` reaches the simulator, which joins the
 //! groups on `vsim`; the neighbour table of the scanner's namespace holds
-//! the MAC of `vsim` (a Hikvision OUI here) for every estate address; a
-//! connection is open, closed (reset) or filtered (silently dropped) as the
-//! network says. No traffic leaves these namespaces. Needs root and `ip`;
+//! each device's own MAC (one macvlan per device, with the MAC of the truth
+//! file) and the MAC of `vsim` (a Hikvision OUI here); a connection is
+//! open, closed (reset) or filtered (silently dropped) as the network says. No traffic leaves these namespaces. Needs root and `ip`;
 //! skipped otherwise (failing under `CAMAUDIT_REQUIRE_PEERS=1`, as in CI).
 
 use std::collections::{BTreeMap, HashSet};
@@ -331,49 +331,93 @@ fn macs_come_from_the_scanners_neighbour_table() {
         return;
     };
     let sim = serve(&lan, "arp");
+    // Each device with a MAC gets an interface of its own with that MAC (a
+    // macvlan on vsim) holding its address; the simulator's namespace
+    // answers ARP only for addresses on the interface asked (arp_ignore=1),
+    // so the scanner's neighbour table learns each device's own MAC.
+    let s = lan.sim.as_str();
+    assert!(ip(&[
+        "netns",
+        "exec",
+        s,
+        "sh",
+        "-c",
+        "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore"
+    ]));
+    let with_mac: Vec<(&TruthRecord, Mac)> =
+        sim.truth.iter().filter_map(|t| Some((t, t.mac?))).collect();
+    for (i, (t, mac)) in with_mac.iter().enumerate() {
+        let (name, mac, addr) = (format!("m{i}"), mac.to_string(), format!("{}/32", t.addr));
+        for step in [
+            &[
+                "-n", s, "link", "add", "link", "vsim", "name", &name, "type", "macvlan", "mode",
+                "bridge",
+            ][..],
+            &["-n", s, "link", "set", &name, "address", &mac],
+            &["-n", s, "addr", "add", &addr, "dev", &name],
+            &["-n", s, "link", "set", &name, "up"],
+        ] {
+            assert!(ip(step), "ip {}", step.join(" "));
+        }
+    }
+    assert!(
+        with_mac.len() >= 20,
+        "{} devices with a MAC",
+        with_mac.len()
+    );
     let obs = scan(
         &lan,
-        &[ESTATE],
+        &[ESTATE, "10.99.0.1"],
         ScanConfig {
             udp: false,
             ..fast(&[80, 8081])
         },
     );
-    let want = Mac::parse(SIM_MAC).expect("mac");
-    let arp: BTreeMap<IpAddr, &str> = obs
+    let arp: BTreeMap<IpAddr, Mac> = obs
         .iter()
         .filter(|o| o.field.as_str() == "mac")
         .map(|o| {
-            assert_eq!(o.source, Source::Arp);
-            (o.addr, o.value.as_str())
+            assert_eq!(o.source, Source::Arp, "{o:?}");
+            (o.addr, Mac::parse(&o.value).expect("a MAC"))
         })
         .collect();
-    // Every address that answered (open or reset) sat behind vsim.
-    for t in &sim.truth {
-        let got = arp.get(&ip4(t)).and_then(|m| Mac::parse(m).ok());
-        assert_eq!(got, Some(want), "{}", t.addr);
+    for (t, mac) in &with_mac {
+        assert_eq!(arp.get(&ip4(t)), Some(mac), "{}", t.addr);
     }
-    // An address with nothing open is known only by its MAC, whose OUI
-    // (58:50:ED) is Hikvision's.
-    let empty = sim
-        .truth
+    // Addresses with no interface of their own answer no ARP: no MAC.
+    for t in sim.truth.iter().filter(|t| t.mac.is_none()) {
+        assert_eq!(arp.get(&ip4(t)), None, "{}", t.addr);
+    }
+    // The simulator's side of the link (nothing listens there: every port
+    // resets) is known only by its MAC, whose OUI (58:50:ED) is Hikvision's.
+    let gw = IpAddr::V4(Ipv4Addr::new(10, 99, 0, 1));
+    assert_eq!(arp.get(&gw), Some(&Mac::parse(SIM_MAC).expect("mac")));
+    let only: Vec<Observation> = obs.iter().filter(|o| o.addr == gw).cloned().collect();
+    let engine = camaudit_identify::Engine::builtin().expect("engine");
+    let made = |obs: &[Observation], addr: IpAddr| {
+        engine
+            .identify(obs)
+            .iter()
+            .find(|d| d.addr == Some(addr))
+            .and_then(|d| d.manufacturer.as_ref())
+            .map(|m| m.as_str().to_owned())
+    };
+    assert_eq!(made(&only, gw).as_deref(), Some("hikvision"));
+    // And a device's own MAC names its maker.
+    let (dahua, _) = with_mac
         .iter()
-        .find(|t| t.role == TruthRole::Empty)
-        .expect("an empty address");
+        .find(|(t, _)| {
+            t.manufacturer
+                .as_ref()
+                .is_some_and(|m| m.as_str() == "dahua")
+        })
+        .expect("a Dahua device");
     let only: Vec<Observation> = obs
         .iter()
-        .filter(|o| o.addr == empty.addr)
+        .filter(|o| o.addr == dahua.addr && o.field.as_str() == "mac")
         .cloned()
         .collect();
-    let devices = camaudit_identify::Engine::builtin()
-        .expect("engine")
-        .identify(&only);
-    let made = devices
-        .iter()
-        .find(|d| d.addr == Some(empty.addr))
-        .and_then(|d| d.manufacturer.as_ref())
-        .map(|m| m.as_str().to_owned());
-    assert_eq!(made.as_deref(), Some("hikvision"), "{devices:?}");
+    assert_eq!(made(&only, dahua.addr).as_deref(), Some("dahua"));
     drop(sim);
     drop(lan);
 }
