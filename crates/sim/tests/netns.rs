@@ -51,7 +51,9 @@ fn shared_listeners_in_a_namespace_serve_every_device() {
     let name = ns.0.clone();
     let est = common::start_with(|c| {
         c.devices = 600;
-        c.base = "127.77.0.0/16".parse().expect("cidr");
+        // Not 127.77/16: the demo and benchmarks serve that in the host
+        // namespace, which the leak check below would mistake for a leak.
+        c.base = "127.79.0.0/16".parse().expect("cidr");
         c.netns = Some(name.clone());
         c.bind = camaudit_sim::BindPolicy::Shared;
     });
