@@ -133,12 +133,22 @@ impl Reason {
 
     /// "claim (confidence 0.75; source URL, +2 more)".
     pub fn to_text(&self) -> String {
-        let src = match &*self.sources {
-            [] => String::new(),
-            [one] => format!("; source {one}"),
-            [first, rest @ ..] => format!("; source {first}, +{} more", rest.len()),
+        let mut out = String::new();
+        self.write_text(&mut out);
+        out
+    }
+
+    /// Appends [`Reason::to_text`] to `out`, for writers that reuse a buffer
+    /// across 100,000 lines instead of allocating per reason.
+    pub fn write_text(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{} (confidence {:.2}", self.claim, self.confidence);
+        let _ = match &*self.sources {
+            [] => Ok(()),
+            [one] => write!(out, "; source {one}"),
+            [first, rest @ ..] => write!(out, "; source {first}, +{} more", rest.len()),
         };
-        format!("{} (confidence {:.2}{src})", self.claim, self.confidence)
+        out.push(')');
     }
 }
 
