@@ -102,20 +102,9 @@ fn company_behind_brand(
     if registry.entity(&maker).is_some() {
         return (maker, confidence);
     }
-    let links: Vec<_> = registry
-        .brand_links(&maker)
-        .into_iter()
-        .filter(|l| l.applies_to_model(model))
-        .collect();
-    let best = links.iter().max_by(|a, b| {
-        link_weight(a)
-            .partial_cmp(&link_weight(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    match best {
+    match best_link(registry, &maker, model) {
         Some(link) => {
-            let c =
-                confidence.chain(Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO));
+            let c = confidence.chain(link_confidence(link));
             steps.push(step(
                 format!(
                     "{maker} is {} {}{}",
@@ -182,18 +171,7 @@ fn maker_from_label(
         ));
         return Some((label.clone(), label_confidence));
     }
-    // A relation known only for some model lines (a reseller that relabels
-    // one maker's recorders but not its cameras) does not speak for others.
-    let links: Vec<_> = registry
-        .brand_links(label)
-        .into_iter()
-        .filter(|l| l.applies_to_model(model))
-        .collect();
-    let Some(link) = links.iter().max_by(|a, b| {
-        link_weight(a)
-            .partial_cmp(&link_weight(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    }) else {
+    let Some(link) = best_link(registry, label, model) else {
         steps.push(step(
             format!(
                 "label {label} is not in the registry: its maker cannot be inferred from the label"
@@ -203,8 +181,7 @@ fn maker_from_label(
         ));
         return None;
     };
-    let confidence =
-        label_confidence.chain(Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO));
+    let confidence = label_confidence.chain(link_confidence(link));
     steps.push(step(
         format!(
             "label {label} → {} {}{}",
@@ -216,6 +193,30 @@ fn maker_from_label(
         link.sources.clone(),
     ));
     Some((link.company.clone(), confidence))
+}
+
+/// The strongest registry relation of a brand to a company that applies to
+/// this device. A relation known only for some model lines (a reseller that
+/// relabels one maker's recorders but not its cameras) does not speak for
+/// others.
+fn best_link<'r>(
+    registry: &'r Registry,
+    brand: &VendorId,
+    model: Option<&str>,
+) -> Option<&'r BrandLink> {
+    registry
+        .brand_links(brand)
+        .into_iter()
+        .filter(|l| l.applies_to_model(model))
+        .max_by(|a, b| {
+            link_weight(a)
+                .partial_cmp(&link_weight(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+}
+
+fn link_confidence(link: &BrandLink) -> Confidence {
+    Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO)
 }
 
 /// A relation that has ended (a former subsidiary, a reseller that stopped)
