@@ -1,0 +1,199 @@
+//! Facts added to widen the registry: Hikvision's Hikrobot and Pyronix, the
+//! Imou/Lechange company (Huacheng) and its sale, the Lorex buyer, the drone
+//! makers named by FY2025 NDAA s.1709, and the Hik-Connect and Imou cloud
+//! hosts. Each test names the fact it checks.
+
+use camaudit_model::VendorId;
+use camaudit_registry::{Level, Registry, Relation};
+
+fn reg() -> Registry {
+    match Registry::builtin() {
+        Ok(r) => r,
+        Err(e) => panic!("the built-in registry does not load:\n{e}"),
+    }
+}
+
+fn id(s: &str) -> VendorId {
+    VendorId::new(s).unwrap()
+}
+
+fn chain(r: &Registry, of: &str) -> Vec<String> {
+    r.owner_chain(&id(of))
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect()
+}
+
+fn regimes(r: &Registry, of: &str) -> Vec<String> {
+    r.coverage(&id(of))
+        .iter()
+        .map(|f| f.regime.clone())
+        .collect()
+}
+
+#[test]
+fn hikrobot_is_a_hikvision_subsidiary_covered_through_its_parent() {
+    let r = reg();
+    for name in [
+        "HIKROBOT",
+        "Hangzhou Hikrobot Co., Ltd.",
+        "海康机器人",
+        "杭州海康机器人股份有限公司",
+    ] {
+        assert_eq!(r.lookup_name(name), Some(id("hikrobot")), "{name:?}");
+    }
+    let e = r.entity(&id("hikrobot")).unwrap();
+    assert_eq!(e.jurisdiction, "CN");
+    assert!(
+        e.parent_relation.as_deref().unwrap_or("").contains("60%"),
+        "{:?}",
+        e.parent_relation
+    );
+    assert_eq!(
+        chain(&r, "hikrobot"),
+        ["hikrobot", "hikvision", "cethik", "cetc"]
+    );
+    let f = r.coverage(&id("hikrobot"));
+    let got: Vec<&str> = f.iter().map(|x| x.regime.as_str()).collect();
+    assert_eq!(got, ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]);
+    for us in &f[..2] {
+        // Named through Hikvision, not by itself.
+        assert_eq!(us.entity, id("hikvision"), "{}", us.regime);
+        assert!(!us.interpretation);
+    }
+    assert!(r.risk_flags(&id("hikrobot")).is_empty());
+}
+
+#[test]
+fn pyronix_is_a_hikvision_subsidiary() {
+    let r = reg();
+    assert_eq!(r.lookup_name("PYRONIX"), Some(id("pyronix")));
+    let links = r.brand_links(&id("pyronix"));
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].company, id("hikvision"));
+    assert_eq!(links[0].relation, Relation::Subsidiary);
+    assert_eq!(links[0].confidence, Level::Medium);
+    assert!(!links[0].is_historical());
+    assert!(
+        links[0]
+            .sources
+            .iter()
+            .any(|s| s.contains("doncasterfreepress"))
+    );
+}
+
+#[test]
+fn hikmicro_keeps_a_low_link_but_has_its_chinese_name() {
+    let r = reg();
+    assert_eq!(r.lookup_name("海康微影"), Some(id("hikmicro")));
+    let links = r.brand_links(&id("hikmicro"));
+    assert_eq!(links[0].company, id("hikvision"));
+    // The tie between the Chinese subsidiary and the HIKMICRO label is by
+    // name only: still low.
+    assert_eq!(links[0].confidence, Level::Low);
+}
+
+#[test]
+fn imou_and_lechange_are_huachengs_labels_a_dahua_subsidiary() {
+    let r = reg();
+    for name in [
+        "Imou",
+        "Lechange",
+        "乐橙",
+        "Hangzhou Huacheng Network Technology Co., Ltd.",
+        "Hangzhou Huacheng Network Technology Co.,Ltd",
+        "华橙网络",
+    ] {
+        assert_eq!(r.lookup_name(name), Some(id("imou")), "{name:?}");
+    }
+    let links = r.brand_links(&id("imou"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("dahua"));
+    assert_eq!(l.relation, Relation::Subsidiary);
+    // The 2025 sale's completion is not sourced: no end date, and the notes
+    // say why.
+    assert!(l.until.is_none());
+    assert!(!l.is_historical());
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("2025-03-03"), "{notes}");
+    assert!(notes.contains("completion was not confirmed"), "{notes}");
+    assert!(
+        l.sources
+            .iter()
+            .any(|s| s == "https://imoulife.com/privacy-policy")
+    );
+    assert!(
+        l.sources
+            .iter()
+            .any(|s| s.contains("ddx.gubit.cn/gonggao/002236/202503047894"))
+    );
+}
+
+#[test]
+fn lorex_sale_is_dated_and_names_its_buyer() {
+    let r = reg();
+    let l = r.brand_links(&id("lorex"))[0];
+    assert_eq!(l.relation, Relation::FormerSubsidiary);
+    assert_eq!(l.from.as_deref(), Some("2018-02"));
+    assert_eq!(l.until.as_deref(), Some("2022-11-24"));
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("Skywatch"), "{notes}");
+    assert!(notes.contains("Taipei"), "{notes}");
+    assert!(l.sources.iter().any(|s| s.contains("einpresswire.com")));
+}
+
+#[test]
+fn ndaa_2025_section_1709_drone_makers_are_on_the_fcc_list() {
+    let r = reg();
+    assert_eq!(r.lookup_name("DJI"), Some(id("dji")));
+    assert_eq!(
+        r.lookup_name("Shenzhen Da-Jiang Innovations Sciences and Technologies"),
+        Some(id("dji"))
+    );
+    assert_eq!(r.lookup_name("Autel Robotics"), Some(id("autel-robotics")));
+    // The bare word is not an alias.
+    assert_eq!(r.lookup_name("Autel"), None);
+    for maker in ["dji", "autel-robotics"] {
+        assert_eq!(r.entity(&id(maker)).unwrap().jurisdiction, "CN");
+        assert_eq!(
+            regimes(&r, maker),
+            ["fcc-covered-list", "uk-2022-directive"],
+            "{maker}: named by the FCC list, not by s.889"
+        );
+        let fcc = &r.coverage(&id(maker))[0];
+        assert_eq!(fcc.entity, id(maker));
+        assert!(!fcc.interpretation);
+        assert_eq!(fcc.from.as_deref(), Some("2025-12-22"));
+        assert_eq!(fcc.confidence, Level::Medium);
+        assert!(fcc.basis.contains("1709"), "{}", fcc.basis);
+    }
+}
+
+#[test]
+fn hik_connect_and_imou_cloud_hosts_are_known() {
+    let r = reg();
+    for host in [
+        "api.hik-connect.com",
+        "apiieu.hik-connect.com",
+        "i.hik-connectru.com",
+    ] {
+        let e = r.endpoints_for_host(host);
+        assert_eq!(e.len(), 1, "{host}");
+        assert_eq!(e[0].vendor, id("hikvision"), "{host}");
+        assert_eq!(e[0].ports, [443]);
+    }
+    for host in ["openapi.easy4ip.com", "OPENAPI-FK.easy4ip.com."] {
+        let e = r.endpoints_for_host(host);
+        assert_eq!(e.len(), 1, "{host}");
+        assert_eq!(e[0].vendor, id("imou"), "{host}");
+    }
+    // Not a wildcard: other hosts in those domains are not claimed.
+    assert!(r.endpoints_for_host("www.hik-connect.com").is_empty());
+    assert!(r.endpoints_for_host("easy4ip.com").is_empty());
+    // Dahua's own P2P host is unchanged.
+    assert_eq!(
+        r.endpoints_for_host("www.easy4ipcloud.com")[0].vendor,
+        id("dahua")
+    );
+}
