@@ -38,7 +38,10 @@
 //! ```
 
 mod date;
+mod equivalence;
 mod error;
+mod firmware;
+mod kev;
 mod load;
 mod names;
 mod types;
@@ -49,7 +52,10 @@ use std::sync::{Arc, Mutex};
 
 use camaudit_model::VendorId;
 
+pub use equivalence::ModelEquivalence;
 pub use error::RegistryError;
+pub use firmware::{BuildDate, parse_build_date};
+pub use kev::{KevMatch, KevRange, KevStatus};
 pub use names::normalize;
 pub use types::{
     BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
@@ -57,7 +63,7 @@ pub use types::{
 };
 
 /// The registry files as embedded at build time, in [`load::FILES`] order.
-const BUILTIN: [&str; 8] = [
+const BUILTIN: [&str; load::N_FILES] = [
     include_str!("../../../data/registry/registry.toml"),
     include_str!("../../../data/registry/regimes.toml"),
     include_str!("../../../data/registry/entities.toml"),
@@ -66,6 +72,7 @@ const BUILTIN: [&str; 8] = [
     include_str!("../../../data/registry/model_patterns.toml"),
     include_str!("../../../data/registry/endpoints.toml"),
     include_str!("../../../data/registry/kev.toml"),
+    include_str!("../../../data/registry/model_equivalences.toml"),
 ];
 
 /// A loaded, validated registry. Cheap to query; build it once.
@@ -83,6 +90,7 @@ pub struct Registry {
     patterns: Vec<ModelPattern>,
     endpoints: Vec<Endpoint>,
     kev: Vec<KevEntry>,
+    equivalences: Vec<ModelEquivalence>,
     names: HashMap<String, VendorId>,
     overlay: Option<OverlayInfo>,
     decisions: Vec<Decision>,
@@ -108,8 +116,8 @@ impl Registry {
 
     /// Loads the same format from a directory. `registry.toml`,
     /// `regimes.toml`, `entities.toml`, `brands.toml` and `coverage.toml` are
-    /// required; `model_patterns.toml`, `endpoints.toml` and `kev.toml` may be
-    /// absent.
+    /// required; `model_patterns.toml`, `endpoints.toml`, `kev.toml` and
+    /// `model_equivalences.toml` may be absent.
     pub fn from_dir(dir: &Path) -> Result<Registry, RegistryError> {
         let (labels, files) = read_dir_files(dir)?;
         load::build(&labels, &files)
@@ -121,7 +129,7 @@ impl Registry {
     /// [`Registry::from_dir`].
     pub fn from_texts(label: &str, texts: &[(&str, &str)]) -> Result<Registry, RegistryError> {
         let labels = load::FILES.map(|f| format!("{label}/{f}"));
-        let mut files: [Option<String>; 8] = Default::default();
+        let mut files: [Option<String>; load::N_FILES] = Default::default();
         for (name, text) in texts {
             match load::FILES.iter().position(|f| f == name) {
                 Some(i) => files[i] = Some((*text).to_owned()),
@@ -179,6 +187,7 @@ impl Registry {
             patterns,
             endpoints,
             kev,
+            equivalences: Vec::new(),
             names,
             overlay: None,
             decisions: Vec::new(),
@@ -389,6 +398,49 @@ impl Registry {
         self.kev.iter().filter(|k| &k.vendor == vendor).collect()
     }
 
+    /// Each KEV entry recorded against `vendor` (exactly that id: ask again
+    /// with the maker's id for a relabelled device), judged for a device of
+    /// this model and firmware version, in file order:
+    /// [`KevStatus::Affected`] when the model is in a documented family and
+    /// the firmware's build date is before the first fixed build,
+    /// [`KevStatus::NotAffected`] when it is that build or later, and
+    /// [`KevStatus::Unknown`] otherwise (no range documented, model not
+    /// listed, firmware unknown or without a readable build date). Each
+    /// match carries its reason, the range used and the sources.
+    pub fn kev_applicability(
+        &self,
+        vendor: &VendorId,
+        model: Option<&str>,
+        firmware: Option<&str>,
+    ) -> Vec<KevMatch<'_>> {
+        self.kev
+            .iter()
+            .filter(|k| &k.vendor == vendor)
+            .map(|k| kev::assess(k, model, firmware))
+            .collect()
+    }
+
+    /// Every model equivalence, in file order.
+    pub fn equivalences(&self) -> &[ModelEquivalence] {
+        &self.equivalences
+    }
+
+    /// The equivalences that name this model number on either side (the
+    /// brand's model, an alias, or the maker's original), compared ignoring
+    /// case, whitespace and Dahua's `DH-`/`DHI-` tag. A query that is a
+    /// recorded number plus a hyphenated variant suffix also matches
+    /// (`IP5M-T1179EW-28MM` finds `IP5M-T1179EW`); a shorter query does not.
+    /// Exact matches come first, then variants, each in file order.
+    pub fn equivalents_of(&self, model: &str) -> Vec<&ModelEquivalence> {
+        let mut hits: Vec<(equivalence::ModelMatch, &ModelEquivalence)> = self
+            .equivalences
+            .iter()
+            .filter_map(|e| e.matches(model).map(|m| (m, e)))
+            .collect();
+        hits.sort_by_key(|(m, _)| *m);
+        hits.into_iter().map(|(_, e)| e).collect()
+    }
+
     fn findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
         let key = (manufacturer.clone(), kind);
         let memo = || {
@@ -507,12 +559,12 @@ impl Registry {
     }
 }
 
-type DirFiles = ([String; 8], [Option<String>; 8]);
+type DirFiles = ([String; load::N_FILES], [Option<String>; load::N_FILES]);
 
 /// The registry files present in a directory (absent ones are `None`).
 fn read_dir_files(dir: &Path) -> Result<DirFiles, RegistryError> {
     let labels = load::FILES.map(|f| dir.join(f).display().to_string());
-    let mut files: [Option<String>; 8] = Default::default();
+    let mut files: [Option<String>; load::N_FILES] = Default::default();
     for (i, f) in load::FILES.iter().enumerate() {
         files[i] = read_optional(&dir.join(f), &labels[i])?;
     }

@@ -15,8 +15,13 @@ use crate::types::{
 };
 use crate::{Registry, date};
 
+mod extra;
+
+/// How many files a registry directory may hold.
+pub(crate) const N_FILES: usize = 9;
+
 /// The registry's files, in load order. The first five are required.
-pub(crate) const FILES: [&str; 8] = [
+pub(crate) const FILES: [&str; N_FILES] = [
     "registry.toml",
     "regimes.toml",
     "entities.toml",
@@ -25,6 +30,7 @@ pub(crate) const FILES: [&str; 8] = [
     "model_patterns.toml",
     "endpoints.toml",
     "kev.toml",
+    "model_equivalences.toml",
 ];
 pub(crate) const REQUIRED: usize = 5;
 
@@ -217,6 +223,8 @@ struct RawKev {
     sources: Vec<String>,
     #[serde(default)]
     notes: Option<String>,
+    #[serde(default)]
+    affected: Vec<extra::RawKevRange>,
 }
 
 /// Collects problems while checking one file.
@@ -349,8 +357,8 @@ fn toml_message(e: &toml::de::Error, text: &str) -> String {
 /// text of [`FILES`]`[i]` (or `None` when absent); `labels[i]` is how errors
 /// name that file.
 pub(crate) fn build(
-    labels: &[String; 8],
-    files: &[Option<String>; 8],
+    labels: &[String; N_FILES],
+    files: &[Option<String>; N_FILES],
 ) -> Result<Registry, RegistryError> {
     build_layered(labels, files, None)
 }
@@ -360,8 +368,8 @@ pub(crate) fn build(
 pub(crate) struct OverlayInput {
     /// How reports name the overlay directory.
     pub path: String,
-    pub labels: [String; 8],
-    pub files: [Option<String>; 8],
+    pub labels: [String; N_FILES],
+    pub files: [Option<String>; N_FILES],
     pub meta_label: String,
     pub meta: Option<String>,
     pub decisions_label: String,
@@ -408,8 +416,8 @@ struct RawDecision {
 /// entry problems in a file the overlay extends are reported against the
 /// overlay's file, since the base is valid on its own).
 pub(crate) fn build_layered(
-    labels: &[String; 8],
-    files: &[Option<String>; 8],
+    labels: &[String; N_FILES],
+    files: &[Option<String>; N_FILES],
     overlay: Option<&OverlayInput>,
 ) -> Result<Registry, RegistryError> {
     let mut errors = Vec::new();
@@ -454,6 +462,7 @@ pub(crate) fn build_layered(
     let mut pattern_file: PatternFile = parse(&labels[5], text(5), &mut errors);
     let mut endpoint_file: EndpointFile = parse(&labels[6], text(6), &mut errors);
     let mut kev_file: KevFile = parse(&labels[7], text(7), &mut errors);
+    let mut equivalence_file: extra::EquivalenceFile = parse(&labels[8], text(8), &mut errors);
     let mut eff = labels.clone();
     if let Some(o) = overlay {
         macro_rules! layer {
@@ -472,6 +481,7 @@ pub(crate) fn build_layered(
         layer!(5, pattern_file, PatternFile, pattern);
         layer!(6, endpoint_file, EndpointFile, endpoint);
         layer!(7, kev_file, KevFile, kev);
+        layer!(8, equivalence_file, extra::EquivalenceFile, equivalence);
     }
     let labels = &eff;
 
@@ -492,6 +502,13 @@ pub(crate) fn build_layered(
     let patterns = check_patterns(&labels[5], pattern_file.pattern, &known, &mut errors);
     let endpoints = check_endpoints(&labels[6], endpoint_file.endpoint, &known, &mut errors);
     let kev = check_kev(&labels[7], kev_file.kev, &known, &mut errors);
+    let equivalences = extra::check_equivalences(
+        &labels[8],
+        equivalence_file.equivalence,
+        &known,
+        &entity_ids,
+        &mut errors,
+    );
     let names = build_names(&labels[2], &labels[3], &entities, &brands, &mut errors);
 
     let (info, decisions) = match overlay {
@@ -508,6 +525,7 @@ pub(crate) fn build_layered(
     );
     registry.overlay = info;
     registry.decisions = decisions;
+    registry.equivalences = equivalences;
     Ok(registry)
 }
 
@@ -1030,6 +1048,7 @@ fn check_kev(
                 format!("vendor {:?} is not an entity or brand", k.vendor),
             );
         }
+        let affected = extra::check_ranges(&mut c, &id, k.affected);
         out.push(KevEntry {
             cve: k.cve,
             vendor,
@@ -1040,6 +1059,7 @@ fn check_kev(
             confidence: k.confidence,
             sources: k.sources,
             notes: k.notes,
+            affected,
         });
     }
     out

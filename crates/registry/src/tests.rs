@@ -735,3 +735,302 @@ fn endpoint_host_matching() {
     assert!(!e.matches_host("evilacmecloud.example"));
     assert!(!e.matches_host("x.p2p.acme.example"));
 }
+
+const KEV: &str = r#"
+[[kev]]
+cve = "CVE-2021-00001"
+vendor = "acme"
+catalog_vendor = "Acme"
+product = "Cameras"
+name = "Acme Camera Bug"
+date_added = "2022-01-10"
+confidence = "high"
+sources = ["https://example.org/kev"]
+
+[[kev.affected]]
+products = "Acme AC cameras"
+model_prefixes = ["AC-1"]
+build_before = "2021-06-28"
+fixed_in = "V5.5.800 build 210628"
+confidence = "medium"
+sources = ["https://example.org/advisory"]
+
+[[kev.affected]]
+products = "Acme AC-15 cameras, fixed later"
+model_prefixes = ["AC-15"]
+build_before = "2021-09"
+confidence = "high"
+sources = ["https://example.org/advisory-15"]
+
+[[kev.affected]]
+products = "Acme recorders on the 2.4 line"
+model_prefixes = ["NVR"]
+firmware_prefixes = ["2.4"]
+build_before = "2020-02-17"
+confidence = "medium"
+sources = ["https://example.org/nvr"]
+
+[[kev]]
+cve = "CVE-2021-00002"
+vendor = "acme"
+catalog_vendor = "Acme"
+product = "Cameras"
+name = "Acme Undocumented Bug"
+date_added = "2022-01-10"
+confidence = "high"
+sources = ["https://example.org/kev2"]
+"#;
+
+const EQUIVALENCES: &str = r#"
+[[equivalence]]
+brand = "relabel"
+model = "RL-410"
+aliases = ["Doorbell Pro"]
+maker = "acme"
+original_model = "DH-AC-410"
+confidence = "medium"
+sources = ["https://example.org/eq"]
+
+[[equivalence]]
+brand = "relabel"
+model = "RL-410-B"
+maker = "acme"
+original_model = "AC-410-RU"
+confidence = "low"
+sources = ["https://example.org/eq2"]
+notes = "one report"
+"#;
+
+fn with_kev() -> Registry {
+    match load_with(&[("kev.toml", KEV), ("model_equivalences.toml", EQUIVALENCES)]) {
+        Ok(r) => r,
+        Err(e) => panic!("test registry with KEV ranges does not load:\n{e}"),
+    }
+}
+
+fn verdicts(r: &Registry, model: Option<&str>, fw: Option<&str>) -> Vec<(String, KevStatus)> {
+    r.kev_applicability(&id("acme"), model, fw)
+        .into_iter()
+        .map(|m| (m.cve.to_owned(), m.status))
+        .collect()
+}
+
+#[test]
+fn kev_ranges_decide_affected_fixed_and_unknown() {
+    let r = with_kev();
+    let first = |model: Option<&str>, fw: Option<&str>| verdicts(&r, model, fw)[0].1;
+    assert_eq!(
+        first(Some("AC-100"), Some("V5.5.0 build 210601")),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        first(Some("ac-100"), Some("V5.5.800 build 210628")),
+        KevStatus::NotAffected
+    );
+    assert_eq!(
+        first(Some("AC-100"), Some("V5.7.1 build 230101")),
+        KevStatus::NotAffected
+    );
+    // Firmware unknown or unreadable: the range is found, the verdict is not.
+    assert_eq!(first(Some("AC-100"), None), KevStatus::Unknown);
+    assert_eq!(first(Some("AC-100"), Some("V5.5.800")), KevStatus::Unknown);
+    // A model outside every documented family, or none at all.
+    assert_eq!(
+        first(Some("ZZ-1"), Some("build 200101")),
+        KevStatus::Unknown
+    );
+    assert_eq!(first(None, Some("build 200101")), KevStatus::Unknown);
+    // The more specific prefix wins: AC-15 was fixed later.
+    assert_eq!(
+        first(Some("AC-150"), Some("build 210701")),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        first(Some("AC-100"), Some("build 210701")),
+        KevStatus::NotAffected
+    );
+    // Month precision: "2021-09" means before 2021-09-01.
+    assert_eq!(
+        first(Some("AC-150"), Some("build 210901")),
+        KevStatus::NotAffected
+    );
+    // Model and firmware line must both fit.
+    assert_eq!(
+        first(Some("DH-NVR4108"), Some("V2.420.AC00.17.R.20191201")),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        first(Some("NVR4108"), Some("2.420.AC00.18.R.20200217")),
+        KevStatus::NotAffected
+    );
+    assert_eq!(
+        first(Some("NVR4108"), Some("2.800.0000000.1.R.20190101")),
+        KevStatus::Unknown
+    );
+    // An entry without ranges is always unknown, and says so.
+    let all = r.kev_applicability(&id("acme"), Some("AC-100"), Some("build 200101"));
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].status, KevStatus::Unknown);
+    assert!(all[1].reason.contains("no affected"), "{}", all[1].reason);
+    assert!(all[1].range.is_none());
+    // Other vendors have none.
+    assert!(r.kev_applicability(&id("good"), None, None).is_empty());
+}
+
+#[test]
+fn kev_matches_carry_reason_range_and_sources() {
+    let r = with_kev();
+    let m = &r.kev_applicability(&id("acme"), Some("AC-100"), Some("V5.5.0 build 210601"))[0];
+    assert_eq!(m.status, KevStatus::Affected);
+    assert_eq!(
+        m.firmware_build.map(|b| b.to_string()).as_deref(),
+        Some("2021-06-01")
+    );
+    assert!(
+        m.reason.contains("2021-06-01 is before 2021-06-28"),
+        "{}",
+        m.reason
+    );
+    assert!(
+        m.reason.contains("fixed in V5.5.800 build 210628"),
+        "{}",
+        m.reason
+    );
+    assert_eq!(
+        m.range.map(|x| x.products.as_str()),
+        Some("Acme AC cameras")
+    );
+    assert_eq!(
+        m.sources(),
+        ["https://example.org/kev", "https://example.org/advisory"]
+    );
+    assert_eq!(m.confidence(), Level::Medium);
+    let json = serde_json::to_value(m).expect("serialises");
+    assert_eq!(json["status"], "affected");
+    assert_eq!(json["firmware_build"], "2021-06-01");
+    assert_eq!(json["cve"], "CVE-2021-00001");
+}
+
+#[test]
+fn kev_range_rules() {
+    let bad = KEV
+        .replace(
+            "build_before = \"2021-06-28\"",
+            "build_before = \"2021-13\"",
+        )
+        .replace(
+            "build_before = \"2021-09\"",
+            "build_before = \"2021-10\"\nfixed_in = \"build 210901\"",
+        )
+        .replace(
+            "products = \"Acme recorders on the 2.4 line\"",
+            "products = \" \"",
+        );
+    let e = error_of(&[("kev.toml", &bad)]);
+    assert!(
+        e.contains("kev CVE-2021-00001 affected[1]: build_before: bad date"),
+        "{e}"
+    );
+    assert!(
+        e.contains("affected[2]: fixed_in is dated 2021-09-01, before build_before 2021-10-01"),
+        "{e}"
+    );
+    assert!(e.contains("affected[3]: products is empty"), "{e}");
+
+    let vague = "[[kev]]\ncve = \"CVE-2021-00003\"\nvendor = \"acme\"\ncatalog_vendor = \"A\"\nproduct = \"P\"\nname = \"N\"\ndate_added = \"2022-01-10\"\nconfidence = \"high\"\nsources = [\"https://example.org/k\"]\n\n[[kev.affected]]\nproducts = \"All\"\nconfidence = \"low\"\n";
+    let e = error_of(&[("kev.toml", vague)]);
+    assert!(e.contains("affected[1]: no sources"), "{e}");
+    assert!(e.contains("give build_before, fixed_in or versions"), "{e}");
+
+    let typo = KEV.replace("model_prefixes = [\"AC-1\"]", "model_prefix = [\"AC-1\"]");
+    let e = error_of(&[("kev.toml", &typo)]);
+    assert!(e.contains("kev.toml: line"), "{e}");
+    assert!(e.contains("model_prefix"), "{e}");
+}
+
+#[test]
+fn equivalences_match_either_side_and_variants() {
+    let r = with_kev();
+    assert_eq!(r.equivalences().len(), 2);
+    let models = |q: &str| -> Vec<&str> {
+        r.equivalents_of(q)
+            .iter()
+            .map(|e| e.model.as_str())
+            .collect()
+    };
+    assert_eq!(models("RL-410"), ["RL-410"]);
+    assert_eq!(models(" rl -410 "), ["RL-410"]);
+    assert_eq!(models("Doorbell Pro"), ["RL-410"]);
+    assert_eq!(models("AC-410"), ["RL-410"], "the DH- tag is ignored");
+    assert_eq!(models("DHI-AC-410"), ["RL-410"]);
+    // Exact first, then the variant match.
+    assert_eq!(models("RL-410-B"), ["RL-410-B", "RL-410"]);
+    assert_eq!(models("RL-410-28MM"), ["RL-410"]);
+    assert!(models("RL-41").is_empty());
+    assert!(models("RL-4100").is_empty());
+    assert!(models("").is_empty());
+    let e = r.equivalents_of("RL-410")[0];
+    assert_eq!((e.brand.as_str(), e.maker.as_str()), ("relabel", "acme"));
+    assert_eq!(e.original_model, "DH-AC-410");
+}
+
+#[test]
+fn equivalence_rules() {
+    let bad = r#"
+[[equivalence]]
+brand = "nobody"
+model = "X-1"
+maker = "acme"
+original_model = "AC-1"
+confidence = "low"
+sources = ["https://example.org/a"]
+
+[[equivalence]]
+brand = "acme"
+model = "X-2"
+maker = "relabel"
+original_model = "AC-2"
+confidence = "low"
+sources = ["https://example.org/a"]
+
+[[equivalence]]
+brand = "relabel"
+model = " "
+maker = "acme"
+original_model = "AC-3"
+confidence = "low"
+sources = ["https://example.org/a"]
+
+[[equivalence]]
+brand = "relabel"
+model = "RL-9"
+maker = "acme"
+original_model = "AC-9"
+confidence = "low"
+
+[[equivalence]]
+brand = "relabel"
+model = "rl- 9"
+maker = "acme"
+original_model = "AC-9"
+confidence = "low"
+sources = ["https://example.org/a"]
+"#;
+    let e = error_of(&[("model_equivalences.toml", bad)]);
+    assert!(
+        e.contains("model_equivalences.toml: equivalence nobody/X-1: brand \"nobody\" is not an entity or brand"),
+        "{e}"
+    );
+    assert!(
+        e.contains("acme/X-2: maker \"relabel\" is not an entity"),
+        "{e}"
+    );
+    assert!(
+        e.contains("relabel/ : model and original_model must not be empty"),
+        "{e}"
+    );
+    assert!(e.contains("relabel/RL-9: no sources"), "{e}");
+    assert!(e.contains("relabel/rl- 9: duplicate"), "{e}");
+    // The file is optional.
+    assert!(good().equivalences().is_empty());
+}

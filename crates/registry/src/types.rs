@@ -2,6 +2,8 @@ use camaudit_model::{Confidence, VendorId};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::kev::KevRange;
+
 /// How well a registry fact is supported by its sources.
 ///
 /// - `high`: primary text (statute, official list, company filing) or several
@@ -305,6 +307,9 @@ pub struct KevEntry {
     pub confidence: Level,
     pub sources: Vec<String>,
     pub notes: Option<String>,
+    /// The product families and firmware builds the advisories document
+    /// (`[[kev.affected]]`); empty where none could be sourced.
+    pub affected: Vec<KevRange>,
 }
 
 /// An organisation's overlay of the registry (`--registry DIR`): its own

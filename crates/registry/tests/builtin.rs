@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use camaudit_model::VendorId;
-use camaudit_registry::{CoverageFinding, Level, RegimeKind, Registry, Relation};
+use camaudit_registry::{CoverageFinding, KevStatus, Level, RegimeKind, Registry, Relation};
 
 fn reg() -> Registry {
     match Registry::builtin() {
@@ -358,6 +358,19 @@ fn every_entry_has_sources_and_notes_where_weak() {
     }
     for k in r.kev() {
         assert!(!k.sources.is_empty(), "kev {}", k.cve);
+        for a in &k.affected {
+            assert!(!a.sources.is_empty(), "kev {} range {}", k.cve, a.products);
+        }
+    }
+    for e in r.equivalences() {
+        assert!(!e.sources.is_empty(), "equivalence {}", e.model);
+        if e.confidence == Level::Low {
+            assert!(
+                e.notes.is_some(),
+                "low equivalence {} has no notes",
+                e.model
+            );
+        }
     }
     assert!(count > 60, "suspiciously small registry: {count} entries");
 }
@@ -430,5 +443,134 @@ fn kev_entries_match_the_cisa_catalog() {
                 "{cve} ({vendor} → {vid}) is not in kev.toml"
             );
         }
+    }
+}
+
+/// The status of one CVE for a device.
+fn kev_status(r: &Registry, vendor: &str, cve: &str, model: &str, fw: &str) -> KevStatus {
+    r.kev_applicability(&id(vendor), Some(model), Some(fw))
+        .into_iter()
+        .find(|m| m.cve == cve)
+        .unwrap_or_else(|| panic!("{cve} not recorded against {vendor}"))
+        .status
+}
+
+#[test]
+fn hikvision_cve_2021_36260_by_build_date() {
+    let r = reg();
+    let st = |model: &str, fw: &str| kev_status(&r, "hikvision", "CVE-2021-36260", model, fw);
+    assert_eq!(
+        st("DS-2CD2143G2-IS", "V5.5.0 build 210601"),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        st("DS-2CD2142FWD-I", "V5.4.5 Build 170124"),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        st("DS-2CD2143G2-IS", "V5.5.800 build 210628"),
+        KevStatus::NotAffected
+    );
+    assert_eq!(
+        st("DS-2DE4A425IW-DE", "V5.7.1 build 220301"),
+        KevStatus::NotAffected
+    );
+    // Recorders are not in the documented range, and garbage firmware
+    // decides nothing.
+    assert_eq!(
+        st("DS-7608NI-I2", "V4.0.1 build 200101"),
+        KevStatus::Unknown
+    );
+    assert_eq!(st("DS-2CD2143G2-IS", "unknown"), KevStatus::Unknown);
+    let m = &r.kev_applicability(
+        &id("hikvision"),
+        Some("DS-2CD2143G2-IS"),
+        Some("V5.5.0 build 210601"),
+    )[0];
+    assert!(
+        m.sources().iter().any(|s| s.contains("watchfulip")),
+        "{:?}",
+        m.sources()
+    );
+}
+
+#[test]
+fn dahua_auth_bypass_ranges_differ_by_cve() {
+    let r = reg();
+    let st = |cve: &str, model: &str, fw: &str| kev_status(&r, "dahua", cve, model, fw);
+    let (a44, a45) = ("CVE-2021-33044", "CVE-2021-33045");
+    let cam = "DH-IPC-HDW3441T-ZS";
+    let mid_2020 = "V2.800.0000000.5.R, Build Date: 2020-08-10";
+    assert_eq!(st(a44, cam, mid_2020), KevStatus::Affected);
+    assert_eq!(st(a45, cam, mid_2020), KevStatus::NotAffected);
+    let fixed = "V2.800.0000000.16.R, Build Date: 2021-07-17";
+    assert_eq!(st(a44, cam, fixed), KevStatus::NotAffected);
+    assert_eq!(
+        st(a44, "SD22404DB-GNY", "2.800.0000000.1.R.20190305"),
+        KevStatus::Affected
+    );
+    // NVRs are in 33045's list only.
+    assert_eq!(
+        st(a45, "DHI-NVR2108HS-8P-S2", "4.001.0000000.1.R.20191101"),
+        KevStatus::Affected
+    );
+    assert_eq!(
+        st(a44, "DHI-NVR2108HS-8P-S2", "4.001.0000000.1.R.20191101"),
+        KevStatus::Unknown
+    );
+    // Entry-level cameras (HX1/HX2) are not listed.
+    assert_eq!(
+        st(a44, "IPC-HFW1230S", "build 2020-01-01"),
+        KevStatus::Unknown
+    );
+}
+
+#[test]
+fn amcrest_and_tvt_ranges() {
+    let r = reg();
+    let st = |fw: &str| kev_status(&r, "amcrest", "CVE-2020-5735", "IP8M-2496EB", fw);
+    assert_eq!(
+        st("V2.420.AC00.17.R, Build Date: 2019-11-01"),
+        KevStatus::Affected
+    );
+    assert_eq!(st("2.420.AC00.18.R.20200217"), KevStatus::NotAffected);
+    assert_eq!(
+        st("2.800.00AC001.0.R,build:2020-12-30"),
+        KevStatus::NotAffected
+    );
+    assert_eq!(st("2.622_00AC000.0.R.200101"), KevStatus::Affected);
+    assert_eq!(st("3.142.15OG003.0.R"), KevStatus::Unknown);
+    // No range could be sourced for TVT: always unknown, never a guess.
+    let tvt = r.kev_applicability(&id("tvt"), Some("NVMS-1000"), Some("build 2015-01-01"));
+    assert_eq!(tvt.len(), 1);
+    assert_eq!(tvt[0].status, KevStatus::Unknown);
+}
+
+#[test]
+fn model_equivalences_are_loaded_and_found() {
+    let r = reg();
+    assert!(r.equivalences().len() >= 8, "{}", r.equivalences().len());
+    let ad410 = r.equivalents_of("AD410");
+    assert_eq!(ad410.len(), 1);
+    assert_eq!(ad410[0].brand, id("amcrest"));
+    assert_eq!(ad410[0].maker, id("dahua"));
+    assert_eq!(ad410[0].original_model, "DH-DB6I");
+    // The Dahua doorbell is sold under three brands.
+    let mut brands: Vec<&str> = r
+        .equivalents_of("DH-DB6i")
+        .iter()
+        .map(|e| e.brand.as_str())
+        .collect();
+    brands.sort_unstable();
+    assert_eq!(brands, ["amcrest", "imou", "lorex"]);
+    assert_eq!(
+        r.equivalents_of("Imou Cube 4MP")[0].original_model,
+        "DH-IPC-K42"
+    );
+    // Every brand and maker is a registry id (the loader checks; this is the
+    // data's promise).
+    for e in r.equivalences() {
+        assert!(r.is_known_vendor(&e.brand), "{}", e.brand);
+        assert!(r.entity(&e.maker).is_some(), "{}", e.maker);
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use camaudit_model::VendorId;
-use camaudit_registry::{DecisionKind, Registry};
+use camaudit_registry::{DecisionKind, KevStatus, Registry};
 
 fn dir(name: &str, files: &[(&str, &str)]) -> PathBuf {
     let d = std::env::temp_dir().join(format!("camaudit-overlay-{}-{name}", std::process::id()));
@@ -146,4 +146,77 @@ fn overlay_errors_name_the_overlay_file() {
         .expect_err("missing dir")
         .to_string();
     assert!(e.contains("missing"), "{e}");
+}
+
+#[test]
+fn overlays_add_equivalences_and_kev_ranges() {
+    let d = dir(
+        "equiv",
+        &[
+            ("overlay.toml", META),
+            (
+                "model_equivalences.toml",
+                r#"
+[[equivalence]]
+brand = "lorex"
+model = "LNB-TEST-1"
+maker = "dahua"
+original_model = "IPC-HFW-TEST-1"
+confidence = "low"
+sources = ["https://intranet.example.org/teardown-2026"]
+notes = "Our own teardown."
+"#,
+            ),
+            (
+                "kev.toml",
+                r#"
+[[kev]]
+cve = "CVE-2099-0001"
+vendor = "tvt"
+catalog_vendor = "TVT"
+product = "Recorders"
+name = "Test"
+date_added = "2026-01-01"
+confidence = "low"
+sources = ["https://intranet.example.org/kev"]
+
+[[kev.affected]]
+products = "TVT test recorders"
+build_before = "2025"
+confidence = "low"
+sources = ["https://intranet.example.org/advisory"]
+"#,
+            ),
+        ],
+    );
+    let r = Registry::builtin_with_overlay(&d).expect("a valid overlay");
+    let e = r.equivalents_of("LNB-TEST-1");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].maker, id("dahua"));
+    let base = Registry::builtin().expect("builtin");
+    assert_eq!(r.equivalences().len(), base.equivalences().len() + 1);
+    let m = r.kev_applicability(&id("tvt"), None, Some("build 2024-05-01"));
+    let test = m.iter().find(|m| m.cve == "CVE-2099-0001").expect("added");
+    assert_eq!(test.status, KevStatus::Affected);
+
+    // An overlay's equivalence is validated with the built-in data, and
+    // errors name the overlay's file.
+    let d = dir(
+        "equiv-bad",
+        &[
+            ("overlay.toml", META),
+            (
+                "model_equivalences.toml",
+                "[[equivalence]]\nbrand = \"amcrest\"\nmodel = \"AD410\"\nmaker = \"lorex\"\noriginal_model = \"X\"\nconfidence = \"low\"\nsources = [\"https://example.org/a\"]\n",
+            ),
+        ],
+    );
+    let e = Registry::builtin_with_overlay(&d)
+        .expect_err("invalid")
+        .to_string();
+    assert!(
+        e.contains(&format!("{}", d.join("model_equivalences.toml").display())),
+        "{e}"
+    );
+    assert!(e.contains("duplicate"), "{e}");
 }

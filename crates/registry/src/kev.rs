@@ -1,0 +1,311 @@
+//! Which devices a KEV entry applies to: the product families and firmware
+//! builds the vendor advisories (or the CVE record) document, and the
+//! verdict for one device.
+
+use serde::Serialize;
+
+use crate::firmware::{BuildDate, parse_build_date};
+use crate::types::{KevEntry, Level};
+
+/// One documented range of a KEV entry (`[[kev.affected]]`): a product
+/// family, optionally narrowed by model and firmware-line prefixes, and the
+/// first fixed build.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KevRange {
+    /// The products as the advisory describes them.
+    pub products: String,
+    /// Model numbers this range is about (case-insensitive prefixes; empty:
+    /// every model of the vendor). Dahua's `DH-`/`DHI-` tag is ignored on
+    /// both sides.
+    pub model_prefixes: Vec<String>,
+    /// Firmware lines this range is about (case-insensitive prefixes of the
+    /// version, a leading `V` ignored; empty: every line), for advisories
+    /// that give a fixed build per firmware line rather than per model.
+    pub firmware_prefixes: Vec<String>,
+    /// Builds dated before this (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, read as
+    /// the first day of the period) are affected; builds on or after it are
+    /// not.
+    pub build_before: Option<String>,
+    #[serde(skip)]
+    pub(crate) bound: Option<BuildDate>,
+    /// The first fixed firmware, as the source writes it.
+    pub fixed_in: Option<String>,
+    /// The affected versions as the source writes them.
+    pub versions: Option<String>,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// The verdict of a KEV entry for one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KevStatus {
+    /// The device is in a documented affected range: its model (or firmware
+    /// line) is listed and its build is older than the first fixed build.
+    Affected,
+    /// The device's model is listed, but its build is the fixed one or later.
+    NotAffected,
+    /// Nothing decides it: no range is documented, the model is not among
+    /// the listed families, or the firmware is unknown or has no readable
+    /// build date.
+    Unknown,
+}
+
+impl KevStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KevStatus::Affected => "affected",
+            KevStatus::NotAffected => "not-affected",
+            KevStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A KEV entry judged for one device, with the reason and the range used.
+#[derive(Debug, Clone, Serialize)]
+pub struct KevMatch<'a> {
+    #[serde(skip)]
+    pub kev: &'a KevEntry,
+    pub cve: &'a str,
+    pub status: KevStatus,
+    /// Why, in a sentence fit for a report.
+    pub reason: String,
+    /// The range that decided it (also for `Unknown` when only the firmware
+    /// was missing).
+    pub range: Option<&'a KevRange>,
+    /// The build date read from the device's firmware, if any.
+    pub firmware_build: Option<BuildDate>,
+}
+
+impl<'a> KevMatch<'a> {
+    /// The entry's sources, then the range's.
+    pub fn sources(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = self.kev.sources.iter().map(String::as_str).collect();
+        for s in self.range.iter().flat_map(|r| r.sources.iter()) {
+            if !out.contains(&s.as_str()) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// The weaker of the entry's and the range's confidence.
+    pub fn confidence(&self) -> Level {
+        self.range.map_or(self.kev.confidence, |r| {
+            r.confidence.weakest(self.kev.confidence)
+        })
+    }
+}
+
+/// How well a range fits a device on one axis (model or firmware line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// It applies; the number is the length of the matching prefix (0 when
+    /// the range lists none), so that the most specific range wins.
+    Yes(usize),
+    No,
+    /// The range lists prefixes but the device's value is unknown.
+    Undecided,
+}
+
+impl Fit {
+    fn and(self, other: Fit) -> Fit {
+        match (self, other) {
+            (Fit::No, _) | (_, Fit::No) => Fit::No,
+            (Fit::Undecided, _) | (_, Fit::Undecided) => Fit::Undecided,
+            (Fit::Yes(a), Fit::Yes(b)) => Fit::Yes(a + b),
+        }
+    }
+}
+
+/// `model` upper-cased, without whitespace and without Dahua's regional
+/// `DH-`/`DHI-` tag: Dahua writes one camera as `DH-IPC-HDW…`,
+/// `DHI-IPC-HDW…` or `IPC-HDW…`, and OEMs drop the tag.
+pub(crate) fn model_key(model: &str) -> String {
+    let key: String = model
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    for tag in ["DHI-", "DH-"] {
+        if let Some(rest) = key.strip_prefix(tag) {
+            return rest.to_owned();
+        }
+    }
+    key
+}
+
+/// A firmware version upper-cased, trimmed, without a leading `V` before a
+/// digit (`V2.420…` and `2.420…` are the same line), and with `_` read as
+/// `.` (devices report both `2.622.00AC000…` and `2.622_00AC000…`).
+fn firmware_key(firmware: &str) -> String {
+    let t = firmware.trim().to_ascii_uppercase().replace('_', ".");
+    match t.strip_prefix('V') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_owned(),
+        _ => t,
+    }
+}
+
+fn prefix_fit(prefixes: &[String], value: Option<&str>, key: fn(&str) -> String) -> Fit {
+    if prefixes.is_empty() {
+        return Fit::Yes(0);
+    }
+    let Some(value) = value else {
+        return Fit::Undecided;
+    };
+    let value = key(value);
+    prefixes
+        .iter()
+        .map(|p| key(p))
+        .filter(|p| !p.is_empty() && value.starts_with(p.as_str()))
+        .map(|p| p.len())
+        .max()
+        .map_or(Fit::No, Fit::Yes)
+}
+
+impl KevRange {
+    fn fit(&self, model: Option<&str>, firmware: Option<&str>) -> Fit {
+        let by_model = prefix_fit(&self.model_prefixes, model, model_key);
+        let by_line = prefix_fit(&self.firmware_prefixes, firmware, firmware_key);
+        by_model.and(by_line)
+    }
+
+    /// "IP cameras IPC-HX3XXX …; fixed in …" for reasons.
+    fn describe(&self) -> String {
+        match &self.fixed_in {
+            Some(f) => format!("{} (fixed in {f})", self.products),
+            None => self.products.clone(),
+        }
+    }
+}
+
+/// Judges one KEV entry for a device of this model and firmware.
+pub(crate) fn assess<'a>(
+    kev: &'a KevEntry,
+    model: Option<&str>,
+    firmware: Option<&str>,
+) -> KevMatch<'a> {
+    let firmware_build = firmware.and_then(parse_build_date);
+    let unknown = |reason: String, range: Option<&'a KevRange>| KevMatch {
+        kev,
+        cve: &kev.cve,
+        status: KevStatus::Unknown,
+        reason,
+        range,
+        firmware_build,
+    };
+    if kev.affected.is_empty() {
+        return unknown(
+            "no affected products or firmware builds are documented for this CVE in the registry"
+                .into(),
+            None,
+        );
+    }
+    let fits: Vec<(Fit, &KevRange)> = kev
+        .affected
+        .iter()
+        .map(|r| (r.fit(model, firmware), r))
+        .collect();
+    // The most specific range that certainly applies; the first on a tie.
+    let best = fits
+        .iter()
+        .filter_map(|(f, r)| match f {
+            Fit::Yes(n) => Some((*n, *r)),
+            _ => None,
+        })
+        .rev()
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, r)| r);
+    let Some(range) = best else {
+        let undecided = fits.iter().any(|(f, _)| *f == Fit::Undecided);
+        let reason = if undecided {
+            "the documented ranges are per model or firmware line, and the device's is not known"
+                .to_owned()
+        } else {
+            format!(
+                "model {} / firmware {} is not among the documented product families",
+                model.unwrap_or("?"),
+                firmware.unwrap_or("?")
+            )
+        };
+        return unknown(reason, None);
+    };
+    judge(kev, range, firmware, firmware_build)
+}
+
+/// The verdict within one range, from the firmware's build date.
+fn judge<'a>(
+    kev: &'a KevEntry,
+    range: &'a KevRange,
+    firmware: Option<&str>,
+    firmware_build: Option<BuildDate>,
+) -> KevMatch<'a> {
+    let what = range.describe();
+    let (status, reason) = match (range.bound, firmware, firmware_build) {
+        (None, _, _) => (
+            KevStatus::Unknown,
+            format!("{what}: the source gives no build date to compare with"),
+        ),
+        (Some(bound), None, _) => (
+            KevStatus::Unknown,
+            format!("{what}: builds before {bound} are affected; the firmware is not known"),
+        ),
+        (Some(bound), Some(fw), None) => (
+            KevStatus::Unknown,
+            format!(
+                "{what}: builds before {bound} are affected; no build date could be read from firmware {fw:?}"
+            ),
+        ),
+        (Some(bound), Some(_), Some(build)) if build < bound => (
+            KevStatus::Affected,
+            format!("{what}: firmware build {build} is before {bound}, the first fixed build"),
+        ),
+        (Some(bound), Some(_), Some(build)) => (
+            KevStatus::NotAffected,
+            format!("{what}: firmware build {build} is not before {bound}, the first fixed build"),
+        ),
+    };
+    KevMatch {
+        kev,
+        cve: &kev.cve,
+        status,
+        reason,
+        range: Some(range),
+        firmware_build,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_keys_ignore_case_spaces_and_the_dahua_tag() {
+        assert_eq!(model_key("dh-ipc-hdw 3441t"), "IPC-HDW3441T");
+        assert_eq!(model_key("DHI-NVR2108HS"), "NVR2108HS");
+        assert_eq!(model_key("DS-2CD2143G2-I"), "DS-2CD2143G2-I");
+        assert_eq!(model_key(""), "");
+    }
+
+    #[test]
+    fn firmware_keys_drop_a_leading_v_before_a_digit() {
+        assert_eq!(firmware_key(" v2.420.AC00.18.R "), "2.420.AC00.18.R");
+        assert_eq!(firmware_key("2.622_00AC000.0.R"), "2.622.00AC000.0.R");
+        assert_eq!(firmware_key("Version 1"), "VERSION 1");
+    }
+
+    #[test]
+    fn fits_combine() {
+        let p = vec!["IPC-HFW3".to_owned(), "IPC-HFW".to_owned()];
+        assert_eq!(
+            prefix_fit(&p, Some("DH-IPC-HFW3441E"), model_key),
+            Fit::Yes(8)
+        );
+        assert_eq!(prefix_fit(&p, Some("SD22404"), model_key), Fit::No);
+        assert_eq!(prefix_fit(&p, None, model_key), Fit::Undecided);
+        assert_eq!(prefix_fit(&[], None, model_key), Fit::Yes(0));
+        assert_eq!(Fit::Yes(2).and(Fit::Undecided), Fit::Undecided);
+        assert_eq!(Fit::Undecided.and(Fit::No), Fit::No);
+    }
+}
