@@ -594,9 +594,16 @@ fn outcome_for(
             ));
         }
     }
-    for step in std::mem::take(&mut device.attribution) {
-        reasons.push(interner.reason(step.claim, step.confidence.get(), step.sources));
-    }
+    // Attribution steps come from the engine's memo, already shared.
+    reasons.extend(
+        std::mem::take(&mut device.attribution)
+            .into_iter()
+            .map(|step| Reason {
+                claim: step.claim,
+                confidence: (step.confidence.get() * 100.0).round() / 100.0,
+                sources: step.sources,
+            }),
+    );
     let device = &device;
 
     let maker = device.manufacturer.clone();

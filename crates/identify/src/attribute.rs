@@ -17,7 +17,7 @@ use camaudit_registry::{BrandLink, Equipment, Registry};
 use crate::resolve::Candidate;
 
 /// The attribution of one device.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Attribution {
     pub label_vendor: Option<VendorId>,
     pub manufacturer: Option<VendorId>,
@@ -83,9 +83,9 @@ pub(crate) fn attribute(
 
 fn step(claim: String, confidence: Confidence, sources: Vec<String>) -> AttributionStep {
     AttributionStep {
-        claim,
+        claim: claim.into(),
         confidence: confidence.rounded(),
-        sources,
+        sources: sources.into(),
     }
 }
 
@@ -172,13 +172,7 @@ fn maker_from_label(
         return Some((label.clone(), label_confidence));
     }
     let Some(link) = best_link(registry, label, model) else {
-        steps.push(step(
-            format!(
-                "label {label} is not in the registry: its maker cannot be inferred from the label"
-            ),
-            Confidence::ZERO,
-            Vec::new(),
-        ));
+        steps.push(no_link_step(registry, label, model));
         return None;
     };
     let confidence = label_confidence.chain(link_confidence(link));
@@ -193,6 +187,26 @@ fn maker_from_label(
         link.sources.clone(),
     ));
     Some((link.company.clone(), confidence))
+}
+
+/// Why a label says nothing about its maker: the brand is unknown, or its
+/// relations are limited to model lines this device is not one of.
+fn no_link_step(registry: &Registry, label: &VendorId, model: Option<&str>) -> AttributionStep {
+    let limited: Vec<String> = registry
+        .brand_links(label)
+        .into_iter()
+        .map(|l| format!("{} for models {}", l.company, l.model_prefixes.join("/")))
+        .collect();
+    let claim = if limited.is_empty() {
+        format!("label {label} is not in the registry: its maker cannot be inferred from the label")
+    } else {
+        format!(
+            "label {label} relates to {} only; model {} is not one of them: its maker cannot be inferred from the label",
+            limited.join(", "),
+            model.map_or_else(|| "unknown".to_owned(), |m| format!("{m:?}")),
+        )
+    };
+    step(claim, Confidence::ZERO, Vec::new())
 }
 
 /// The strongest registry relation of a brand to a company that applies to

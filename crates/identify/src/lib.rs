@@ -14,6 +14,7 @@
 mod attribute;
 mod collect;
 mod label;
+mod memo;
 mod merge;
 mod resolve;
 
@@ -23,6 +24,7 @@ use camaudit_registry::{Registry, RegistryError};
 use camaudit_rules::{RuleErrors, RuleSet};
 
 use crate::collect::Collector;
+use crate::memo::AttributionMemo;
 use crate::merge::DeviceDraft;
 use crate::resolve::Tally;
 
@@ -62,6 +64,7 @@ pub struct Engine {
     rules: RuleSet,
     registry: Registry,
     oui: Oui,
+    memo: AttributionMemo,
 }
 
 impl Engine {
@@ -78,6 +81,7 @@ impl Engine {
         };
         Engine {
             rules,
+            memo: AttributionMemo::new(&registry),
             registry,
             oui,
         }
@@ -164,14 +168,26 @@ impl Engine {
         let (model, firmware) = (tally(FactKind::Model), tally(FactKind::Firmware));
         let (serial, device_type) = (tally(FactKind::Serial), tally(FactKind::DeviceType));
         let platform = tally(FactKind::Platform);
-        let attribution = attribute::attribute(
+        let (label_best, platform_best) = (label.best(), maker.best());
+        let model_best = model.best().map(|c| c.value.as_str());
+        let type_best = device_type
+            .best()
+            .and_then(|c| DeviceType::parse(&c.value).ok());
+        let attribution = self.memo.get_or_compute(
             &self.registry,
-            label.best(),
-            maker.best(),
-            model.best().map(|c| c.value.as_str()),
-            device_type
-                .best()
-                .and_then(|c| DeviceType::parse(&c.value).ok()),
+            label_best,
+            platform_best,
+            model_best,
+            type_best,
+            || {
+                attribute::attribute(
+                    &self.registry,
+                    label_best,
+                    platform_best,
+                    model_best,
+                    type_best,
+                )
+            },
         );
         let conflicts = [
             (FactKind::Manufacturer, &maker),

@@ -64,3 +64,34 @@ fn a_registry_name_no_rule_reads_becomes_the_label() {
         .expect("a device");
     assert!(d.manufacturer.is_none());
 }
+
+/// Honeywell relabelled Dahua recorders of its Performance HQA line only.
+/// Attribution is remembered between devices, so the same label with a
+/// model inside and outside that line, in both orders, must still differ.
+#[test]
+fn a_relation_limited_to_model_lines_is_not_remembered_across_models() {
+    let engine = Engine::builtin().expect("builtin engine");
+    let honeywell = |model: &str| {
+        engine
+            .identify_one(&[
+                obs("0.0.0.1", "import.brand", "Honeywell"),
+                obs("0.0.0.1", "import.model", model),
+            ])
+            .expect("a device")
+    };
+    let (hqa_first, other_second) = (honeywell("HQA-T4D2"), honeywell("HC30WB5R1"));
+    let (other_first, hqa_second) = (honeywell("HC30WB5R1"), honeywell("HQA-T4D2"));
+    for hqa in [hqa_first, hqa_second] {
+        assert_eq!(hqa.manufacturer.as_ref().map(|m| m.as_str()), Some("dahua"));
+    }
+    for other in [other_second, other_first] {
+        assert_eq!(other.manufacturer, None, "{:?}", other.attribution);
+        assert!(
+            other.attribution.iter().any(|s| s
+                .claim
+                .contains("only; model \"HC30WB5R1\" is not one of them")),
+            "{:?}",
+            other.attribution
+        );
+    }
+}

@@ -1,4 +1,5 @@
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,13 +36,25 @@ impl Evidence {
 
 /// One link of the reasoning from evidence to manufacturer, owner and
 /// regime: "label annke → OEM reseller of hikvision".
+///
+/// The claim and its sources are shared (`Arc`): the same registry relation
+/// is cited by every device of that brand, and a register of 100,000 lines
+/// must not hold 100,000 copies of one source list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributionStep {
-    pub claim: String,
+    pub claim: Arc<str>,
     pub confidence: Confidence,
     /// Where the claim comes from: registry citations or rule references.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
+    #[serde(default = "no_sources", skip_serializing_if = "no_items")]
+    pub sources: Arc<[String]>,
+}
+
+fn no_sources() -> Arc<[String]> {
+    Arc::from(Vec::new())
+}
+
+fn no_items(sources: &Arc<[String]>) -> bool {
+    sources.is_empty()
 }
 
 /// A value that lost to the chosen one for the same fact.
