@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use camaudit_model::VendorId;
-use camaudit_registry::{Registry, normalize};
+use camaudit_registry::{KevEntry, ModelEquivalence, Registry, normalize};
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 #[derive(clap::Args)]
 #[command(
-    about = "Inspect the covered-entity registry: companies, brands and OEM relations, regimes, model patterns, endpoints, KEV",
+    about = "Inspect the covered-entity registry: companies, brands and OEM relations, regimes, model patterns and equivalences, endpoints, KEV",
     after_help = "Examples:
   camaudit registry list
   camaudit registry list --kind brands
@@ -21,6 +21,8 @@ use serde_json::{Value, json};
   camaudit registry show hikvision --format json
   camaudit registry search \"hik vision\"
   camaudit registry search DS-2CD2143G2-I        # which maker's model grammar
+  camaudit registry search IP8M-2496             # OEM model equivalences too
+  camaudit registry show CVE-2021-36260          # affected products and builds
   camaudit registry list --registry ./our-registry/   # with your overlay
 
 Every entry carries its sources and a confidence (docs/registry.md)."
@@ -53,15 +55,15 @@ enum RegistryCommand {
         #[arg(long, value_enum)]
         kind: Option<Kind>,
     },
-    /// Everything the registry says about one name: a company, brand, regime, pattern id or CVE.
+    /// Everything the registry says about one name: a company, brand, regime, pattern id, CVE or OEM model number.
     #[command(
-        after_help = "Examples:\n  camaudit registry show Annke\n  camaudit registry show \"Samsung Techwin\"\n  camaudit registry show ndaa-889\n  camaudit registry show CVE-2021-36260"
+        after_help = "Examples:\n  camaudit registry show Annke\n  camaudit registry show \"Samsung Techwin\"\n  camaudit registry show ndaa-889\n  camaudit registry show CVE-2021-36260\n  camaudit registry show AD410"
     )]
     Show {
-        /// A name as written on a device or in a list, a registry id, regime id, pattern id or CVE.
+        /// A name as written on a device or in a list, a registry id, regime id, pattern id, CVE or model number.
         name: String,
     },
-    /// Fuzzy search over companies, brands, aliases, regimes, model patterns and KEV entries.
+    /// Fuzzy search over companies, brands, aliases, regimes, model patterns, model equivalences and KEV entries.
     #[command(
         after_help = "Examples:\n  camaudit registry search hikvison\n  camaudit registry search IPC-HDW1431T1-S4"
     )]
@@ -80,6 +82,7 @@ enum Kind {
     Patterns,
     Endpoints,
     Kev,
+    Equivalences,
     Decisions,
 }
 
@@ -185,6 +188,9 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
         }
         if want(Kind::Kev) {
             doc.insert("kev".into(), json!(r.kev()));
+        }
+        if want(Kind::Equivalences) {
+            doc.insert("equivalences".into(), json!(r.equivalences()));
         }
         if want(Kind::Decisions) {
             doc.insert("decisions".into(), json!(r.decisions()));
@@ -324,14 +330,36 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
         section(
             out,
             "KNOWN EXPLOITED VULNERABILITIES (CISA KEV)",
-            &["CVE", "VENDOR", "PRODUCT", "ADDED", "NAME"],
+            &["CVE", "VENDOR", "PRODUCT", "ADDED", "RANGES", "NAME"],
             r.kev().iter().map(|k| {
                 vec![
                     k.cve.clone(),
                     k.vendor.to_string(),
                     k.product.clone(),
                     k.date_added.clone(),
+                    if k.affected.is_empty() {
+                        "-".into()
+                    } else {
+                        k.affected.len().to_string()
+                    },
                     k.name.clone(),
+                ]
+            }),
+        )?;
+    }
+    if want(Kind::Equivalences) {
+        section(
+            out,
+            "MODEL EQUIVALENCES",
+            &["BRAND", "MODEL", "MAKER", "ORIGINAL", "CONF", "SOURCES"],
+            r.equivalences().iter().map(|e| {
+                vec![
+                    e.brand.to_string(),
+                    e.model.clone(),
+                    e.maker.to_string(),
+                    e.original_model.clone(),
+                    e.confidence.as_str().into(),
+                    sources_text(&e.sources),
                 ]
             }),
         )?;
@@ -509,6 +537,8 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
                     k.cve, k.product, k.date_added, k.name
                 ));
             }
+            let equivalences = equivalences_of_vendor(r, id);
+            text.extend(equivalence_lines(&equivalences));
             for d in &decisions {
                 text.push(format!(
                     "  overlay decision: {} ({}, {})",
@@ -523,6 +553,7 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
             doc.insert("risk_flags".into(), json!(flags));
             doc.insert("brands".into(), json!(brands));
             doc.insert("kev".into(), json!(kev));
+            doc.insert("equivalences".into(), json!(equivalences));
             doc.insert("decisions".into(), json!(decisions));
         } else {
             let links = r.brand_links(id);
@@ -569,9 +600,12 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
                     k.cve, k.product, k.date_added, k.name
                 ));
             }
+            let equivalences = equivalences_of_vendor(r, id);
+            text.extend(equivalence_lines(&equivalences));
             doc.insert("brand_links".into(), json!(links));
             doc.insert("companies".into(), json!(companies));
             doc.insert("kev".into(), json!(r.kev_for(id)));
+            doc.insert("equivalences".into(), json!(equivalences));
         }
     }
     if let Some(g) = r.regime(name) {
@@ -620,7 +654,15 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
             k.name,
             sources_text(&k.sources)
         ));
+        text.extend(kev_range_lines(k));
         doc.insert("kev_entry".into(), json!(k));
+    }
+    let models = r.equivalents_of(name);
+    if !models.is_empty() {
+        found = true;
+        text.push(format!("\nmodel {name}"));
+        text.extend(equivalence_lines(&models));
+        doc.insert("model_equivalences".into(), json!(models));
     }
     if !found {
         anyhow::bail!(
@@ -640,6 +682,84 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The equivalences a vendor takes part in, as the brand or as the maker.
+fn equivalences_of_vendor<'r>(r: &'r Registry, id: &VendorId) -> Vec<&'r ModelEquivalence> {
+    r.equivalences()
+        .iter()
+        .filter(|e| &e.brand == id || &e.maker == id)
+        .collect()
+}
+
+/// "  model equivalence: amcrest AD410 = dahua DH-DB6I [medium]" and its
+/// sources.
+fn equivalence_lines(equivalences: &[&ModelEquivalence]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for e in equivalences {
+        let aka = if e.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" (also sold as {})", e.aliases.join(", "))
+        };
+        lines.push(format!(
+            "  model equivalence: {} {}{aka} = {} {} [{}]",
+            e.brand,
+            e.model,
+            e.maker,
+            e.original_model,
+            e.confidence.as_str()
+        ));
+        lines.push(format!("    sources: {}", sources_text(&e.sources)));
+        if let Some(n) = &e.notes {
+            lines.push(format!("    notes: {n}"));
+        }
+    }
+    lines
+}
+
+/// The affected ranges of a KEV entry, one block per range.
+fn kev_range_lines(k: &KevEntry) -> Vec<String> {
+    if k.affected.is_empty() {
+        return vec![
+            "  affected: no product or firmware range documented (devices are judged unknown)"
+                .into(),
+        ];
+    }
+    let mut lines = Vec::new();
+    for a in &k.affected {
+        lines.push(format!(
+            "  affected: {} [{}]",
+            a.products,
+            a.confidence.as_str()
+        ));
+        if !a.model_prefixes.is_empty() {
+            lines.push(format!(
+                "    models starting: {}",
+                a.model_prefixes.join(", ")
+            ));
+        }
+        if !a.firmware_prefixes.is_empty() {
+            lines.push(format!(
+                "    firmware lines: {}",
+                a.firmware_prefixes.join(", ")
+            ));
+        }
+        if let Some(b) = &a.build_before {
+            lines.push(format!("    builds before {b} are affected"));
+        }
+        if let Some(f) = &a.fixed_in {
+            lines.push(format!("    fixed in: {f}"));
+        }
+        if let Some(v) = &a.versions {
+            lines.push(format!("    versions: {v}"));
+        }
+        lines.push(format!("    sources: {}", sources_text(&a.sources)));
+        if let Some(n) = &a.notes {
+            lines.push(format!("    notes: {n}"));
+        }
+    }
+    lines
 }
 
 fn period_suffix(from: Option<&str>, until: Option<&str>) -> String {
@@ -757,6 +877,22 @@ fn search(out: &mut dyn Write, r: &Registry, text: &str, format: RegFormat) -> R
             });
         }
     }
+    for e in r.equivalences() {
+        let mut names = vec![e.model.as_str(), e.original_model.as_str()];
+        names.extend(e.aliases.iter().map(String::as_str));
+        let (s, m) = best(names);
+        if s >= SEARCH_MIN {
+            hits.push(Hit {
+                kind: "model-equivalence",
+                id: format!("{}/{}", e.brand, e.model),
+                name: format!("{} {} = {} {}", e.brand, e.model, e.maker, e.original_model),
+                matched: m,
+                score: s,
+                confidence: e.confidence.as_str().into(),
+                sources: e.sources.clone(),
+            });
+        }
+    }
     for k in r.kev() {
         let (s, m) = best(vec![
             k.cve.as_str(),
@@ -817,4 +953,75 @@ fn search(out: &mut dyn Write, r: &Registry, text: &str, format: RegFormat) -> R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg() -> Registry {
+        Registry::builtin().expect("the built-in registry loads")
+    }
+
+    fn run_show(name: &str, format: RegFormat) -> String {
+        let mut out = Vec::new();
+        show(&mut out, &reg(), name, format).expect("found");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn show_cve_lists_its_affected_ranges() {
+        let text = run_show("CVE-2021-36260", RegFormat::Table);
+        assert!(
+            text.contains("builds before 2021-06-28 are affected"),
+            "{text}"
+        );
+        assert!(text.contains("fixed in: V5.5.800 build 210628"), "{text}");
+        let json: Value =
+            serde_json::from_str(&run_show("CVE-2021-33044", RegFormat::Json)).expect("json");
+        let ranges = json["kev_entry"]["affected"].as_array().expect("ranges");
+        assert!(!ranges.is_empty());
+        assert_eq!(ranges[0]["build_before"], "2021-06");
+        let tvt = run_show("CVE-2019-20085", RegFormat::Table);
+        assert!(
+            tvt.contains("no product or firmware range documented"),
+            "{tvt}"
+        );
+    }
+
+    #[test]
+    fn show_brand_and_model_list_equivalences() {
+        let text = run_show("amcrest", RegFormat::Table);
+        assert!(
+            text.contains("model equivalence: amcrest AD410 = dahua DH-DB6I"),
+            "{text}"
+        );
+        let json: Value = serde_json::from_str(&run_show("ad410", RegFormat::Json)).expect("json");
+        assert_eq!(json["model_equivalences"][0]["maker"], "dahua");
+        // The maker's page lists the models others sell.
+        let dahua = run_show("dahua", RegFormat::Table);
+        assert!(dahua.contains("imou DB61i = dahua DH-DB6I"), "{dahua}");
+    }
+
+    #[test]
+    fn search_and_list_include_equivalences() {
+        let mut out = Vec::new();
+        search(&mut out, &reg(), "AD41", RegFormat::Json).expect("search");
+        let json: Value = serde_json::from_slice(&out).expect("json");
+        let hits = json["results"].as_array().expect("results");
+        assert!(
+            hits.iter()
+                .any(|h| h["kind"] == "model-equivalence" && h["id"] == "amcrest/AD410"),
+            "{json}"
+        );
+        let mut out = Vec::new();
+        list(&mut out, &reg(), None, RegFormat::Json).expect("list");
+        let json: Value = serde_json::from_slice(&out).expect("json");
+        assert!(
+            json["equivalences"]
+                .as_array()
+                .is_some_and(|e| e.len() >= 8)
+        );
+        assert!(json["kev"][0]["affected"].is_array());
+    }
 }
