@@ -391,3 +391,61 @@ fn help_has_examples() {
         assert!(stdout(&o).contains("Examples:"), "{args:?}");
     }
 }
+
+/// CSV and JSONL lines are formatted in parallel batches (`BATCH_LINES` =
+/// 4,096): with more lines than a batch and than the parallel threshold,
+/// every row must come out once, in input order, matched to its own cells.
+#[test]
+fn large_registers_keep_row_order_across_parallel_batches() {
+    let d = tmp_dir("batches");
+    let makers = ["Hikvision", "Axis", "Annke", "Acme Widgets", "Dahua"];
+    let mut text = String::from("Asset,Make,Model\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("A{i:05},{},M-{i}\n", makers[i % makers.len()]));
+    }
+    let input = write(&d, "big.csv", text.as_bytes());
+    let csv_out = d.join("big-checked.csv");
+    let o = run(&[
+        "check",
+        input.to_str().expect("path"),
+        "--format",
+        "csv",
+        "-o",
+        csv_out.to_str().expect("path"),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let mut reader = csv::Reader::from_path(&csv_out).expect("csv output");
+    let mut n = 0;
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.expect("a record");
+        assert_eq!(rec.get(0), Some((i + 1).to_string().as_str()));
+        assert_eq!(rec.get(1), Some(format!("A{i:05}").as_str()));
+        let verdict = rec.get(4).expect("verdict column");
+        let expected = match makers[i % makers.len()] {
+            "Hikvision" | "Annke" | "Dahua" => "covered",
+            "Axis" => "not-covered",
+            _ => "unknown",
+        };
+        assert_eq!(verdict, expected, "row {}", i + 1);
+        n += 1;
+    }
+    assert_eq!(n, 10_000);
+
+    let o = run(&[
+        "check",
+        input.to_str().expect("path"),
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(rows.len(), 10_000);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["row"], i + 1);
+        assert_eq!(r["Asset"], format!("A{i:05}"));
+    }
+}
