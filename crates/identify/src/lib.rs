@@ -18,7 +18,9 @@ mod memo;
 mod merge;
 mod resolve;
 
-use camaudit_model::{Asserts, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source};
+use camaudit_model::{
+    Asserts, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source, VendorId,
+};
 use camaudit_oui::OuiTable;
 use camaudit_registry::{Registry, RegistryError};
 use camaudit_rules::{RuleErrors, RuleSet};
@@ -34,6 +36,10 @@ pub use camaudit_model as model;
 pub const MODEL_FIELD: &str = "fact.model";
 
 pub use label::REGISTRY_NAME_RULE;
+
+/// The rule id of evidence from the registry's documented OEM model
+/// equivalences (`data/registry/model_equivalences.toml`).
+pub const EQUIVALENCE_RULE: &str = "registry.equivalence";
 
 /// Why the engine could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +166,7 @@ impl Engine {
 
     fn build_device(&self, mut draft: DeviceDraft) -> Device {
         self.add_model_grammar_evidence(&mut draft);
+        self.add_equivalence_evidence(&mut draft);
         if let Some((mac, source, port)) = draft.mac {
             self.add_oui_evidence(&mut draft, mac, source, port);
         }
@@ -255,6 +262,47 @@ impl Engine {
                 };
                 push_unique(&mut draft.evidence, ev);
             }
+        }
+    }
+
+    /// A model number the registry documents as another maker's model
+    /// (Amcrest AD410 = Dahua DH-DB6I) names that maker, with the
+    /// equivalence's confidence. Short model numbers recur across brands,
+    /// so when the device shows a label, the equivalence counts only if the
+    /// label is the brand it records or the maker itself.
+    fn add_equivalence_evidence(&self, draft: &mut DeviceDraft) {
+        let labels: Vec<&VendorId> = draft
+            .evidence
+            .iter()
+            .filter_map(|e| e.asserts.label_vendor.as_ref())
+            .collect();
+        let mut found: Vec<Evidence> = Vec::new();
+        for ev in &draft.evidence {
+            let Some(model) = &ev.asserts.model else {
+                continue;
+            };
+            for eq in self.registry.equivalents_of(model) {
+                let consistent =
+                    labels.is_empty() || labels.iter().any(|l| **l == eq.brand || **l == eq.maker);
+                if !consistent {
+                    continue;
+                }
+                found.push(Evidence {
+                    source: ev.source,
+                    port: ev.port,
+                    field: MODEL_FIELD.to_owned(),
+                    value: model.clone(),
+                    rule: Some(EQUIVALENCE_RULE.to_owned()),
+                    asserts: Asserts {
+                        manufacturer: Some(eq.maker.clone()),
+                        ..Asserts::default()
+                    },
+                    confidence: eq.confidence.confidence(),
+                });
+            }
+        }
+        for ev in found {
+            push_unique(&mut draft.evidence, ev);
         }
     }
 

@@ -95,3 +95,35 @@ fn a_relation_limited_to_model_lines_is_not_remembered_across_models() {
         );
     }
 }
+
+/// A model number the registry documents as another maker's model names
+/// that maker; under a label of some other brand it is taken for a
+/// coincidence of numbering.
+#[test]
+fn a_documented_oem_model_names_its_original_maker() {
+    use camaudit_identify::EQUIVALENCE_RULE;
+    let engine = Engine::builtin().expect("builtin engine");
+    let d = engine
+        .identify_one(&[obs("0.0.0.1", "import.model", "AD410")])
+        .expect("a device");
+    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("dahua"));
+    assert!(d.covered);
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.rule.as_deref() == Some(EQUIVALENCE_RULE) && e.value == "AD410")
+    );
+
+    let d = engine
+        .identify_one(&[
+            obs("0.0.0.1", "import.brand", "Axis"),
+            obs("0.0.0.1", "import.model", "AD410"),
+        ])
+        .expect("a device");
+    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("axis"));
+    assert!(
+        !d.evidence
+            .iter()
+            .any(|e| e.rule.as_deref() == Some(EQUIVALENCE_RULE))
+    );
+}
