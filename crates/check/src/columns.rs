@@ -14,17 +14,19 @@ pub enum Role {
     Model,
     Description,
     Serial,
+    Firmware,
     Quantity,
     Site,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Manufacturer,
         Role::Brand,
         Role::Model,
         Role::Description,
         Role::Serial,
+        Role::Firmware,
         Role::Quantity,
         Role::Site,
     ];
@@ -36,6 +38,7 @@ impl Role {
             Role::Model => "model",
             Role::Description => "description",
             Role::Serial => "serial",
+            Role::Firmware => "firmware",
             Role::Quantity => "quantity",
             Role::Site => "site",
         }
@@ -98,6 +101,15 @@ impl Role {
                 "name",
             ],
             Role::Serial => &["serial", "serialnumber", "serialno", "sn", "serialnr"],
+            Role::Firmware => &[
+                "firmware",
+                "firmwareversion",
+                "firmwarebuild",
+                "fw",
+                "fwversion",
+                "softwareversion",
+                "swversion",
+            ],
             Role::Quantity => &["quantity", "qty", "count", "units"],
             Role::Site => &[
                 "site", "sitename", "location", "building", "premises", "room",

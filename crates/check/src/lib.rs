@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use camaudit_identify::{Engine, MODEL_FIELD, REGISTRY_NAME_RULE};
+use camaudit_identify::{EQUIVALENCE_RULE, Engine, MODEL_FIELD, REGISTRY_NAME_RULE};
 use camaudit_model::{Device, Field, Observation, Source, VendorId};
 use camaudit_registry::{Decision, DecisionKind, Registry};
 use serde::Serialize;
@@ -211,8 +211,29 @@ pub struct Outcome {
     /// One line: "annke → OEM / white-label reseller of hikvision".
     pub summary: String,
     pub reasons: Vec<Reason>,
-    /// CISA KEV CVEs recorded against the maker or the label brand.
-    pub kev: Vec<String>,
+    /// CISA KEV CVEs recorded against the maker or the label brand, each
+    /// judged against the line's model and firmware.
+    pub kev: Vec<KevNote>,
+}
+
+/// A known exploited vulnerability of the line's maker or label, and
+/// whether the line's model and firmware fall in a documented affected
+/// range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KevNote {
+    pub cve: String,
+    /// `affected`, `not-affected` or `unknown` (no range documented, model
+    /// not listed, or no firmware build date on the line).
+    pub status: &'static str,
+    pub reason: String,
+    pub sources: Vec<String>,
+}
+
+impl KevNote {
+    /// "CVE-2021-36260 (affected)".
+    pub fn short(&self) -> String {
+        format!("{} ({})", self.cve, self.status)
+    }
 }
 
 /// A checked line: where it is, its cells, and the outcome.
@@ -258,6 +279,8 @@ pub struct LineInput {
     pub model: String,
     pub description: String,
     pub serial: String,
+    /// Read only for the KEV ranges (builds before a fix).
+    pub firmware: String,
 }
 
 impl LineInput {
@@ -274,6 +297,7 @@ impl LineInput {
             model: n(&self.model),
             description: n(&self.description),
             serial: n(&self.serial),
+            firmware: n(&self.firmware),
         }
     }
 
@@ -341,6 +365,7 @@ impl<'e> Checker<'e> {
                 model: cell(row, Role::Model),
                 description: cell(row, Role::Description),
                 serial: cell(row, Role::Serial),
+                firmware: cell(row, Role::Firmware),
             });
             let key = input.normalized();
             (input, key)
@@ -563,6 +588,10 @@ fn outcome_for(
             }
             (Some(l), Some(m)) => format!("matches rule {rule}: brand {l}, made by {m}"),
             (Some(l), None) => format!("matches rule {rule}: brand {l}"),
+            (None, Some(m)) if rule == EQUIVALENCE_RULE => {
+                reasons.extend(equivalence_reasons(registry, &ev.value, m, interner));
+                continue;
+            }
             (None, Some(m)) if ev.field == MODEL_FIELD => {
                 format!("matches the {m} model-number grammar (rule {rule})")
             }
@@ -669,14 +698,7 @@ fn outcome_for(
             Verdict::Unknown
         }
     };
-    let mut kev: Vec<String> = [maker.as_ref(), label.as_ref()]
-        .into_iter()
-        .flatten()
-        .flat_map(|v| registry.kev_for(v))
-        .map(|k| k.cve.clone())
-        .collect();
-    kev.sort();
-    kev.dedup();
+    let kev = kev_notes(registry, [maker.as_ref(), label.as_ref()], device, input);
     let summary = summary(registry, device, maker.as_ref(), label.as_ref(), verdict);
     Outcome {
         verdict,
@@ -693,6 +715,58 @@ fn outcome_for(
         reasons,
         kev,
     }
+}
+
+/// The KEV entries of the maker and the label, judged for the line's model
+/// and firmware, each CVE once.
+fn kev_notes(
+    registry: &Registry,
+    vendors: [Option<&VendorId>; 2],
+    device: &Device,
+    input: &LineInput,
+) -> Vec<KevNote> {
+    let firmware = Some(input.firmware.trim()).filter(|f| !f.is_empty());
+    let mut notes: Vec<KevNote> = Vec::new();
+    for vendor in vendors.into_iter().flatten() {
+        for m in registry.kev_applicability(vendor, device.model.as_deref(), firmware) {
+            if notes.iter().any(|n| n.cve == m.cve) {
+                continue;
+            }
+            notes.push(KevNote {
+                cve: m.cve.to_owned(),
+                status: m.status.as_str(),
+                reason: m.reason.clone(),
+                sources: m.sources().into_iter().map(str::to_owned).collect(),
+            });
+        }
+    }
+    notes.sort_by(|a, b| a.cve.cmp(&b.cve));
+    notes
+}
+
+/// "model "AD410" is documented as dahua DH-DB6I (sold as amcrest AD410)",
+/// with the equivalence's sources.
+fn equivalence_reasons(
+    registry: &Registry,
+    model: &str,
+    maker: &VendorId,
+    interner: &mut Interner,
+) -> Vec<Reason> {
+    registry
+        .equivalents_of(model)
+        .into_iter()
+        .filter(|eq| &eq.maker == maker)
+        .map(|eq| {
+            interner.reason(
+                format!(
+                    "model {model:?} is documented as {} {} (sold as {} {})",
+                    eq.maker, eq.original_model, eq.brand, eq.model
+                ),
+                eq.confidence.confidence().get(),
+                eq.sources.clone(),
+            )
+        })
+        .collect()
 }
 
 /// Below this the maker is too uncertain to call a line not covered.
@@ -753,12 +827,27 @@ fn summary(
             None => parts.push(format!("brand {label} → made by {maker}")),
         }
     }
-    let by_grammar = device
-        .evidence
-        .iter()
-        .any(|e| e.field == MODEL_FIELD && e.asserts.manufacturer.as_ref() == Some(maker));
-    if by_grammar && let Some(model) = &device.model {
-        parts.push(format!("model {model} is a model number of {maker}"));
+    let by_model = |equivalence: bool| {
+        device.evidence.iter().any(|e| {
+            e.field == MODEL_FIELD
+                && e.asserts.manufacturer.as_ref() == Some(maker)
+                && (e.rule.as_deref() == Some(EQUIVALENCE_RULE)) == equivalence
+        })
+    };
+    if let Some(model) = &device.model {
+        if by_model(false) {
+            parts.push(format!("model {model} is a model number of {maker}"));
+        } else if by_model(true)
+            && let Some(eq) = registry
+                .equivalents_of(model)
+                .into_iter()
+                .find(|eq| &eq.maker == maker)
+        {
+            parts.push(format!(
+                "model {model} is documented as {maker} {}",
+                eq.original_model
+            ));
+        }
     }
     if parts.is_empty() {
         parts.push(format!("made by {maker}"));

@@ -244,6 +244,58 @@ fn ezviz_uniview_and_imou_model_numbers_cite_their_registry_grammar() {
     assert!(!claims(&o).contains("uniview.ipc"), "{}", claims(&o));
 }
 
+/// An OEM model number the registry documents as the original maker's
+/// model: the line is attributed through the equivalence, which is cited.
+#[test]
+fn documented_oem_model_equivalence() {
+    let o = one("Model\nAD410\n");
+    assert_eq!(o.verdict, Verdict::Covered);
+    assert_eq!(maker(&o), Some("dahua"));
+    let equivalence = o
+        .reasons
+        .iter()
+        .find(|r| {
+            r.claim
+                .contains("is documented as dahua DH-DB6I (sold as amcrest AD410)")
+        })
+        .unwrap_or_else(|| panic!("{}", claims(&o)));
+    assert!(!equivalence.sources.is_empty());
+}
+
+/// A firmware column puts each known exploited vulnerability of the maker
+/// in or out of its documented affected range.
+#[test]
+fn firmware_column_judges_known_exploited_vulnerabilities() {
+    let report = check(
+        "Make,Model,Firmware Version\n\
+         Hikvision,DS-2CD2143G2-I,V5.5.0 build 190828\n\
+         Hikvision,DS-2CD2143G2-I,V5.7.3 build 220112\n\
+         Hikvision,DS-2CD2143G2-I,\n",
+    );
+    let status: Vec<Vec<(String, &str)>> = report
+        .lines
+        .iter()
+        .map(|l| {
+            l.outcome
+                .kev
+                .iter()
+                .map(|k| (k.cve.clone(), k.status))
+                .collect()
+        })
+        .collect();
+    let cve = "CVE-2021-36260".to_owned();
+    assert_eq!(status[0], vec![(cve.clone(), "affected")]);
+    assert_eq!(status[1], vec![(cve.clone(), "not-affected")]);
+    assert_eq!(status[2], vec![(cve, "unknown")]);
+    let affected = &report.lines[0].outcome.kev[0];
+    assert!(
+        affected.reason.contains("2019-08-28"),
+        "{}",
+        affected.reason
+    );
+    assert!(!affected.sources.is_empty());
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("camaudit-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -339,7 +339,8 @@ fn write_csv_line<W: Write>(
     w.write_field(format!("{:.2}", o.confidence))?;
     w.write_field(&o.summary)?;
     w.write_field(&*reasons)?;
-    w.write_field(o.kev.join(";"))?;
+    let kev: Vec<String> = o.kev.iter().map(camaudit_check::KevNote::short).collect();
+    w.write_field(kev.join("; "))?;
     w.write_field(version)?;
     w.write_field(overlay)?;
     w.write_record(None::<&[u8]>)?;
@@ -447,7 +448,7 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> Res
             verdict.to_owned(),
             o.maker.as_ref().map_or("-".into(), |m| m.to_string()),
             or_dash(&o.covered_by.join(",")).to_owned(),
-            o.summary.clone(),
+            why(o),
         ]);
         rows.push(r);
     }
@@ -467,6 +468,22 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> Res
         }
         writeln!(out, "{}", line.trim_end())?;
     }
+    let exploitable = report
+        .lines
+        .iter()
+        .filter(|l| !affected_kev(&l.outcome).is_empty())
+        .count();
+    if exploitable > 0 {
+        writeln!(
+            out,
+            "{exploitable} {} firmware in the documented affected range of a known exploited vulnerability (CISA KEV): update or remove first.",
+            if exploitable == 1 {
+                "line runs"
+            } else {
+                "lines run"
+            }
+        )?;
+    }
     writeln!(
         out,
         "{} lines: {} covered, {} not covered, {} unknown. {}. Reasons and sources: --format json|jsonl|csv",
@@ -477,6 +494,23 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> Res
         registry_line(registry)
     )?;
     Ok(())
+}
+
+/// The summary, and any known exploited vulnerability the line's firmware
+/// is documented to be exposed to.
+fn why(o: &camaudit_check::Outcome) -> String {
+    match affected_kev(o).as_slice() {
+        [] => o.summary.clone(),
+        cves => format!("{}; firmware exposed to {}", o.summary, cves.join(", ")),
+    }
+}
+
+fn affected_kev(o: &camaudit_check::Outcome) -> Vec<&str> {
+    o.kev
+        .iter()
+        .filter(|k| k.status == "affected")
+        .map(|k| k.cve.as_str())
+        .collect()
 }
 
 fn or_dash(s: &str) -> &str {
