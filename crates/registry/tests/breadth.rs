@@ -197,3 +197,50 @@ fn hik_connect_and_imou_cloud_hosts_are_known() {
         id("dahua")
     );
 }
+
+#[test]
+fn empiretech_is_a_dahua_oem_reseller_from_several_users_reports() {
+    let r = reg();
+    for name in ["EmpireTech", "EMPIRETECH", "Empire Tech"] {
+        assert_eq!(r.lookup_name(name), Some(id("empiretech")), "{name:?}");
+    }
+    let links = r.brand_links(&id("empiretech"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("dahua"));
+    assert_eq!(l.relation, Relation::OemReseller);
+    assert_eq!(l.confidence, Level::Medium);
+    for issue in ["rroller/dahua/issues/308", "rroller/dahua/issues/462"] {
+        assert!(l.sources.iter().any(|s| s.contains(issue)), "{issue}");
+    }
+    // A relabelled Dahua device is covered through Dahua.
+    assert_eq!(
+        regimes(&r, "dahua"),
+        ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]
+    );
+}
+
+#[test]
+fn empiretech_models_are_documented_dahua_models() {
+    let r = reg();
+    let e = r.equivalents_of("DB2X-WP");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].brand, id("empiretech"));
+    assert_eq!(e[0].maker, id("dahua"));
+    assert_eq!(e[0].original_model, "VTO2311R-WP");
+    assert_eq!(e[0].confidence, Level::Low);
+    // Found from the Dahua side too, with Dahua's DHI- tag.
+    let back = r.equivalents_of("DHI-VTO2311R-WP");
+    assert!(back.iter().any(|x| x.brand == id("empiretech")), "{back:?}");
+
+    let nvr = r.equivalents_of("NVR16CH-16P-2AI");
+    assert_eq!(nvr.len(), 1, "{nvr:?}");
+    assert_eq!(nvr[0].maker, id("dahua"));
+    assert_eq!(nvr[0].original_model, "NVR5216-16P-EI");
+    assert!(
+        nvr[0]
+            .sources
+            .iter()
+            .any(|s| s == "https://github.com/rroller/dahua/issues/462")
+    );
+}
