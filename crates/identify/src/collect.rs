@@ -3,11 +3,13 @@
 //! evidence that asserted something. Raw observations are not retained, so
 //! memory grows with the number of distinct facts, not of observations.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use camaudit_model::{Asserts, Evidence, Mac, Observation, Source, Transport};
 use camaudit_rules::{Hit, RuleSet};
+
+use crate::evidence::EvidenceSet;
 
 /// Everything learned about one address.
 #[derive(Debug)]
@@ -16,8 +18,7 @@ pub(crate) struct AddrRecord {
     pub tcp_ports: BTreeSet<u16>,
     /// MACs seen for this address, with how often and from which source.
     pub macs: Vec<SeenMac>,
-    pub evidence: Vec<Evidence>,
-    seen: HashSet<(Option<String>, String, String, Option<u16>)>,
+    pub evidence: EvidenceSet,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +35,7 @@ impl AddrRecord {
             addr,
             tcp_ports: BTreeSet::new(),
             macs: Vec::new(),
-            evidence: Vec::new(),
-            seen: HashSet::new(),
+            evidence: EvidenceSet::default(),
         }
     }
 
@@ -59,13 +59,8 @@ impl AddrRecord {
         }
     }
 
-    /// Keeps one piece of evidence per (rule, field, value, port): the same
-    /// banner seen a thousand times is one fact, not a thousand.
     pub(crate) fn push_evidence(&mut self, ev: Evidence) {
-        let key = (ev.rule.clone(), ev.field.clone(), ev.value.clone(), ev.port);
-        if self.seen.insert(key) {
-            self.evidence.push(ev);
-        }
+        self.evidence.push(ev);
     }
 }
 
@@ -134,7 +129,7 @@ impl<'r> Collector<'r> {
     /// this field and value of this address.
     pub fn has_vendor_evidence(&self, addr: IpAddr, field: &str, value: &str) -> bool {
         self.records.get(&addr).is_some_and(|r| {
-            r.evidence.iter().any(|e| {
+            r.evidence.as_slice().iter().any(|e| {
                 e.field == field
                     && e.value == Evidence::clip_value(value)
                     && (e.asserts.label_vendor.is_some() || e.asserts.manufacturer.is_some())

@@ -13,6 +13,7 @@
 
 mod attribute;
 mod collect;
+mod evidence;
 mod label;
 mod memo;
 mod merge;
@@ -170,7 +171,7 @@ impl Engine {
         if let Some((mac, source, port)) = draft.mac {
             self.add_oui_evidence(&mut draft, mac, source, port);
         }
-        let tally = |k| Tally::of(&draft.evidence, k);
+        let tally = |k| Tally::of(draft.evidence.as_slice(), k);
         let (label, maker) = (tally(FactKind::LabelVendor), tally(FactKind::Manufacturer));
         let (model, firmware) = (tally(FactKind::Model), tally(FactKind::Firmware));
         let (serial, device_type) = (tally(FactKind::Serial), tally(FactKind::DeviceType));
@@ -209,7 +210,8 @@ impl Engine {
         .filter_map(|(k, t)| t.conflict(k))
         .collect();
         let best = |t: &Tally| t.best().map(|c| c.value.clone());
-        draft.evidence.sort_by(|a, b| {
+        let mut evidence = draft.evidence.into_vec();
+        evidence.sort_by(|a, b| {
             b.confidence
                 .partial_cmp(&a.confidence)
                 .unwrap_or(std::cmp::Ordering::Equal)
@@ -234,7 +236,7 @@ impl Engine {
             confidence: attribution.confidence,
             attribution: attribution.steps,
             conflicts,
-            evidence: draft.evidence,
+            evidence,
         }
     }
 
@@ -242,7 +244,7 @@ impl Engine {
     /// model-number grammar rules (`field = "fact.model"`).
     fn add_model_grammar_evidence(&self, draft: &mut DeviceDraft) {
         let mut models: Vec<(String, Source, Option<u16>)> = Vec::new();
-        for ev in &draft.evidence {
+        for ev in draft.evidence.as_slice() {
             if let Some(m) = &ev.asserts.model
                 && !models.iter().any(|(v, _, _)| v == m)
             {
@@ -260,7 +262,7 @@ impl Engine {
                     asserts: hit.rule.asserts_for(&hit.captured),
                     confidence: hit.rule.confidence,
                 };
-                push_unique(&mut draft.evidence, ev);
+                draft.evidence.push(ev);
             }
         }
     }
@@ -273,14 +275,22 @@ impl Engine {
     fn add_equivalence_evidence(&self, draft: &mut DeviceDraft) {
         let labels: Vec<&VendorId> = draft
             .evidence
+            .as_slice()
             .iter()
             .filter_map(|e| e.asserts.label_vendor.as_ref())
             .collect();
         let mut found: Vec<Evidence> = Vec::new();
-        for ev in &draft.evidence {
+        let mut models: Vec<&str> = Vec::new();
+        for ev in draft.evidence.as_slice() {
             let Some(model) = &ev.asserts.model else {
                 continue;
             };
+            // One piece of evidence per model number, whichever protocols
+            // reported it.
+            if models.contains(&model.as_str()) {
+                continue;
+            }
+            models.push(model);
             for eq in self.registry.equivalents_of(model) {
                 let consistent =
                     labels.is_empty() || labels.iter().any(|l| **l == eq.brand || **l == eq.maker);
@@ -301,9 +311,7 @@ impl Engine {
                 });
             }
         }
-        for ev in found {
-            push_unique(&mut draft.evidence, ev);
-        }
+        draft.evidence.extend(found);
     }
 
     fn add_oui_evidence(
@@ -328,16 +336,7 @@ impl Engine {
             },
             confidence: entry.confidence,
         };
-        push_unique(&mut draft.evidence, ev);
-    }
-}
-
-fn push_unique(evidence: &mut Vec<Evidence>, ev: Evidence) {
-    if !evidence
-        .iter()
-        .any(|e| e.rule == ev.rule && e.value == ev.value && e.field == ev.field)
-    {
-        evidence.push(ev);
+        draft.evidence.push(ev);
     }
 }
 

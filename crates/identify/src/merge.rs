@@ -5,9 +5,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use camaudit_model::{Evidence, Mac, Source};
+use camaudit_model::{Mac, Source};
 
 use crate::collect::AddrRecord;
+use crate::evidence::EvidenceSet;
 
 /// A device before its facts are resolved.
 #[derive(Debug)]
@@ -16,7 +17,7 @@ pub(crate) struct DeviceDraft {
     pub other_addrs: Vec<IpAddr>,
     pub mac: Option<(Mac, Source, Option<u16>)>,
     pub tcp_ports: BTreeSet<u16>,
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceSet,
 }
 
 pub(crate) fn merge_by_mac(records: Vec<AddrRecord>) -> Vec<DeviceDraft> {
@@ -56,9 +57,7 @@ fn draft_from(mut group: Vec<AddrRecord>, mac: Option<Mac>) -> DeviceDraft {
     for r in records {
         other_addrs.push(r.addr);
         first.tcp_ports.extend(r.tcp_ports);
-        for ev in r.evidence {
-            first.push_evidence(ev);
-        }
+        first.evidence.extend(r.evidence.into_vec());
     }
     other_addrs.sort();
     DeviceDraft {
