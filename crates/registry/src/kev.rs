@@ -223,11 +223,13 @@ pub(crate) fn assess<'a>(
             "the documented ranges are per model or firmware line, and the device's is not known"
                 .to_owned()
         } else {
-            format!(
-                "model {} / firmware {} is not among the documented product families",
-                model.unwrap_or("?"),
-                firmware.unwrap_or("?")
-            )
+            let device = match (model, firmware) {
+                (Some(m), Some(f)) => format!("model {m} with firmware {f}"),
+                (Some(m), None) => format!("model {m}"),
+                (None, Some(f)) => format!("firmware {f}"),
+                (None, None) => "the device".to_owned(),
+            };
+            format!("{device} is not among the documented product families or firmware lines")
         };
         return unknown(reason, None);
     };
