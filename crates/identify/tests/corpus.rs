@@ -23,25 +23,7 @@ use camaudit_model::{Device, Observation};
 const REQUIRED_SHARE: f64 = 0.95;
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CAMAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-        });
-    if dir.join("recog").is_dir() {
-        Some(dir)
-    } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
-        panic!(
-            "fingerprint corpus not found at {}, but CAMAUDIT_CORPUS is set: fix the path",
-            dir.display()
-        );
-    } else {
-        eprintln!(
-            "SKIP: fingerprint corpus not found at {} (set CAMAUDIT_CORPUS)",
-            dir.display()
-        );
-        None
-    }
+    camaudit_testkit::corpus_part("recog").and_then(|recog| recog.parent().map(Path::to_path_buf))
 }
 
 /// Recog database file → the observation field its strings come from.

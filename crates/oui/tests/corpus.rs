@@ -21,24 +21,18 @@ const INPUTS: [&str; 5] = [
 ];
 
 fn corpus_oui() -> Option<PathBuf> {
-    let base = std::env::var_os("CAMAUDIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    let dir = base.join("oui");
-    if INPUTS.iter().all(|f| dir.join(f).is_file()) {
-        Some(dir)
-    } else if std::env::var_os("CAMAUDIT_CORPUS").is_some() {
-        panic!(
-            "IEEE corpus not found in {}, but CAMAUDIT_CORPUS is set: fix the path",
-            dir.display()
-        );
-    } else {
-        eprintln!(
-            "SKIPPED: IEEE corpus not found in {} (set CAMAUDIT_CORPUS to the corpus directory)",
-            dir.display()
-        );
-        None
-    }
+    let dir = camaudit_testkit::corpus_part("oui")?;
+    let missing: Vec<&str> = INPUTS
+        .iter()
+        .filter(|f| !dir.join(f).is_file())
+        .copied()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the IEEE corpus in {} lacks {missing:?}",
+        dir.display()
+    );
+    Some(dir)
 }
 
 fn read_sources(dir: &Path) -> Vec<Source> {

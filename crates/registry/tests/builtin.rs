@@ -407,18 +407,11 @@ fn kev_entries_match_the_cisa_catalog() {
     let r = reg();
     assert_eq!(r.kev_for(&id("hikvision"))[0].cve, "CVE-2021-36260");
     assert_eq!(r.kev_for(&id("amcrest"))[0].cve, "CVE-2020-5735");
-    // The corpus as CI names it, else the workplace copy beside the checkout.
-    let corpus = std::env::var_os("CAMAUDIT_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    let path = corpus.join("kev/known_exploited_vulnerabilities.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "skipping the catalog cross-check: {} not present",
-            path.display()
-        );
+    let Some(path) = camaudit_testkit::corpus_part("kev/known_exploited_vulnerabilities.json")
+    else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("the KEV catalog is readable");
     let catalog: serde_json::Value = serde_json::from_str(&text).unwrap();
     let vulns = catalog["vulnerabilities"].as_array().unwrap();
     let mut seen = HashSet::new();
