@@ -244,3 +244,25 @@ fn empiretech_models_are_documented_dahua_models() {
             .any(|s| s == "https://github.com/rroller/dahua/issues/462")
     );
 }
+
+#[test]
+fn luma_is_a_hikvision_oem_reseller_without_the_bare_word() {
+    let r = reg();
+    assert_eq!(
+        r.lookup_name("Luma Surveillance"),
+        Some(id("luma-surveillance"))
+    );
+    // "Luma" alone names unrelated products too: not an alias.
+    assert_eq!(r.lookup_name("Luma"), None);
+    let links = r.brand_links(&id("luma-surveillance"));
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].company, id("hikvision"));
+    assert_eq!(links[0].relation, Relation::OemReseller);
+    assert_eq!(links[0].confidence, Level::Medium);
+    assert!(
+        links[0]
+            .sources
+            .iter()
+            .any(|s| s == "https://github.com/home-assistant/home-assistant.io/issues/45748")
+    );
+}
