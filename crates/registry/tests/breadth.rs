@@ -266,3 +266,19 @@ fn luma_is_a_hikvision_oem_reseller_without_the_bare_word() {
             .any(|s| s == "https://github.com/home-assistant/home-assistant.io/issues/45748")
     );
 }
+
+#[test]
+fn clarevision_is_a_low_hikvision_link_and_clare_alone_is_not_a_name() {
+    let r = reg();
+    for name in ["ClareVision", "Clare Vision", "ClareVision Plus"] {
+        assert_eq!(r.lookup_name(name), Some(id("clarevision")), "{name:?}");
+    }
+    assert_eq!(r.lookup_name("Clare"), None);
+    assert_eq!(r.lookup_name("Clare Controls"), None);
+    let links = r.brand_links(&id("clarevision"));
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].company, id("hikvision"));
+    // One database, no user report of the firmware.
+    assert_eq!(links[0].confidence, Level::Low);
+    assert!(links[0].notes.is_some());
+}
