@@ -282,3 +282,25 @@ fn clarevision_is_a_low_hikvision_link_and_clare_alone_is_not_a_name() {
     assert_eq!(links[0].confidence, Level::Low);
     assert!(links[0].notes.is_some());
 }
+
+#[test]
+fn q_see_is_a_low_dahua_link_from_its_rtsp_paths() {
+    let r = reg();
+    for name in ["Q-See", "QSee", "Q-SEE"] {
+        assert_eq!(r.lookup_name(name), Some(id("q-see")), "{name:?}");
+    }
+    let links = r.brand_links(&id("q-see"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("dahua"));
+    assert_eq!(l.relation, Relation::OemReseller);
+    assert_eq!(l.confidence, Level::Low);
+    assert!(
+        l.sources
+            .iter()
+            .any(|s| s == "github:eduard256/StrixCamDB:brands/q-see.json")
+    );
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("/cam/realmonitor"), "{notes}");
+    assert!(notes.contains("more than one maker"), "{notes}");
+}
