@@ -1,7 +1,9 @@
 //! Facts added to widen the registry: Hikvision's Hikrobot and Pyronix, the
 //! Imou/Lechange company (Huacheng) and its sale, the Lorex buyer, the drone
-//! makers named by FY2025 NDAA s.1709, and the Hik-Connect and Imou cloud
-//! hosts. Each test names the fact it checks.
+//! makers named by FY2025 NDAA s.1709, the Hik-Connect and Imou cloud
+//! hosts, and OEM relabellers found from technical evidence (EmpireTech and
+//! Q-See for Dahua, Luma Surveillance and ClareVision for Hikvision) with the
+//! EmpireTech model equivalences. Each test names the fact it checks.
 
 use camaudit_model::VendorId;
 use camaudit_registry::{Level, Registry, Relation};
