@@ -1,6 +1,7 @@
 //! Reading a spreadsheet: CSV (UTF-8, comma, semicolon or tab separated) or
 //! a workbook (XLSX, XLSM, XLS, ODS) into a header and rows of text cells.
 
+use std::io::Read as _;
 use std::path::Path;
 
 use calamine::{Data, Reader};
@@ -54,7 +55,10 @@ pub fn read_path(path: &Path, sheet: Option<&str>) -> Result<Table, CheckError> 
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     if WORKBOOK_EXTS.contains(&ext.as_str()) || is_zip || is_ole {
-        read_workbook(&file, path, sheet)
+        if is_zip {
+            check_unzipped_size(&file, &bytes)?;
+        }
+        read_workbook(&file, bytes, sheet)
     } else {
         if sheet.is_some() {
             return Err(CheckError::file(
@@ -136,7 +140,23 @@ pub fn read_csv(file: &str, bytes: &[u8]) -> Result<Table, CheckError> {
     Ok(table(file, headers, raw))
 }
 
-fn read_workbook(file: &str, path: &Path, sheet: Option<&str>) -> Result<Table, CheckError> {
+/// Most bytes the parts of a workbook may unzip to. A real register of
+/// 100,000 lines is some tens of MB of sheet XML; a supplier's workbook that
+/// unzips to more (a zip bomb: 500 KB that inflates to gigabytes) is refused
+/// before the spreadsheet reader holds it in memory.
+pub const MAX_UNZIPPED_BYTES: u64 = 512 << 20;
+
+/// Most parts a workbook may have (a real one has a few dozen).
+const MAX_WORKBOOK_PARTS: usize = 10_000;
+
+/// Inflates every part of a ZIP-based workbook into nothing, counting the
+/// bytes it really produces (the sizes the archive declares can lie), and
+/// refuses it past [`MAX_UNZIPPED_BYTES`].
+fn check_unzipped_size(file: &str, bytes: &[u8]) -> Result<(), CheckError> {
+    check_unzipped_size_within(file, bytes, MAX_UNZIPPED_BYTES)
+}
+
+fn check_unzipped_size_within(file: &str, bytes: &[u8], limit: u64) -> Result<(), CheckError> {
     let broken = |e: &dyn std::fmt::Display| {
         CheckError::file(
             file,
@@ -145,7 +165,50 @@ fn read_workbook(file: &str, path: &Path, sheet: Option<&str>) -> Result<Table, 
             ),
         )
     };
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| broken(&e))?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| broken(&e))?;
+    if archive.len() > MAX_WORKBOOK_PARTS {
+        return Err(CheckError::file(
+            file,
+            format!(
+                "the workbook has {} parts (at most {MAX_WORKBOOK_PARTS}): export the sheet as CSV UTF-8 and check that",
+                archive.len()
+            ),
+        ));
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(|e| broken(&e))?;
+        let room = limit - total;
+        let inflated = std::io::copy(&mut part.take(room + 1), &mut std::io::sink())
+            .map_err(|e| broken(&e))?;
+        total += inflated;
+        if total > limit {
+            return Err(CheckError::file(
+                file,
+                format!(
+                    "the workbook unzips to more than {} MB ({} bytes on disk): refused as a possible zip bomb; if it is a genuine register, export the sheet as CSV UTF-8 and check that",
+                    limit >> 20,
+                    bytes.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn read_workbook(file: &str, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Table, CheckError> {
+    let broken = |e: &dyn std::fmt::Display| {
+        CheckError::file(
+            file,
+            format!(
+                "not a readable workbook ({e}): open it in a spreadsheet program and save it again as .xlsx, or export it as CSV UTF-8"
+            ),
+        )
+    };
+    // From the bytes already read (and, for a ZIP, already measured), not
+    // the path: the file could change in between.
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| broken(&e))?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) => names
@@ -227,5 +290,41 @@ fn table(file: &str, headers: Vec<String>, raw: Vec<(usize, Vec<String>)>) -> Ta
         file: file.to_owned(),
         headers,
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    /// A ZIP whose one part is `size` zero bytes: deflate shrinks it about
+    /// a thousandfold, as a zip bomb does.
+    fn zeros_zip(size: usize) -> Vec<u8> {
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file("xl/worksheets/sheet1.xml", options)
+            .expect("zip part");
+        let chunk = vec![0u8; 1 << 16];
+        for _ in 0..size.div_ceil(chunk.len()) {
+            out.write_all(&chunk).expect("zip data");
+        }
+        out.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn a_workbook_that_inflates_past_the_limit_is_refused() {
+        let bomb = zeros_zip(3 << 20);
+        assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+        let err = check_unzipped_size_within("quote.xlsx", &bomb, 1 << 20).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("quote.xlsx: the workbook unzips to more than 1 MB"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("zip bomb"), "{err}");
+        check_unzipped_size_within("quote.xlsx", &bomb, 4 << 20).expect("within the limit");
     }
 }
