@@ -24,6 +24,10 @@ pub struct ModelEquivalence {
     pub confidence: Level,
     pub sources: Vec<String>,
     pub notes: Option<String>,
+    /// The model numbers on both sides as compared ([`model_key`]), worked
+    /// out once at load: identify asks for every device's model.
+    #[serde(skip)]
+    pub(crate) keys: Vec<String>,
 }
 
 /// How a model number matched an equivalence.
@@ -37,21 +41,26 @@ pub(crate) enum ModelMatch {
 }
 
 impl ModelEquivalence {
-    /// Whether `model` names this equivalence, on either side (the brand's
-    /// model, its aliases, or the original): exactly, or as a variant with
-    /// a hyphenated suffix. The reverse (a recorded number longer than the
-    /// query) never matches, so a family prefix such as `IPC-HDW` does not
-    /// match every Dahua dome.
-    pub(crate) fn matches(&self, model: &str) -> Option<ModelMatch> {
-        let q = model_key(model);
-        if q.is_empty() {
+    /// Whether a model number, already turned into its [`model_key`], names
+    /// this equivalence on either side (the brand's model, its aliases, or
+    /// the original): exactly, or as a variant with a hyphenated suffix. The
+    /// reverse (a recorded number longer than the query) never matches, so a
+    /// family prefix such as `IPC-HDW` does not match every Dahua dome.
+    pub(crate) fn matches_key(&self, query: &str) -> Option<ModelMatch> {
+        if query.is_empty() {
             return None;
         }
-        std::iter::once(&self.model)
+        self.keys.iter().filter_map(|k| compare(query, k)).min()
+    }
+
+    /// Fills in the comparison keys of the model numbers on both sides.
+    pub(crate) fn with_keys(mut self) -> Self {
+        self.keys = std::iter::once(&self.model)
             .chain(&self.aliases)
             .chain(std::iter::once(&self.original_model))
-            .filter_map(|name| compare(&q, &model_key(name)))
-            .min()
+            .map(|name| model_key(name))
+            .collect();
+        self
     }
 }
 

@@ -28,6 +28,12 @@ pub struct KevRange {
     pub build_before: Option<String>,
     #[serde(skip)]
     pub(crate) bound: Option<BuildDate>,
+    /// `model_prefixes` and `firmware_prefixes` as compared ([`model_key`],
+    /// `firmware_key`), worked out once at load: every device asks.
+    #[serde(skip)]
+    pub(crate) model_keys: Vec<String>,
+    #[serde(skip)]
+    pub(crate) firmware_keys: Vec<String>,
     /// The first fixed firmware, as the source writes it.
     pub fixed_in: Option<String>,
     /// The affected versions as the source writes them.
@@ -147,17 +153,17 @@ fn firmware_key(firmware: &str) -> String {
     }
 }
 
-fn prefix_fit(prefixes: &[String], value: Option<&str>, key: fn(&str) -> String) -> Fit {
-    if prefixes.is_empty() {
+/// How well a value fits a list of prefix keys: `key` turns the device's
+/// value into the form the keys are in.
+fn prefix_fit(keys: &[String], value: Option<&str>, key: fn(&str) -> String) -> Fit {
+    if keys.is_empty() {
         return Fit::Yes(0);
     }
     let Some(value) = value else {
         return Fit::Undecided;
     };
     let value = key(value);
-    prefixes
-        .iter()
-        .map(|p| key(p))
+    keys.iter()
         .filter(|p| !p.is_empty() && value.starts_with(p.as_str()))
         .map(|p| p.len())
         .max()
@@ -165,9 +171,20 @@ fn prefix_fit(prefixes: &[String], value: Option<&str>, key: fn(&str) -> String)
 }
 
 impl KevRange {
+    /// Fills in the comparison keys of the prefixes.
+    pub(crate) fn with_keys(mut self) -> Self {
+        self.model_keys = self.model_prefixes.iter().map(|p| model_key(p)).collect();
+        self.firmware_keys = self
+            .firmware_prefixes
+            .iter()
+            .map(|p| firmware_key(p))
+            .collect();
+        self
+    }
+
     fn fit(&self, model: Option<&str>, firmware: Option<&str>) -> Fit {
-        let by_model = prefix_fit(&self.model_prefixes, model, model_key);
-        let by_line = prefix_fit(&self.firmware_prefixes, firmware, firmware_key);
+        let by_model = prefix_fit(&self.model_keys, model, model_key);
+        let by_line = prefix_fit(&self.firmware_keys, firmware, firmware_key);
         by_model.and(by_line)
     }
 

@@ -432,10 +432,11 @@ impl Registry {
     /// (`IP5M-T1179EW-28MM` finds `IP5M-T1179EW`); a shorter query does not.
     /// Exact matches come first, then variants, each in file order.
     pub fn equivalents_of(&self, model: &str) -> Vec<&ModelEquivalence> {
+        let query = kev::model_key(model);
         let mut hits: Vec<(equivalence::ModelMatch, &ModelEquivalence)> = self
             .equivalences
             .iter()
-            .filter_map(|e| e.matches(model).map(|m| (m, e)))
+            .filter_map(|e| e.matches_key(&query).map(|m| (m, e)))
             .collect();
         hits.sort_by_key(|(m, _)| *m);
         hits.into_iter().map(|(_, e)| e).collect()

@@ -81,7 +81,10 @@ fn check_range(c: &mut Checker<'_>, id: &str, r: RawKevRange) -> KevRange {
         confidence: r.confidence,
         sources: r.sources,
         notes: r.notes,
+        model_keys: Vec::new(),
+        firmware_keys: Vec::new(),
     }
+    .with_keys()
 }
 
 #[derive(Deserialize, Default)]
@@ -154,16 +157,20 @@ pub(super) fn check_equivalences(
             c.fail(&id, format!("maker {:?} is not an entity", e.maker));
             continue;
         }
-        out.push(ModelEquivalence {
-            brand,
-            model: e.model,
-            aliases: e.aliases,
-            maker,
-            original_model: e.original_model,
-            confidence: e.confidence,
-            sources: e.sources,
-            notes: e.notes,
-        });
+        out.push(
+            ModelEquivalence {
+                brand,
+                model: e.model,
+                aliases: e.aliases,
+                maker,
+                original_model: e.original_model,
+                confidence: e.confidence,
+                sources: e.sources,
+                notes: e.notes,
+                keys: Vec::new(),
+            }
+            .with_keys(),
+        );
     }
     out
 }
