@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let rows = table.rows.iter().filter(|r| !r.is_blank()).count();
-    if let Ok(report) = Checker::new(engine()).check(&table) {
+    if let Ok(report) = Checker::new(engine()).check(table) {
         assert_eq!(report.lines.len(), rows);
     }
 });

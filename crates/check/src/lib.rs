@@ -19,7 +19,7 @@
 //! use camaudit_check::{Checker, read_path};
 //! let engine = camaudit_identify::Engine::builtin().unwrap();
 //! let table = read_path(std::path::Path::new("quote.csv"), None).unwrap();
-//! let report = Checker::new(&engine).check(&table).unwrap();
+//! let report = Checker::new(&engine).check(table).unwrap();
 //! for line in &report.lines {
 //!     println!("{} {}", line.row, line.outcome.verdict.as_str());
 //! }
@@ -333,14 +333,17 @@ impl<'e> Checker<'e> {
         self.engine.registry()
     }
 
-    /// Checks every non-blank row of a table.
-    pub fn check(&mut self, table: &Table) -> Result<Report, CheckError> {
+    /// Checks every non-blank row of a table. The table is consumed: each
+    /// row's cells move into its line of the report (a register of 100,000
+    /// lines would otherwise be held twice).
+    pub fn check(&mut self, table: Table) -> Result<Report, CheckError> {
         let header_line = table
             .rows
             .first()
             .map_or(1, |r| r.line.saturating_sub(1).max(1));
         let columns = Columns::from_headers(&table.file, header_line, &table.headers)?;
-        if table.rows.iter().all(Row::is_blank) {
+        let rows: Vec<Row> = table.rows.into_iter().filter(|r| !r.is_blank()).collect();
+        if rows.is_empty() {
             return Err(CheckError::at(
                 &table.file,
                 header_line,
@@ -355,7 +358,6 @@ impl<'e> Checker<'e> {
                 .cloned()
                 .unwrap_or_default()
         };
-        let rows: Vec<&Row> = table.rows.iter().filter(|r| !r.is_blank()).collect();
         let this = &*self;
         // (the line as checked, its cache key), on all cores.
         let inputs: Vec<(LineInput, LineInput)> = par_map(&rows, |row| {
@@ -380,13 +382,13 @@ impl<'e> Checker<'e> {
             lines.push(Line {
                 row: row.number,
                 line: row.line,
-                cells: row.cells.clone(),
+                cells: row.cells,
                 outcome,
             });
         }
         Ok(Report {
-            file: table.file.clone(),
-            headers: table.headers.clone(),
+            file: table.file,
+            headers: table.headers,
             columns,
             lines,
         })

@@ -14,7 +14,7 @@ fn engine() -> &'static Engine {
 
 fn check(csv: &str) -> Report {
     let table = read_csv("test.csv", csv.as_bytes()).expect("readable CSV");
-    Checker::new(engine()).check(&table).expect("checkable")
+    Checker::new(engine()).check(table).expect("checkable")
 }
 
 fn one(csv: &str) -> Outcome {
@@ -325,7 +325,7 @@ fn xlsx_workbooks() {
     let table = read_path(&path, None).expect("readable workbook");
     assert_eq!(table.headers, vec!["Site", "Qty", "Manufacturer", "Model"]);
     assert_eq!(table.rows[0].cells[1], "4", "whole numbers without .0");
-    let r = Checker::new(engine()).check(&table).expect("checked");
+    let r = Checker::new(engine()).check(table).expect("checked");
     assert_eq!(r.lines[0].outcome.verdict, Verdict::Covered);
     assert_eq!(r.lines[1].outcome.verdict, Verdict::NotCovered);
     assert_eq!(r.lines[1].line, 3);
@@ -338,7 +338,7 @@ fn err(bytes: &[u8]) -> CheckError {
     match read_csv("list.csv", bytes) {
         Err(e) => e,
         Ok(t) => Checker::new(engine())
-            .check(&t)
+            .check(t)
             .expect_err("an error expected"),
     }
 }
