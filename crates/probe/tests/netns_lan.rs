@@ -361,7 +361,11 @@ fn macs_come_from_the_scanners_neighbour_table() {
     // Each device with a MAC gets an interface of its own with that MAC (a
     // macvlan on vsim) holding its address; the simulator's namespace
     // answers ARP only for addresses on the interface asked (arp_ignore=1),
-    // so the scanner's neighbour table learns each device's own MAC.
+    // so the scanner's neighbour table learns each device's own MAC. Its
+    // own ARP requests name vsim's address as sender (arp_announce=2):
+    // replies from a device address leave through vsim, and a request
+    // "who has 10.99.0.2, tell <device>" with vsim's MAC would otherwise
+    // teach the scanner vsim's MAC for that device (a race seen in CI).
     let s = lan.sim.as_str();
     assert!(ip(&[
         "netns",
@@ -369,7 +373,7 @@ fn macs_come_from_the_scanners_neighbour_table() {
         s,
         "sh",
         "-c",
-        "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore"
+        "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore && echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce"
     ]));
     let with_mac: Vec<(&TruthRecord, Mac)> =
         sim.truth.iter().filter_map(|t| Some((t, t.mac?))).collect();
