@@ -306,3 +306,98 @@ fn q_see_is_a_low_dahua_link_from_its_rtsp_paths() {
     assert!(notes.contains("/cam/realmonitor"), "{notes}");
     assert!(notes.contains("more than one maker"), "{notes}");
 }
+
+#[test]
+fn sepura_was_hyteras_from_2017_until_the_2022_sale_to_epiris() {
+    let r = reg();
+    for name in ["Sepura", "SEPURA PLC", "Sepura Limited", "赛普乐"] {
+        assert_eq!(r.lookup_name(name), Some(id("sepura")), "{name:?}");
+    }
+    let links = r.brand_links(&id("sepura"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("hytera"));
+    assert_eq!(l.relation, Relation::FormerSubsidiary);
+    assert_eq!(l.from.as_deref(), Some("2017-05"));
+    assert_eq!(l.until.as_deref(), Some("2022-07"));
+    assert!(l.is_historical());
+    assert_eq!(l.confidence, Level::High);
+    let notes = l.notes.as_deref().unwrap();
+    // Sold by Hytera's choice to a UK buyer, not ordered divested.
+    assert!(notes.contains("Epiris"), "{notes}");
+    assert!(notes.contains("not a divestment order"), "{notes}");
+    for s in ["aijingu.com/notices/002583", "traverssmith.com", "gov.uk/"] {
+        assert!(l.sources.iter().any(|x| x.contains(s)), "{s}");
+    }
+    // Sepura radios of the Hytera years are covered through Hytera.
+    assert_eq!(
+        regimes(&r, "hytera"),
+        ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]
+    );
+}
+
+#[test]
+fn teltronic_came_with_sepura_in_2017_and_was_sold_in_2025() {
+    let r = reg();
+    assert_eq!(r.lookup_name("TELTRONIC"), Some(id("teltronic")));
+    assert_eq!(r.lookup_name("Teltronic S.A.U."), Some(id("teltronic")));
+    // A different company's name is not caught.
+    assert_eq!(r.lookup_name("Teltronics"), None);
+    let l = r.brand_links(&id("teltronic"))[0];
+    assert_eq!(l.company, id("hytera"));
+    assert_eq!(l.relation, Relation::FormerSubsidiary);
+    assert_eq!(l.from.as_deref(), Some("2017-05"));
+    assert_eq!(l.until.as_deref(), Some("2025-07"));
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("Nazca"), "{notes}");
+    assert!(notes.contains("May 2015"), "{notes}");
+}
+
+#[test]
+fn norsat_is_a_canadian_company_covered_through_hytera() {
+    let r = reg();
+    for name in ["Norsat", "Norsat International Inc."] {
+        assert_eq!(r.lookup_name(name), Some(id("norsat")), "{name:?}");
+    }
+    let e = r.entity(&id("norsat")).unwrap();
+    assert_eq!(e.jurisdiction, "CA");
+    assert!(
+        e.parent_relation
+            .as_deref()
+            .unwrap_or("")
+            .contains("2017-07-20"),
+        "{:?}",
+        e.parent_relation
+    );
+    assert!(e.sources.iter().any(|s| s.contains("sec.gov")));
+    assert_eq!(chain(&r, "norsat"), ["norsat", "hytera"]);
+    let f = r.coverage(&id("norsat"));
+    let got: Vec<&str> = f.iter().map(|x| x.regime.as_str()).collect();
+    assert_eq!(got, ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]);
+    for finding in &f {
+        // Not named itself, and not a PRC company itself: every finding
+        // passes through Hytera.
+        assert_eq!(finding.entity, id("hytera"), "{}", finding.regime);
+    }
+    assert!(!f[0].interpretation);
+    assert!(f[2].interpretation);
+}
+
+#[test]
+fn hytera_mobilfunk_is_a_subsidiary_since_2012() {
+    let r = reg();
+    assert_eq!(
+        r.lookup_name("Hytera Mobilfunk GmbH"),
+        Some(id("hytera-mobilfunk"))
+    );
+    let l = r.brand_links(&id("hytera-mobilfunk"))[0];
+    assert_eq!(l.company, id("hytera"));
+    assert_eq!(l.relation, Relation::Subsidiary);
+    assert_eq!(l.from.as_deref(), Some("2012-03"));
+    assert!(!l.is_historical());
+    // Hytera's own label (body-worn cameras, radios) still resolves to Hytera.
+    assert_eq!(r.lookup_name("HYTERA"), Some(id("hytera")));
+    let notes = r.entity(&id("hytera")).unwrap().notes.as_deref().unwrap();
+    assert!(!notes.contains("owns Sepura"), "{notes}");
+    assert!(notes.contains("body-worn cameras"), "{notes}");
+}
