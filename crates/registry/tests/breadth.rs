@@ -321,8 +321,10 @@ fn sepura_was_hyteras_from_2017_until_the_2022_sale_to_epiris() {
     assert_eq!(l.from.as_deref(), Some("2017-05"));
     assert_eq!(l.until.as_deref(), Some("2022-07"));
     assert!(l.is_historical());
-    assert_eq!(l.confidence, Level::High);
+    // The facts are well sourced, but a Sepura label does not date the radio.
+    assert_eq!(l.confidence, Level::Medium);
     let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("before May 2017"), "{notes}");
     // Sold by Hytera's choice to a UK buyer, not ordered divested.
     assert!(notes.contains("Epiris"), "{notes}");
     assert!(notes.contains("not a divestment order"), "{notes}");
