@@ -403,3 +403,81 @@ fn hytera_mobilfunk_is_a_subsidiary_since_2012() {
     assert!(!notes.contains("owns Sepura"), "{notes}");
     assert!(notes.contains("body-worn cameras"), "{notes}");
 }
+
+#[test]
+fn holosens_is_huaweis_own_camera_brand() {
+    let r = reg();
+    for name in ["HoloSens", "HOLOSENS", "HoloSens SDC"] {
+        assert_eq!(r.lookup_name(name), Some(id("holosens")), "{name:?}");
+    }
+    // A different product name is not caught.
+    assert_eq!(r.lookup_name("HoloSense"), None);
+    let links = r.brand_links(&id("holosens"));
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].company, id("huawei"));
+    assert_eq!(links[0].relation, Relation::OwnBrand);
+    assert_eq!(links[0].confidence, Level::Medium);
+    assert!(
+        links[0]
+            .sources
+            .iter()
+            .any(|s| s.contains("support.huaweicloud.com"))
+    );
+    assert_eq!(
+        regimes(&r, "huawei"),
+        ["fcc-covered-list", "ndaa-889", "uk-2022-directive"]
+    );
+}
+
+#[test]
+fn hisilicon_links_to_huawei_only_for_its_own_chips_not_for_cameras_using_them() {
+    let r = reg();
+    for name in ["HiSilicon", "HISILICON", "HiSilicon Technologies Co., Ltd."] {
+        assert_eq!(r.lookup_name(name), Some(id("hisilicon")), "{name:?}");
+    }
+    let links = r.brand_links(&id("hisilicon"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("huawei"));
+    assert_eq!(l.relation, Relation::Subsidiary);
+    // HiSilicon's own processors are Huawei group products …
+    assert!(l.applies_to_model(Some("Kirin 990")));
+    // … but a camera built on a HiSilicon SoC, or a label with no model, is
+    // not attributed to Huawei through this link.
+    for model in ["Hi3516CV300", "Hisilicon IP Camera", "DS-2CD3335-I"] {
+        assert!(!l.applies_to_model(Some(model)), "{model}");
+    }
+    assert!(!l.applies_to_model(None));
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("does NOT make a device Huawei's"), "{notes}");
+    assert!(l.sources.iter().any(|s| s.contains("equalocean.com")));
+}
+
+#[test]
+fn honor_is_a_former_huawei_brand_sold_in_november_2020_and_the_bare_word_is_no_name() {
+    let r = reg();
+    for name in [
+        "Honor Device Co., Ltd.",
+        "HONOR Device",
+        "Honor Device Co Ltd",
+    ] {
+        assert_eq!(r.lookup_name(name), Some(id("honor-device")), "{name:?}");
+    }
+    // Plain common words do not resolve.
+    for word in ["Honor", "HONOR", "honour", "Device"] {
+        assert_eq!(r.lookup_name(word), None, "{word:?}");
+    }
+    let links = r.brand_links(&id("honor-device"));
+    assert_eq!(links.len(), 1);
+    let l = links[0];
+    assert_eq!(l.company, id("huawei"));
+    assert_eq!(l.relation, Relation::FormerSubsidiary);
+    assert_eq!(l.from.as_deref(), Some("2013"));
+    assert_eq!(l.until.as_deref(), Some("2020-11-17"));
+    assert!(l.is_historical());
+    // The label does not say whether a device predates the sale.
+    assert_eq!(l.confidence, Level::Low);
+    let notes = l.notes.as_deref().unwrap();
+    assert!(notes.contains("Shenzhen Zhixin"), "{notes}");
+    assert!(l.sources.iter().any(|s| s.contains("scmp.com")));
+}
