@@ -481,3 +481,21 @@ fn honor_is_a_former_huawei_brand_sold_in_november_2020_and_the_bare_word_is_no_
     assert!(notes.contains("Shenzhen Zhixin"), "{notes}");
     assert!(l.sources.iter().any(|s| s.contains("scmp.com")));
 }
+
+#[test]
+fn ztesec_was_zte_surveillance_unit_sold_in_2012() {
+    let r = reg();
+    for name in ["ZTEsec", "ZTE Special Equipment Co., Ltd."] {
+        assert_eq!(r.lookup_name(name), Some(id("ztesec")), "{name:?}");
+    }
+    // ZTE itself is unchanged, and a longer label is still no name.
+    assert_eq!(r.lookup_name("ZTE"), Some(id("zte")));
+    assert_eq!(r.lookup_name("ZTE Mobile"), None);
+    let l = r.brand_links(&id("ztesec"))[0];
+    assert_eq!(l.company, id("zte"));
+    assert_eq!(l.relation, Relation::FormerSubsidiary);
+    assert!(l.from.is_none());
+    assert_eq!(l.until.as_deref(), Some("2012-09"));
+    assert_eq!(l.confidence, Level::Medium);
+    assert!(l.notes.as_deref().unwrap().contains("2012-09-21"));
+}
