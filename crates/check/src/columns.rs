@@ -15,18 +15,20 @@ pub enum Role {
     Description,
     Serial,
     Firmware,
+    Date,
     Quantity,
     Site,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Manufacturer,
         Role::Brand,
         Role::Model,
         Role::Description,
         Role::Serial,
         Role::Firmware,
+        Role::Date,
         Role::Quantity,
         Role::Site,
     ];
@@ -39,6 +41,7 @@ impl Role {
             Role::Description => "description",
             Role::Serial => "serial",
             Role::Firmware => "firmware",
+            Role::Date => "date",
             Role::Quantity => "quantity",
             Role::Site => "site",
         }
@@ -109,6 +112,24 @@ impl Role {
                 "fwversion",
                 "softwareversion",
                 "swversion",
+            ],
+            Role::Date => &[
+                "date",
+                "purchasedate",
+                "dateofpurchase",
+                "purchased",
+                "installdate",
+                "installationdate",
+                "installed",
+                "dateinstalled",
+                "installeddate",
+                "commissioned",
+                "commissioningdate",
+                "acquired",
+                "acquisitiondate",
+                "orderdate",
+                "deliverydate",
+                "yearinstalled",
             ],
             Role::Quantity => &["quantity", "qty", "count", "units"],
             Role::Site => &[

@@ -26,6 +26,7 @@
 //! ```
 
 mod columns;
+mod date;
 mod read;
 mod text;
 
@@ -39,6 +40,7 @@ use camaudit_registry::{Decision, DecisionKind, Registry};
 use serde::Serialize;
 
 pub use columns::{Columns, Role, header_key};
+pub use date::parse_date;
 pub use read::{Row, Table, read_csv, read_path};
 pub use text::{Parsed, looks_like_model, parse as parse_text};
 
@@ -281,6 +283,9 @@ pub struct LineInput {
     pub serial: String,
     /// Read only for the KEV ranges (builds before a fix).
     pub firmware: String,
+    /// Purchase or installation date: brand relations are taken as they
+    /// stood then.
+    pub date: String,
 }
 
 impl LineInput {
@@ -298,6 +303,7 @@ impl LineInput {
             description: n(&self.description),
             serial: n(&self.serial),
             firmware: n(&self.firmware),
+            date: n(&self.date),
         }
     }
 
@@ -368,6 +374,7 @@ impl<'e> Checker<'e> {
                 description: cell(row, Role::Description),
                 serial: cell(row, Role::Serial),
                 firmware: cell(row, Role::Firmware),
+                date: cell(row, Role::Date),
             });
             let key = input.normalized();
             (input, key)
@@ -468,13 +475,18 @@ impl<'e> Checker<'e> {
             );
         }
         let observations = observations(registry, input);
-        let device = self.engine.identify_one(&observations);
+        let date = parse_date(&input.date);
+        let device = self.engine.identify_one_at(&observations, date.as_deref());
         let Some(device) = device.filter(|_| !observations.is_empty()) else {
             return Outcome::unknown(
                 "nothing on this line names a maker, brand or model number the registry or rules know".into(),
             );
         };
-        outcome_for(registry, device, input, interner)
+        let mut outcome = outcome_for(registry, device, input, interner);
+        if let Some(note) = date_reason(&input.date, date.as_deref(), interner) {
+            outcome.reasons.insert(0, note);
+        }
+        outcome
     }
 }
 
@@ -744,6 +756,27 @@ fn kev_notes(
     }
     notes.sort_by(|a, b| a.cve.cmp(&b.cve));
     notes
+}
+
+/// How the line's date was read, when it has one.
+fn date_reason(cell: &str, date: Option<&str>, interner: &mut Interner) -> Option<Reason> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return None;
+    }
+    let (claim, confidence) = match date {
+        Some(d) => (
+            format!("dated {d}: brand relations are taken as they stood then"),
+            1.0,
+        ),
+        None => (
+            format!(
+                "date {cell:?} is not one camaudit reads (YYYY-MM-DD, DD/MM/YYYY, MM/YYYY, YYYY): the line is checked as undated"
+            ),
+            0.0,
+        ),
+    };
+    Some(interner.reason(claim, confidence, Vec::new()))
 }
 
 /// "model "AD410" is documented as dahua DH-DB6I (sold as amcrest AD410)",

@@ -257,8 +257,8 @@ fn read_workbook(file: &str, bytes: Vec<u8>, sheet: Option<&str>) -> Result<Tabl
     Ok(table(&file, header.unwrap_or_default(), raw))
 }
 
-/// A cell as the text a person sees: whole numbers without `.0`, errors
-/// (`#N/A`) as empty.
+/// A cell as the text a person sees: whole numbers without `.0`, dates as
+/// `YYYY-MM-DD` (not Excel's serial day number), errors (`#N/A`) as empty.
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty | Data::Error(_) => String::new(),
@@ -267,6 +267,14 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, mo, day, h, mi, sec, _) = d.to_ymd_hms_milli();
+            if (h, mi, sec) == (0, 0, 0) {
+                format!("{y:04}-{mo:02}-{day:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{day:02} {h:02}:{mi:02}:{sec:02}")
+            }
+        }
         Data::DateTime(d) => d.to_string(),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
     }

@@ -296,6 +296,44 @@ fn firmware_column_judges_known_exploited_vulnerabilities() {
     assert!(!affected.sources.is_empty());
 }
 
+/// A purchase date decides a brand that changed hands: Sepura was Hytera's
+/// from 2017-05 to 2022-07. Undated, the line is flagged (the relation may
+/// apply); dated inside, covered; dated after the sale, the label no
+/// longer names a covered maker.
+#[test]
+fn a_purchase_date_decides_a_brand_that_changed_hands() {
+    let report = check(
+        "Make,Model,Installed\n\
+         Sepura,SC20,2019-05-01\n\
+         Sepura,SC20,01/03/2024\n\
+         Sepura,SC20,\n\
+         Sepura,SC20,next year\n",
+    );
+    let verdicts: Vec<Verdict> = report.lines.iter().map(|l| l.outcome.verdict).collect();
+    assert_eq!(
+        verdicts,
+        [
+            Verdict::Covered,
+            Verdict::Unknown,
+            Verdict::Covered,
+            Verdict::Covered
+        ]
+    );
+    let after = &report.lines[1].outcome;
+    assert!(
+        claims(after).contains("dated 2024-03-01"),
+        "{}",
+        claims(after)
+    );
+    assert!(
+        claims(after).contains("hytera (2017-05 to 2022-07) only"),
+        "{}",
+        claims(after)
+    );
+    let unread = &report.lines[3].outcome;
+    assert!(claims(unread).contains("date \"next year\" is not one camaudit reads"));
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("camaudit-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -311,9 +349,18 @@ fn xlsx_workbooks() {
         .add_worksheet()
         .set_name("Cameras")
         .expect("sheet name");
-    for (c, h) in ["Site", "Qty", "Manufacturer", "Model"].iter().enumerate() {
+    for (c, h) in ["Site", "Qty", "Manufacturer", "Model", "Installed"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(0, c as u16, *h).expect("cell");
     }
+    // A date cell is a serial day number with a date format: read as a date.
+    let installed = rust_xlsxwriter::ExcelDateTime::from_ymd(2021, 6, 15).expect("date");
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    sheet
+        .write_datetime_with_format(1, 4, &installed, &date_format)
+        .expect("cell");
     sheet.write_string(1, 0, "Hall").expect("cell");
     sheet.write_number(1, 1, 4.0).expect("cell");
     sheet.write_string(1, 2, "Annke").expect("cell");
@@ -323,8 +370,15 @@ fn xlsx_workbooks() {
     sheet.write_string(2, 3, "M1065-LW").expect("cell");
     book.save(&path).expect("saved");
     let table = read_path(&path, None).expect("readable workbook");
-    assert_eq!(table.headers, vec!["Site", "Qty", "Manufacturer", "Model"]);
+    assert_eq!(
+        table.headers,
+        vec!["Site", "Qty", "Manufacturer", "Model", "Installed"]
+    );
     assert_eq!(table.rows[0].cells[1], "4", "whole numbers without .0");
+    assert_eq!(
+        table.rows[0].cells[4], "2021-06-15",
+        "dates, not serial numbers"
+    );
     let r = Checker::new(engine()).check(table).expect("checked");
     assert_eq!(r.lines[0].outcome.verdict, Verdict::Covered);
     assert_eq!(r.lines[1].outcome.verdict, Verdict::NotCovered);

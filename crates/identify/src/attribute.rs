@@ -28,11 +28,28 @@ pub(crate) struct Attribution {
     pub steps: Vec<AttributionStep>,
 }
 
+/// What decides whether a brand relation speaks for this device: its model
+/// number (relations limited to some model lines) and its date (relations
+/// that began or ended: a brand sold in 2022 says nothing of a 2024 device).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LinkScope<'a> {
+    pub model: Option<&'a str>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (purchase or installation), when
+    /// known.
+    pub date: Option<&'a str>,
+}
+
+impl LinkScope<'_> {
+    fn admits(&self, link: &BrandLink) -> bool {
+        link.applies_to_model(self.model) && link.applies_at(self.date)
+    }
+}
+
 pub(crate) fn attribute(
     registry: &Registry,
     label: Option<&Candidate>,
     platform: Option<&Candidate>,
-    model: Option<&str>,
+    scope: LinkScope<'_>,
     device_type: Option<DeviceType>,
 ) -> Attribution {
     let mut out = Attribution {
@@ -55,9 +72,9 @@ pub(crate) fn attribute(
         .label_vendor
         .clone()
         .zip(label.map(|c| c.confidence))
-        .and_then(|(l, c)| maker_from_label(registry, &l, c, model, &mut out.steps));
+        .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps));
     let chosen = choose(from_platform, from_label, &mut out.steps)
-        .map(|(maker, c)| company_behind_brand(registry, maker, c, model, &mut out.steps))
+        .map(|(maker, c)| company_behind_brand(registry, maker, c, scope, &mut out.steps))
         .map(|(maker, c)| {
             group_member_by_label(
                 registry,
@@ -96,21 +113,21 @@ fn company_behind_brand(
     registry: &Registry,
     maker: VendorId,
     confidence: Confidence,
-    model: Option<&str>,
+    scope: LinkScope<'_>,
     steps: &mut Vec<AttributionStep>,
 ) -> (VendorId, Confidence) {
     if registry.entity(&maker).is_some() {
         return (maker, confidence);
     }
-    match best_link(registry, &maker, model) {
+    match best_link(registry, &maker, scope) {
         Some(link) => {
-            let c = confidence.chain(link_confidence(link));
+            let c = confidence.chain(link_confidence(link, scope));
             steps.push(step(
                 format!(
                     "{maker} is {} {}{}",
                     link.relation.describe(),
                     link.company,
-                    period(link)
+                    link.period()
                 ),
                 c,
                 link.sources.clone(),
@@ -160,7 +177,7 @@ fn maker_from_label(
     registry: &Registry,
     label: &VendorId,
     label_confidence: Confidence,
-    model: Option<&str>,
+    scope: LinkScope<'_>,
     steps: &mut Vec<AttributionStep>,
 ) -> Option<(VendorId, Confidence)> {
     if let Some(entity) = registry.entity(label) {
@@ -171,17 +188,17 @@ fn maker_from_label(
         ));
         return Some((label.clone(), label_confidence));
     }
-    let Some(link) = best_link(registry, label, model) else {
-        steps.push(no_link_step(registry, label, model));
+    let Some(link) = best_link(registry, label, scope) else {
+        steps.push(no_link_step(registry, label, scope));
         return None;
     };
-    let confidence = label_confidence.chain(link_confidence(link));
+    let confidence = label_confidence.chain(link_confidence(link, scope));
     steps.push(step(
         format!(
             "label {label} → {} {}{}",
             link.relation.describe(),
             link.company,
-            period(link)
+            link.period()
         ),
         confidence,
         link.sources.clone(),
@@ -190,20 +207,35 @@ fn maker_from_label(
 }
 
 /// Why a label says nothing about its maker: the brand is unknown, or its
-/// relations are limited to model lines this device is not one of.
-fn no_link_step(registry: &Registry, label: &VendorId, model: Option<&str>) -> AttributionStep {
-    let limited: Vec<String> = registry
+/// relations are limited to model lines this device is not one of, or to a
+/// period its date is outside of.
+fn no_link_step(registry: &Registry, label: &VendorId, scope: LinkScope<'_>) -> AttributionStep {
+    let limits: Vec<String> = registry
         .brand_links(label)
         .into_iter()
-        .map(|l| format!("{} for models {}", l.company, l.model_prefixes.join("/")))
+        .map(|l| {
+            let mut limit = l.company.to_string();
+            if !l.applies_to_model(scope.model) {
+                limit.push_str(&format!(" for models {}", l.model_prefixes.join("/")));
+            }
+            if !l.applies_at(scope.date) {
+                limit.push_str(&l.period());
+            }
+            limit
+        })
         .collect();
-    let claim = if limited.is_empty() {
+    let device = match (scope.model, scope.date) {
+        (Some(m), Some(d)) => format!("model {m:?} dated {d}"),
+        (Some(m), None) => format!("model {m:?}"),
+        (None, Some(d)) => format!("a device dated {d}"),
+        (None, None) => "model unknown".to_owned(),
+    };
+    let claim = if limits.is_empty() {
         format!("label {label} is not in the registry: its maker cannot be inferred from the label")
     } else {
         format!(
-            "label {label} relates to {} only; model {} is not one of them: its maker cannot be inferred from the label",
-            limited.join(", "),
-            model.map_or_else(|| "unknown".to_owned(), |m| format!("{m:?}")),
+            "label {label} relates to {} only, and {device} falls outside that: its maker cannot be inferred from the label",
+            limits.join(", "),
         )
     };
     step(claim, Confidence::ZERO, Vec::new())
@@ -211,43 +243,36 @@ fn no_link_step(registry: &Registry, label: &VendorId, model: Option<&str>) -> A
 
 /// The strongest registry relation of a brand to a company that applies to
 /// this device. A relation known only for some model lines (a reseller that
-/// relabels one maker's recorders but not its cameras) does not speak for
-/// others.
+/// relabels one maker's recorders but not its cameras), or for a period the
+/// device's date is outside of, does not speak for it.
 fn best_link<'r>(
     registry: &'r Registry,
     brand: &VendorId,
-    model: Option<&str>,
+    scope: LinkScope<'_>,
 ) -> Option<&'r BrandLink> {
     registry
         .brand_links(brand)
         .into_iter()
-        .filter(|l| l.applies_to_model(model))
+        .filter(|l| scope.admits(l))
         .max_by(|a, b| {
-            link_weight(a)
-                .partial_cmp(&link_weight(b))
+            link_weight(a, scope)
+                .partial_cmp(&link_weight(b, scope))
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
 }
 
-fn link_confidence(link: &BrandLink) -> Confidence {
-    Confidence::new(link_weight(link)).unwrap_or(Confidence::ZERO)
+fn link_confidence(link: &BrandLink, scope: LinkScope<'_>) -> Confidence {
+    Confidence::new(link_weight(link, scope)).unwrap_or(Confidence::ZERO)
 }
 
 /// A relation that has ended (a former subsidiary, a reseller that stopped)
-/// may predate or postdate the device, whose date is unknown: it counts for
-/// less.
-fn link_weight(link: &BrandLink) -> f64 {
-    let relation = if link.is_historical() { 0.8 } else { 1.0 };
+/// may predate or postdate a device whose date is unknown: it counts for
+/// less. With the device's date known and inside the period, it counts in
+/// full.
+fn link_weight(link: &BrandLink, scope: LinkScope<'_>) -> f64 {
+    let undated_history = link.is_historical() && scope.date.is_none();
+    let relation = if undated_history { 0.8 } else { 1.0 };
     link.confidence.confidence().get() * relation
-}
-
-fn period(link: &BrandLink) -> String {
-    match (&link.from, &link.until) {
-        (Some(f), Some(u)) => format!(" ({f} to {u})"),
-        (Some(f), None) => format!(" (since {f})"),
-        (None, Some(u)) => format!(" (until {u})"),
-        (None, None) => String::new(),
-    }
 }
 
 fn choose(
@@ -310,7 +335,7 @@ fn explain_rebrand(
                     "rebrand: label {label} is {} {}{}",
                     link.relation.describe(),
                     link.company,
-                    period(link)
+                    link.period()
                 ),
                 link.confidence.confidence(),
                 link.sources.clone(),

@@ -26,6 +26,7 @@ use camaudit_oui::OuiTable;
 use camaudit_registry::{Registry, RegistryError};
 use camaudit_rules::{RuleErrors, RuleSet};
 
+use crate::attribute::LinkScope;
 use crate::collect::Collector;
 use crate::memo::AttributionMemo;
 use crate::merge::DeviceDraft;
@@ -133,6 +134,18 @@ impl Engine {
     /// independent lines is a loop over this. `None` when there are no
     /// observations.
     pub fn identify_one(&self, observations: &[Observation]) -> Option<Device> {
+        self.identify_one_at(observations, None)
+    }
+
+    /// [`Engine::identify_one`] for a device whose date is known (`YYYY`,
+    /// `YYYY-MM` or `YYYY-MM-DD`: purchase or installation, from an asset
+    /// register): a brand relation that began after it or ended before it
+    /// (a brand sold by its maker) does not speak for the device.
+    pub fn identify_one_at(
+        &self,
+        observations: &[Observation],
+        date: Option<&str>,
+    ) -> Option<Device> {
         let first = observations.first()?;
         let mut collector = self.collector();
         for obs in observations {
@@ -140,7 +153,10 @@ impl Engine {
             one.addr = first.addr;
             self.observe(&mut collector, &one);
         }
-        self.finish(collector).into_iter().next()
+        merge::merge_by_mac(collector.into_records())
+            .into_iter()
+            .next()
+            .map(|draft| self.build_device(draft, date))
     }
 
     /// Runs the rules on one observation, and names any registry brand in a
@@ -161,11 +177,11 @@ impl Engine {
     fn finish(&self, collector: Collector<'_>) -> Vec<Device> {
         merge::merge_by_mac(collector.into_records())
             .into_iter()
-            .map(|draft| self.build_device(draft))
+            .map(|draft| self.build_device(draft, None))
             .collect()
     }
 
-    fn build_device(&self, mut draft: DeviceDraft) -> Device {
+    fn build_device(&self, mut draft: DeviceDraft, date: Option<&str>) -> Device {
         self.add_model_grammar_evidence(&mut draft);
         self.add_equivalence_evidence(&mut draft);
         if let Some((mac, source, port)) = draft.mac {
@@ -181,21 +197,17 @@ impl Engine {
         let type_best = device_type
             .best()
             .and_then(|c| DeviceType::parse(&c.value).ok());
+        let scope = LinkScope {
+            model: model_best,
+            date,
+        };
         let attribution = self.memo.get_or_compute(
             &self.registry,
             label_best,
             platform_best,
-            model_best,
+            scope,
             type_best,
-            || {
-                attribute::attribute(
-                    &self.registry,
-                    label_best,
-                    platform_best,
-                    model_best,
-                    type_best,
-                )
-            },
+            || attribute::attribute(&self.registry, label_best, platform_best, scope, type_best),
         );
         let conflicts = [
             (FactKind::Manufacturer, &maker),

@@ -1,6 +1,6 @@
 //! Attribution is a pure function of a few inputs (the label and platform
-//! candidates, the device type, and the model only through the brand
-//! relations that are limited to some model lines), and it is the costly
+//! candidates, the device type, and the model and date only through the
+//! brand relations limited to some model lines or to a period), and it is the costly
 //! part of building a device: a register or an estate has a hundred
 //! thousand devices but a few hundred distinct attributions. The memo keeps
 //! each one worked out once.
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use camaudit_model::DeviceType;
 use camaudit_registry::{BrandLink, Registry};
 
-use crate::attribute::Attribution;
+use crate::attribute::{Attribution, LinkScope};
 use crate::resolve::Candidate;
 
 /// Past this many entries the memo starts again, so that hostile input
@@ -20,8 +20,9 @@ const MAX_ENTRIES: usize = 16_384;
 
 pub(crate) struct AttributionMemo {
     /// Indices into the registry's brand links of those limited to some
-    /// model lines: the only way the model number reaches attribution.
-    model_limited: Vec<usize>,
+    /// model lines, or to a period: the only ways the model number and the
+    /// date reach attribution.
+    limited: Vec<usize>,
     map: Mutex<HashMap<Key, Attribution>>,
 }
 
@@ -29,8 +30,11 @@ pub(crate) struct AttributionMemo {
 struct Key {
     label: Option<CandidateKey>,
     platform: Option<CandidateKey>,
-    /// For each model-limited brand link, whether it applies to the model.
-    model_lines: Vec<bool>,
+    /// For each limited brand link, whether it admits the device.
+    admitted: Vec<bool>,
+    /// Whether the date is known (a dated device's historical relation
+    /// counts in full).
+    dated: bool,
     device_type: Option<DeviceType>,
 }
 
@@ -53,15 +57,15 @@ impl CandidateKey {
 
 impl AttributionMemo {
     pub(crate) fn new(registry: &Registry) -> Self {
-        let model_limited = registry
+        let limited = registry
             .brand_link_list()
             .iter()
             .enumerate()
-            .filter(|(_, l)| !l.model_prefixes.is_empty())
+            .filter(|(_, l)| !l.model_prefixes.is_empty() || l.from.is_some() || l.until.is_some())
             .map(|(i, _)| i)
             .collect();
         AttributionMemo {
-            model_limited,
+            limited,
             map: Mutex::new(HashMap::new()),
         }
     }
@@ -73,7 +77,7 @@ impl AttributionMemo {
         registry: &Registry,
         label: Option<&Candidate>,
         platform: Option<&Candidate>,
-        model: Option<&str>,
+        scope: LinkScope<'_>,
         device_type: Option<DeviceType>,
         compute: impl FnOnce() -> Attribution,
     ) -> Attribution {
@@ -81,11 +85,16 @@ impl AttributionMemo {
         let key = Key {
             label: label.map(CandidateKey::of),
             platform: platform.map(CandidateKey::of),
-            model_lines: self
-                .model_limited
+            admitted: self
+                .limited
                 .iter()
-                .map(|&i| links.get(i).is_some_and(|l| l.applies_to_model(model)))
+                .map(|&i| {
+                    links.get(i).is_some_and(|l| {
+                        l.applies_to_model(scope.model) && l.applies_at(scope.date)
+                    })
+                })
                 .collect(),
+            dated: scope.date.is_some(),
             device_type,
         };
         if let Some(hit) = self.lock().get(&key) {
@@ -96,8 +105,9 @@ impl AttributionMemo {
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(key, attribution.clone());
-        attribution
+        // Another thread may have worked out the same attribution meanwhile:
+        // keep the first, so that every device shares one set of citations.
+        map.entry(key).or_insert(attribution).clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Attribution>> {

@@ -89,7 +89,7 @@ fn a_relation_limited_to_model_lines_is_not_remembered_across_models() {
         assert!(
             other.attribution.iter().any(|s| s
                 .claim
-                .contains("only; model \"HC30WB5R1\" is not one of them")),
+                .contains("HQA only, and model \"HC30WB5R1\" falls outside that")),
             "{:?}",
             other.attribution
         );
@@ -125,5 +125,44 @@ fn a_documented_oem_model_names_its_original_maker() {
         !d.evidence
             .iter()
             .any(|e| e.rule.as_deref() == Some(EQUIVALENCE_RULE))
+    );
+}
+
+/// Lorex was Dahua's from 2018-02 until its sale on 2022-11-24. A dated
+/// device (a register's purchase date) is attributed through the relation
+/// only inside that period, and then without the discount an undated
+/// device's historical relation gets.
+#[test]
+fn a_former_subsidiary_speaks_only_for_devices_of_its_period() {
+    let engine = Engine::builtin().expect("builtin engine");
+    let lorex = [obs("0.0.0.1", "import.brand", "Lorex")];
+    let maker = |date: Option<&str>| {
+        let d = engine.identify_one_at(&lorex, date).expect("a device");
+        (
+            d.manufacturer.map(|m| m.to_string()),
+            d.confidence.get(),
+            d.attribution,
+        )
+    };
+    let (undated, undated_confidence, _) = maker(None);
+    let (inside, inside_confidence, _) = maker(Some("2021-06-15"));
+    let (sale_month, _, _) = maker(Some("2022-11"));
+    let (after, _, steps) = maker(Some("2023-02-01"));
+    let (before, _, _) = maker(Some("2017"));
+    assert_eq!(undated.as_deref(), Some("dahua"));
+    assert_eq!(inside.as_deref(), Some("dahua"));
+    assert_eq!(
+        sale_month.as_deref(),
+        Some("dahua"),
+        "the sale month still counts"
+    );
+    assert!(inside_confidence > undated_confidence);
+    assert_eq!(after, None);
+    assert_eq!(before, None);
+    assert!(
+        steps.iter().any(|s| s
+            .claim
+            .contains("relates to dahua (2018-02 to 2022-11-24) only")),
+        "{steps:?}"
     );
 }

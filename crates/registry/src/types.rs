@@ -175,6 +175,39 @@ impl BrandLink {
             .any(|p| model.starts_with(&p.to_ascii_uppercase()))
     }
 
+    /// Whether the relation held on `date` (`YYYY`, `YYYY-MM` or
+    /// `YYYY-MM-DD`; unknown: `None`, which always qualifies). Dates are
+    /// compared at the coarser of the two precisions, and a date in the
+    /// same period as a bound counts as inside: the sale month of a brand
+    /// still covers a device of that month.
+    pub fn applies_at(&self, date: Option<&str>) -> bool {
+        let Some(date) = date else { return true };
+        let cmp = |bound: &str| {
+            let n = date.len().min(bound.len());
+            date.get(..n).cmp(&bound.get(..n))
+        };
+        let after_start = self
+            .from
+            .as_deref()
+            .is_none_or(|f| cmp(f) != std::cmp::Ordering::Less);
+        let before_end = self
+            .until
+            .as_deref()
+            .is_none_or(|u| cmp(u) != std::cmp::Ordering::Greater);
+        after_start && before_end
+    }
+
+    /// The period as text: " (2018-02 to 2022-11-24)", " (since 2017-05)",
+    /// or empty.
+    pub fn period(&self) -> String {
+        match (&self.from, &self.until) {
+            (Some(f), Some(u)) => format!(" ({f} to {u})"),
+            (Some(f), None) => format!(" (since {f})"),
+            (None, Some(u)) => format!(" (until {u})"),
+            (None, None) => String::new(),
+        }
+    }
+
     /// Whether the relation is in the past (a former subsidiary, or one with
     /// an `until` date).
     pub fn is_historical(&self) -> bool {
