@@ -509,7 +509,7 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
                     b.name,
                     b.relation.describe(),
                     b.company,
-                    period_suffix(b.from.as_deref(), b.until.as_deref()),
+                    b.period(),
                     b.confidence.as_str(),
                     sources_text(&b.sources)
                 ));
@@ -565,7 +565,7 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
                     b.name,
                     b.relation.describe(),
                     b.company,
-                    period_suffix(b.from.as_deref(), b.until.as_deref()),
+                    b.period(),
                     b.confidence.as_str()
                 ));
                 if !b.model_prefixes.is_empty() {
@@ -760,15 +760,6 @@ fn kev_range_lines(k: &KevEntry) -> Vec<String> {
         }
     }
     lines
-}
-
-fn period_suffix(from: Option<&str>, until: Option<&str>) -> String {
-    match (from, until) {
-        (Some(f), Some(u)) => format!(" ({f} to {u})"),
-        (Some(f), None) => format!(" (since {f})"),
-        (None, Some(u)) => format!(" (until {u})"),
-        (None, None) => String::new(),
-    }
 }
 
 /// A search hit.
