@@ -1,7 +1,7 @@
 //! `camaudit check FILE`: a procurement list or asset register (CSV, XLSX)
 //! checked line by line against the registry.
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +10,7 @@ use camaudit_check::{Checker, Line, Report, Verdict};
 use camaudit_registry::Registry;
 use serde_json::{Value, json};
 
-use crate::cmd_identify::write_atomically;
+use crate::cmd_identify::write_to;
 use crate::cmd_registry::{load_registry, registry_json, registry_line};
 use crate::output::Format;
 
@@ -69,17 +69,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let report = Checker::new(&engine).check(table)?;
     let registry = engine.registry();
-    match &args.output {
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            write_report(&mut out, &report, registry, args.format)?;
-            out.flush().context("writing to standard output")?;
-        }
-        Some(path) => write_atomically(path, |out| {
-            write_report(out, &report, registry, args.format)
-        })?,
-    }
+    write_to(args.output.as_deref(), |out| {
+        write_report(out, &report, registry, args.format)
+    })?;
     if !args.quiet {
         eprintln!("{}", summary(&report, registry));
     }

@@ -80,7 +80,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .with_context(|| format!("reading {name}"))?
     };
     let devices = identifier.finish();
-    write_output(&args, &devices)?;
+    write_to(args.output.as_deref(), |out| {
+        write_devices(out, &devices, args.format)
+    })?;
     if !args.quiet {
         eprintln!("{}", summary(good, bad, &devices));
     }
@@ -116,15 +118,20 @@ fn input_name(p: Option<&Path>) -> String {
     }
 }
 
-fn write_output(args: &Args, devices: &[Device]) -> Result<()> {
-    match &args.output {
+/// Writes to `output` whole or not at all ([`write_atomically`]), or to
+/// standard output when there is none.
+pub fn write_to(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match output {
         None => {
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            write_devices(&mut out, devices, args.format)?;
+            write(&mut out)?;
             out.flush().context("writing to standard output")
         }
-        Some(path) => write_atomically(path, |out| write_devices(out, devices, args.format)),
+        Some(path) => write_atomically(path, write),
     }
 }
 

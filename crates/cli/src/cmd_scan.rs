@@ -2,7 +2,7 @@
 //! record everything in the scan store.
 
 use std::collections::HashSet;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use camaudit_probe::{ChunkResult, Credentials, ScanConfig, Scanner, TargetSet, t
 use camaudit_store::{NewScan, ScanStatus, Store};
 use serde_json::json;
 
-use crate::cmd_identify::write_atomically;
+use crate::cmd_identify::write_to;
 use crate::output::{Format, write_devices};
 
 #[derive(clap::Args)]
@@ -501,15 +501,9 @@ async fn watch_ctrl_c(cancel: Cancel, interrupted: Arc<AtomicBool>) {
 }
 
 fn write_output(args: &Args, devices: &[Device]) -> Result<()> {
-    match &args.output {
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            write_devices(&mut out, devices, args.format)?;
-            out.flush().context("writing to standard output")
-        }
-        Some(path) => write_atomically(path, |out| write_devices(out, devices, args.format)),
-    }
+    write_to(args.output.as_deref(), |out| {
+        write_devices(out, devices, args.format)
+    })
 }
 
 /// The progress display: a bar on a terminal, a line every 10 s otherwise.
