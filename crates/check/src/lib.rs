@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use camaudit_identify::{EQUIVALENCE_RULE, Engine, MODEL_FIELD, REGISTRY_NAME_RULE};
 use camaudit_model::{Device, Field, Observation, Source, VendorId};
-use camaudit_registry::{Decision, DecisionKind, Registry};
+use camaudit_registry::{Decision, DecisionKind, KevStatus, Registry};
 use serde::Serialize;
 
 pub use columns::{Columns, Role, header_key};
@@ -226,7 +226,7 @@ pub struct KevNote {
     pub cve: String,
     /// `affected`, `not-affected` or `unknown` (no range documented, model
     /// not listed, or no firmware build date on the line).
-    pub status: &'static str,
+    pub status: KevStatus,
     pub reason: String,
     pub sources: Vec<String>,
 }
@@ -234,7 +234,7 @@ pub struct KevNote {
 impl KevNote {
     /// "CVE-2021-36260 (affected)".
     pub fn short(&self) -> String {
-        format!("{} ({})", self.cve, self.status)
+        format!("{} ({})", self.cve, self.status.as_str())
     }
 }
 
@@ -748,7 +748,7 @@ fn kev_notes(
             }
             notes.push(KevNote {
                 cve: m.cve.to_owned(),
-                status: m.status.as_str(),
+                status: m.status,
                 reason: m.reason.clone(),
                 sources: m.sources().into_iter().map(str::to_owned).collect(),
             });

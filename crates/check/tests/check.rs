@@ -279,7 +279,7 @@ fn firmware_column_judges_known_exploited_vulnerabilities() {
             l.outcome
                 .kev
                 .iter()
-                .map(|k| (k.cve.clone(), k.status))
+                .map(|k| (k.cve.clone(), k.status.as_str()))
                 .collect()
         })
         .collect();

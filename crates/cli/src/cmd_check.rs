@@ -505,7 +505,7 @@ fn why(o: &camaudit_check::Outcome) -> String {
 fn affected_kev(o: &camaudit_check::Outcome) -> Vec<&str> {
     o.kev
         .iter()
-        .filter(|k| k.status == "affected")
+        .filter(|k| k.status == camaudit_registry::KevStatus::Affected)
         .map(|k| k.cve.as_str())
         .collect()
 }
