@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camaudit_identify::Engine;
 use camaudit_model::Device;
 
+use crate::engine_args::EngineArgs;
 use crate::input::read_observations;
 use crate::output::{Format, write_devices};
 
@@ -22,6 +22,7 @@ const BAD_LINES_SHOWN: u64 = 20;
   camaudit identify examples/observations.jsonl
   echo '{\"addr\":\"10.1.2.3\",\"field\":\"http.header.server\",\"value\":\"App-webs/\"}' | camaudit identify --format jsonl
   camaudit identify capture.jsonl --format csv -o devices.csv --rules ./our-rules/
+  camaudit identify capture.jsonl --registry ./our-registry/ --oui oui.csv
 
 Fields are listed in docs/fields.md; the output schema in docs/device-schema.md."
 )]
@@ -37,19 +38,19 @@ pub struct Args {
     /// Stop at the first malformed line instead of reporting it and going on.
     #[arg(long)]
     strict: bool,
-    /// Extra rule directory (every *.toml in it), after the built-in rules. Repeatable.
-    #[arg(long = "rules", value_name = "DIR")]
-    rule_dirs: Vec<PathBuf>,
-    /// Fresh IEEE registry file(s) (IEEE CSV or Wireshark manuf) instead of the built-in MAC table. Repeatable.
-    #[arg(long = "oui", value_name = "FILE")]
-    oui_files: Vec<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
     /// No summary line on standard error.
     #[arg(short, long)]
     quiet: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let engine = build_engine(&args)?;
+    let engine = args
+        .engine
+        .options()
+        .build()
+        .context("building the identify engine")?;
     let mut identifier = engine.identifier();
     let mut shown = 0u64;
     let (good, bad) = {
@@ -87,27 +88,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eprintln!("{}", summary(good, bad, &devices));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn build_engine(args: &Args) -> Result<Engine> {
-    let dirs: Vec<&Path> = args.rule_dirs.iter().map(PathBuf::as_path).collect();
-    let rules = camaudit_rules::RuleSet::builtin_with_dirs(&dirs)
-        .context("loading fingerprint rules (fix the rule file it names)")?;
-    let registry =
-        camaudit_registry::Registry::builtin().context("loading the built-in registry")?;
-    let oui = if args.oui_files.is_empty() {
-        None
-    } else {
-        let paths: Vec<&Path> = args.oui_files.iter().map(PathBuf::as_path).collect();
-        let mapping = camaudit_oui::VendorMapping::builtin()
-            .context("loading the built-in OUI vendor mapping")?;
-        Some(
-            camaudit_oui::OuiTable::from_sources(&paths, &mapping).context(
-                "reading the --oui registry files (IEEE CSV or Wireshark manuf expected)",
-            )?,
-        )
-    };
-    Ok(Engine::new(rules, registry, oui))
 }
 
 fn input_name(p: Option<&Path>) -> String {

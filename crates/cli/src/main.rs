@@ -6,14 +6,18 @@
 //! what to do next. The work is done in the library crates.
 
 mod cmd_check;
+#[cfg(feature = "sim")]
 mod cmd_demo;
 mod cmd_identify;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
+#[cfg(feature = "sim")]
 mod cmd_sim;
+mod engine_args;
 mod input;
 mod output;
+mod progress;
 
 /// Every stage builds many small strings (evidence, reasons, source lists);
 /// on a 100,000-line `check`, glibc's malloc spent about a fifth of the time
@@ -40,24 +44,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    #[cfg(feature = "sim")]
     Demo(cmd_demo::Args),
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
+    #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        #[cfg(feature = "sim")]
         Command::Demo(args) => cmd_demo::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),
+        #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
     };
     match result {

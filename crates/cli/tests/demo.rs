@@ -1,3 +1,4 @@
+#![cfg(feature = "sim")]
 //! `camaudit demo` end to end: simulator in process on a free loopback
 //! range, scan, grade, summary, report. Runs as root (usual ports) or as
 //! a normal user (the simulator's port offset); traffic stays on 127.77.x.x.

@@ -112,7 +112,9 @@ impl Progress {
 /// before the chunk finished (its observations are what was found so far).
 #[derive(Debug)]
 pub struct ChunkResult {
-    pub chunk: u64,
+    /// The block of targets, or `None` for multicast discovery replies,
+    /// which belong to no block.
+    pub chunk: Option<u64>,
     pub complete: bool,
     pub observations: Vec<Observation>,
 }
@@ -255,10 +257,9 @@ impl Scanner {
             self.progress
                 .observations
                 .fetch_add(observations.len() as u64, Ordering::Relaxed);
-            // Multicast results belong to no chunk: reported as chunk u64::MAX.
             let _ = tx
                 .send(ChunkResult {
-                    chunk: u64::MAX,
+                    chunk: None,
                     complete: true,
                     observations,
                 })
@@ -289,7 +290,7 @@ impl Scanner {
                 }
                 let _ = tx
                     .send(ChunkResult {
-                        chunk: k,
+                        chunk: Some(k),
                         complete,
                         observations,
                     })
