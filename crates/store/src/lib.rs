@@ -107,6 +107,10 @@ pub trait Store {
     /// A scan's devices, in the order set.
     fn devices(&self, id: ScanId) -> Result<Vec<Device>>;
 
+    /// Removes a scan with everything recorded for it (an import that
+    /// failed half-way leaves nothing behind).
+    fn delete_scan(&mut self, id: ScanId) -> Result<()>;
+
     /// Every observation of a scan.
     fn observations(&self, id: ScanId) -> Result<Vec<Observation>> {
         let mut all = Vec::new();

@@ -369,6 +369,17 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    fn delete_scan(&mut self, id: ScanId) -> Result<()> {
+        // The foreign keys cascade to chunks, observations and devices.
+        let n = self
+            .conn
+            .execute("DELETE FROM scans WHERE id = ?1", [id.0])?;
+        if n == 0 {
+            return Err(StoreError::NoScan(id));
+        }
+        Ok(())
+    }
 }
 
 fn read_observation(r: &rusqlite::Row<'_>) -> Result<Observation> {

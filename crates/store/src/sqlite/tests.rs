@@ -241,3 +241,21 @@ fn the_store_is_usable_through_the_trait_object() {
         .unwrap();
     assert_eq!(s.scan(id).unwrap().kind, ScanKind::Import);
 }
+
+#[test]
+fn a_deleted_scan_leaves_nothing_behind() {
+    let mut s = SqliteStore::in_memory().unwrap();
+    let keep = new_scan(&mut s);
+    let gone = new_scan(&mut s);
+    for id in [keep, gone] {
+        let o = [obs("10.0.0.1", "http.title", "x")];
+        s.record_chunk(id, Chunk::Block(0), ChunkState::Done, &o, T0)
+            .unwrap();
+    }
+    s.delete_scan(gone).unwrap();
+    assert!(matches!(s.scan(gone), Err(StoreError::NoScan(_))));
+    assert_eq!(s.observation_count(gone).unwrap(), 0);
+    assert!(s.done_chunks(gone).unwrap().is_empty());
+    assert_eq!(s.observation_count(keep).unwrap(), 1);
+    assert!(matches!(s.delete_scan(gone), Err(StoreError::NoScan(_))));
+}
