@@ -97,6 +97,17 @@ impl<'s> Ingest<'s> {
         Ok(())
     }
 
+    /// Records what the source said about itself once it was read (its own
+    /// start time and how it was produced), replacing what [`Ingest::begin`] had.
+    pub fn set_origin(
+        &mut self,
+        started_at: OffsetDateTime,
+        params: &serde_json::Value,
+    ) -> Result<(), PipelineError> {
+        self.store.set_origin(self.scan, started_at, params)?;
+        Ok(())
+    }
+
     /// Identifies over everything recorded, records the devices and marks
     /// the scan complete.
     pub fn finish(self, engine: &Engine) -> Result<BatchOutcome, PipelineError> {

@@ -72,6 +72,16 @@ pub trait Store {
     /// Every scan, oldest first.
     fn scans(&self) -> Result<Vec<Scan>>;
 
+    /// Replaces what a scan says about its origin, once the source has said
+    /// it (an imported file names its own start time and arguments only
+    /// after it has been read).
+    fn set_origin(
+        &mut self,
+        id: ScanId,
+        started_at: OffsetDateTime,
+        params: &serde_json::Value,
+    ) -> Result<()>;
+
     /// Sets a scan's status; any status but running also sets its end time.
     fn set_status(&mut self, id: ScanId, status: ScanStatus, at: OffsetDateTime) -> Result<()>;
 

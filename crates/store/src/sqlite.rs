@@ -229,6 +229,23 @@ impl Store for SqliteStore {
         rows.map(|r| r?.check()).collect()
     }
 
+    fn set_origin(
+        &mut self,
+        id: ScanId,
+        started_at: OffsetDateTime,
+        params: &serde_json::Value,
+    ) -> Result<()> {
+        let params = encode("the scan parameters", params)?;
+        let n = self.conn.execute(
+            "UPDATE scans SET started_at = ?2, params = ?3 WHERE id = ?1",
+            params![id.0, timestamp(started_at), params],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoScan(id));
+        }
+        Ok(())
+    }
+
     fn set_status(&mut self, id: ScanId, status: ScanStatus, at: OffsetDateTime) -> Result<()> {
         let finished = (status != ScanStatus::Running).then(|| timestamp(at));
         let n = self.conn.execute(

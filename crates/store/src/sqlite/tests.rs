@@ -259,3 +259,18 @@ fn a_deleted_scan_leaves_nothing_behind() {
     assert_eq!(s.observation_count(keep).unwrap(), 1);
     assert!(matches!(s.delete_scan(gone), Err(StoreError::NoScan(_))));
 }
+
+#[test]
+fn an_origin_set_after_reading_replaces_the_first_one() {
+    let mut s = SqliteStore::in_memory().unwrap();
+    let id = new_scan(&mut s);
+    let params = serde_json::json!({"tool": "nmap", "args": "nmap -sV 10.0.0.0/24"});
+    s.set_origin(id, T1, &params).unwrap();
+    let scan = s.scan(id).unwrap();
+    assert_eq!(scan.started_at, T1);
+    assert_eq!(scan.params, params);
+    assert!(matches!(
+        s.set_origin(ScanId(id.0 + 5), T1, &params),
+        Err(StoreError::NoScan(_))
+    ));
+}
