@@ -14,6 +14,7 @@ mod device;
 mod fact;
 mod mac;
 mod observation;
+pub mod text;
 mod truth;
 mod vendor;
 
