@@ -40,7 +40,6 @@
 mod date;
 mod equivalence;
 mod error;
-mod firmware;
 mod kev;
 mod load;
 mod names;
@@ -53,9 +52,9 @@ use std::sync::{Arc, Mutex};
 
 use camaudit_model::VendorId;
 
+pub use camaudit_model::date::{BuildDate, parse_build_date};
 pub use equivalence::ModelEquivalence;
 pub use error::RegistryError;
-pub use firmware::{BuildDate, parse_build_date};
 pub use kev::{KevMatch, KevRange, KevStatus};
 pub use names::normalize;
 pub use query::{
