@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Some(d) = parse_build_date(&text) {
-        assert!((1990..=2099).contains(&d.year), "{d}");
-        assert_eq!(BuildDate::new(d.year, d.month, d.day), Some(d));
+        assert!((1990..=2099).contains(&d.year()), "{d}");
+        assert_eq!(BuildDate::new(d.year(), d.month(), d.day()), Some(d));
     }
 });

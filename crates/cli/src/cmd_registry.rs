@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camaudit_model::VendorId;
-use camaudit_registry::{KevEntry, ModelEquivalence, Registry, normalize};
+use camaudit_registry::{
+    BrandProfile, CompanyProfile, KevEntry, ListKind, Listing, ModelEquivalence, Profile,
+    RegimeProfile, Registry, SearchResults, VendorProfile,
+};
 use clap::{Subcommand, ValueEnum};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 #[derive(clap::Args)]
 #[command(
@@ -86,6 +89,22 @@ enum Kind {
     Decisions,
 }
 
+impl From<Kind> for ListKind {
+    fn from(kind: Kind) -> ListKind {
+        match kind {
+            Kind::Regimes => ListKind::Regimes,
+            Kind::Entities => ListKind::Entities,
+            Kind::Brands => ListKind::Brands,
+            Kind::Coverage => ListKind::Coverage,
+            Kind::Patterns => ListKind::Patterns,
+            Kind::Endpoints => ListKind::Endpoints,
+            Kind::Kev => ListKind::Kev,
+            Kind::Equivalences => ListKind::Equivalences,
+            Kind::Decisions => ListKind::Decisions,
+        }
+    }
+}
+
 /// The built-in registry, with the overlay in `dir` on top when given.
 pub fn load_registry(overlay: Option<&Path>) -> Result<Registry> {
     match overlay {
@@ -101,111 +120,89 @@ pub fn load_registry(overlay: Option<&Path>) -> Result<Registry> {
 
 /// "registry 2026.11.23 (2026-11-23); overlay Example Council (./ours), 3 decisions".
 pub fn registry_line(r: &Registry) -> String {
-    let mut s = format!("registry {} ({})", r.version(), r.date());
-    match r.overlay() {
-        Some(o) => s.push_str(&format!(
-            "; overlay {} ({}{}), {} decisions",
-            o.name,
-            o.path,
-            o.version
-                .as_deref()
-                .map(|v| format!(", version {v}"))
-                .unwrap_or_default(),
-            r.decisions().len()
-        )),
-        None => s.push_str("; no overlay"),
-    }
-    s
+    r.info().to_string()
 }
 
 /// The registry's version, date and overlay as JSON.
 pub fn registry_json(r: &Registry) -> Value {
-    json!({
-        "version": r.version(),
-        "date": r.date(),
-        "overlay": r.overlay(),
-    })
+    // A RegistryInfo holds strings and an overlay of strings: it always
+    // serializes.
+    serde_json::to_value(r.info()).unwrap_or(Value::Null)
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let registry = load_registry(args.registry.as_deref())?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let code = match &args.command {
-        RegistryCommand::List { kind } => {
-            list(&mut out, &registry, *kind, args.format)?;
-            ExitCode::SUCCESS
-        }
+    match &args.command {
+        RegistryCommand::List { kind } => list(&mut out, &registry, *kind, args.format)?,
         RegistryCommand::Show { name } => show(&mut out, &registry, name, args.format)?,
-        RegistryCommand::Search { text } => {
-            search(&mut out, &registry, text, args.format)?;
-            ExitCode::SUCCESS
-        }
-    };
+        RegistryCommand::Search { text } => search(&mut out, &registry, text, args.format)?,
+    }
     out.flush().context("writing to standard output")?;
-    Ok(code)
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat) -> Result<()> {
+    let listing = r.listing(kind.map(ListKind::from));
+    match format {
+        RegFormat::Json => write_json(out, &listing),
+        RegFormat::Table => write_listing(out, &listing),
+    }
+}
+
+/// What `show` found for a name; an error when the registry does not know it.
+fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Result<()> {
+    let Some(profile) = r.profile(name) else {
+        anyhow::bail!(
+            "{name:?} is not in the registry ({}): try `camaudit registry search {name:?}`",
+            r.info()
+        );
+    };
+    match format {
+        RegFormat::Json => write_json(out, &profile),
+        RegFormat::Table => write_profile(out, &profile),
+    }
+}
+
+fn search(out: &mut dyn Write, r: &Registry, text: &str, format: RegFormat) -> Result<()> {
+    let results = r.search(text);
+    match format {
+        RegFormat::Json => write_json(out, &results),
+        RegFormat::Table => write_search(out, &results),
+    }
+}
+
+/// Pretty JSON with every object's keys sorted (through `Value`, whose
+/// objects are ordered maps), as `camaudit registry` has always written it.
+fn write_json(out: &mut dyn Write, answer: &impl Serialize) -> Result<()> {
+    let value = serde_json::to_value(answer).context("serializing the answer")?;
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn sources_text(sources: &[String]) -> String {
     sources.join(" ")
 }
 
-fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat) -> Result<()> {
-    let want = |k: Kind| kind.is_none_or(|x| x == k);
-    if format == RegFormat::Json {
-        let mut doc = serde_json::Map::new();
-        doc.insert("registry".into(), registry_json(r));
-        if want(Kind::Regimes) {
-            doc.insert("regimes".into(), json!(r.regimes()));
-        }
-        if want(Kind::Entities) {
-            let entities: Vec<Value> = r
-                .entities()
-                .map(|e| {
-                    let mut v = json!(e);
-                    v["covered_by"] = json!(
-                        r.coverage(&e.id)
-                            .into_iter()
-                            .map(|f| f.regime)
-                            .collect::<Vec<_>>()
-                    );
-                    v
-                })
-                .collect();
-            doc.insert("entities".into(), json!(entities));
-        }
-        if want(Kind::Brands) {
-            doc.insert("brands".into(), json!(r.brand_link_list()));
-        }
-        if want(Kind::Coverage) {
-            doc.insert("coverage".into(), json!(r.coverage_entries()));
-        }
-        if want(Kind::Patterns) {
-            doc.insert("patterns".into(), json!(r.model_patterns()));
-        }
-        if want(Kind::Endpoints) {
-            doc.insert("endpoints".into(), json!(r.endpoints()));
-        }
-        if want(Kind::Kev) {
-            doc.insert("kev".into(), json!(r.kev()));
-        }
-        if want(Kind::Equivalences) {
-            doc.insert("equivalences".into(), json!(r.equivalences()));
-        }
-        if want(Kind::Decisions) {
-            doc.insert("decisions".into(), json!(r.decisions()));
-        }
-        serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
-        writeln!(out)?;
-        return Ok(());
+/// "-" for an empty list, else the items joined with `sep`.
+fn joined_or_dash(items: &[String], sep: &str) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(sep)
     }
-    writeln!(out, "{}", registry_line(r))?;
-    if want(Kind::Regimes) {
+}
+
+fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
+    writeln!(out, "{}", l.registry)?;
+    if let Some(regimes) = l.regimes {
         section(
             out,
             "REGIMES",
             &["ID", "KIND", "DATE", "SUBSIDIARIES", "CONF", "SOURCES"],
-            r.regimes().iter().map(|g| {
+            regimes.iter().map(|g| {
                 vec![
                     g.id.clone(),
                     format!("{:?}", g.kind).to_lowercase(),
@@ -217,7 +214,7 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Entities) {
+    if let Some(entities) = &l.entities {
         section(
             out,
             "ENTITIES",
@@ -230,30 +227,26 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
                 "CONF",
                 "SOURCES",
             ],
-            r.entities().map(|e| {
-                let cov: Vec<String> = r.coverage(&e.id).into_iter().map(|f| f.regime).collect();
+            entities.iter().map(|listed| {
+                let e = listed.entity;
                 vec![
                     e.id.to_string(),
                     e.name.clone(),
                     e.jurisdiction.clone(),
                     e.parent.as_ref().map_or("-".into(), |p| p.to_string()),
-                    if cov.is_empty() {
-                        "-".into()
-                    } else {
-                        cov.join(",")
-                    },
+                    joined_or_dash(&listed.covered_by, ","),
                     e.confidence.as_str().into(),
                     sources_text(&e.sources),
                 ]
             }),
         )?;
     }
-    if want(Kind::Brands) {
+    if let Some(brands) = l.brands {
         section(
             out,
             "BRANDS",
             &["BRAND", "RELATION", "COMPANY", "PERIOD", "CONF", "SOURCES"],
-            r.brand_link_list().iter().map(|b| {
+            brands.iter().map(|b| {
                 vec![
                     b.brand.to_string(),
                     b.relation.as_str().into(),
@@ -265,7 +258,7 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Coverage) {
+    if let Some(coverage) = l.coverage {
         section(
             out,
             "COVERAGE",
@@ -277,7 +270,7 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
                 "CONF",
                 "SOURCES",
             ],
-            r.coverage_entries().iter().map(|c| {
+            coverage.iter().map(|c| {
                 vec![
                     c.regime.clone(),
                     c.entity.to_string(),
@@ -289,12 +282,12 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Patterns) {
+    if let Some(patterns) = l.patterns {
         section(
             out,
             "MODEL PATTERNS",
             &["ID", "VENDOR", "REGEX", "CONF", "SOURCES"],
-            r.model_patterns().iter().map(|p| {
+            patterns.iter().map(|p| {
                 vec![
                     p.id.clone(),
                     p.vendor.to_string(),
@@ -305,12 +298,12 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Endpoints) {
+    if let Some(endpoints) = l.endpoints {
         section(
             out,
             "ENDPOINTS",
             &["VENDOR", "SERVICE", "HOSTS", "PORTS", "CONF", "SOURCES"],
-            r.endpoints().iter().map(|e| {
+            endpoints.iter().map(|e| {
                 vec![
                     e.vendor.to_string(),
                     e.service.clone(),
@@ -326,12 +319,12 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Kev) {
+    if let Some(kev) = l.kev {
         section(
             out,
             "KNOWN EXPLOITED VULNERABILITIES (CISA KEV)",
             &["CVE", "VENDOR", "PRODUCT", "ADDED", "RANGES", "NAME"],
-            r.kev().iter().map(|k| {
+            kev.iter().map(|k| {
                 vec![
                     k.cve.clone(),
                     k.vendor.to_string(),
@@ -347,12 +340,12 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Equivalences) {
+    if let Some(equivalences) = l.equivalences {
         section(
             out,
             "MODEL EQUIVALENCES",
             &["BRAND", "MODEL", "MAKER", "ORIGINAL", "CONF", "SOURCES"],
-            r.equivalences().iter().map(|e| {
+            equivalences.iter().map(|e| {
                 vec![
                     e.brand.to_string(),
                     e.model.clone(),
@@ -364,12 +357,14 @@ fn list(out: &mut dyn Write, r: &Registry, kind: Option<Kind>, format: RegFormat
             }),
         )?;
     }
-    if want(Kind::Decisions) && r.overlay().is_some() {
+    // Without an overlay there are no decisions, and the text says nothing
+    // of them (the JSON form has an empty list).
+    if let Some(decisions) = l.decisions.filter(|_| l.registry.overlay.is_some()) {
         section(
             out,
             "DECISIONS (overlay)",
             &["SUBJECT", "DECISION", "DATE", "MODELS", "REASON", "SOURCES"],
-            r.decisions().iter().map(|d| {
+            decisions.iter().map(|d| {
                 vec![
                     d.subject().to_owned(),
                     d.kind.as_str().into(),
@@ -430,221 +425,28 @@ fn write_rows(out: &mut dyn Write, rows: &[Vec<String>]) -> Result<()> {
     Ok(())
 }
 
-/// What `show` found for a name.
-fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Result<ExitCode> {
-    let id = r
-        .lookup_name(name)
-        .or_else(|| VendorId::new(name).ok().filter(|v| r.is_known_vendor(v)));
-    let mut doc = serde_json::Map::new();
-    doc.insert("registry".into(), registry_json(r));
-    doc.insert("query".into(), json!(name));
-    let mut text: Vec<String> = vec![registry_line(r)];
-    let mut found = false;
-    if let Some(id) = &id {
-        found = true;
-        if let Some(e) = r.entity(id) {
-            let chain: Vec<String> = r.owner_chain(id).iter().map(|e| e.id.to_string()).collect();
-            let coverage = r.coverage(id);
-            let flags = r.risk_flags(id);
-            let brands = r.brands_of(id);
-            let kev = r.kev_for(id);
-            let decisions: Vec<_> = r
-                .decisions()
-                .iter()
-                .filter(|d| d.vendor.as_ref() == Some(id))
-                .collect();
-            text.push(format!("\n{} — {} ({})", e.id, e.name, e.jurisdiction));
-            if !e.aliases.is_empty() {
-                text.push(format!("  aliases: {}", e.aliases.join(", ")));
-            }
-            text.push(format!("  owner chain: {}", chain.join(" → ")));
-            if let Some(rel) = &e.parent_relation {
-                text.push(format!("  parent relation: {rel}"));
-            }
-            if let Some(s) = &e.state_ownership {
-                text.push(format!("  state ownership: {s}"));
-            }
-            text.push(format!(
-                "  confidence: {}; sources: {}",
-                e.confidence.as_str(),
-                sources_text(&e.sources)
-            ));
-            if let Some(n) = &e.notes {
-                text.push(format!("  notes: {n}"));
-            }
-            if coverage.is_empty() {
-                text.push(
-                    "  covered by: nothing (no procurement-ban regime covers it or its owners)"
-                        .into(),
-                );
-            }
-            for f in &coverage {
-                let interp = if f.interpretation {
-                    ", interpretation"
-                } else {
-                    ""
-                };
-                text.push(format!(
-                    "  covered by {} via {} ({}{interp}): {}",
-                    f.regime,
-                    f.entity,
-                    f.confidence.as_str(),
-                    f.basis
-                ));
-                text.push(format!("    sources: {}", sources_text(&f.sources)));
-            }
-            for f in &flags {
-                text.push(format!(
-                    "  risk flag {} via {} ({}): {}",
-                    f.regime,
-                    f.entity,
-                    f.confidence.as_str(),
-                    f.basis
-                ));
-            }
-            for b in &brands {
-                text.push(format!(
-                    "  brand {} ({}) is {} {}{} [{}]: {}",
-                    b.brand,
-                    b.name,
-                    b.relation.describe(),
-                    b.company,
-                    b.period(),
-                    b.confidence.as_str(),
-                    sources_text(&b.sources)
-                ));
-            }
-            for p in r.model_patterns().iter().filter(|p| &p.vendor == id) {
-                text.push(format!(
-                    "  model pattern {}: {} [{}] e.g. {}",
-                    p.id,
-                    p.regex,
-                    p.confidence.as_str(),
-                    p.examples.join(", ")
-                ));
-            }
-            for ep in r.endpoints().iter().filter(|ep| &ep.vendor == id) {
-                text.push(format!(
-                    "  endpoint {}: {} [{}]",
-                    ep.service,
-                    ep.hosts.join(", "),
-                    ep.confidence.as_str()
-                ));
-            }
-            for k in &kev {
-                text.push(format!(
-                    "  KEV {} ({}, added {}): {}",
-                    k.cve, k.product, k.date_added, k.name
-                ));
-            }
-            let equivalences = equivalences_of_vendor(r, id);
-            text.extend(equivalence_lines(&equivalences));
-            for d in &decisions {
-                text.push(format!(
-                    "  overlay decision: {} ({}, {})",
-                    d.kind.as_str(),
-                    d.reason,
-                    d.date
-                ));
-            }
-            doc.insert("entity".into(), json!(e));
-            doc.insert("owner_chain".into(), json!(chain));
-            doc.insert("coverage".into(), json!(coverage));
-            doc.insert("risk_flags".into(), json!(flags));
-            doc.insert("brands".into(), json!(brands));
-            doc.insert("kev".into(), json!(kev));
-            doc.insert("equivalences".into(), json!(equivalences));
-            doc.insert("decisions".into(), json!(decisions));
-        } else {
-            let links = r.brand_links(id);
-            text.push(format!("\n{} — brand", id));
-            let mut companies = Vec::new();
-            for b in &links {
-                text.push(format!(
-                    "  {} is {} {}{} [{}]",
-                    b.name,
-                    b.relation.describe(),
-                    b.company,
-                    b.period(),
-                    b.confidence.as_str()
-                ));
-                if !b.model_prefixes.is_empty() {
-                    text.push(format!(
-                        "    only for models starting {}",
-                        b.model_prefixes.join(", ")
-                    ));
-                }
-                text.push(format!("    sources: {}", sources_text(&b.sources)));
-                if let Some(n) = &b.notes {
-                    text.push(format!("    notes: {n}"));
-                }
-                let cov: Vec<String> = r
-                    .coverage(&b.company)
-                    .into_iter()
-                    .map(|f| f.regime)
-                    .collect();
-                text.push(format!(
-                    "    {} is covered by: {}",
-                    b.company,
-                    if cov.is_empty() {
-                        "nothing".into()
-                    } else {
-                        cov.join(", ")
-                    }
-                ));
-                companies.push(json!({"company": b.company, "covered_by": cov}));
-            }
-            for k in r.kev_for(id) {
-                text.push(format!(
-                    "  KEV {} ({}, added {}): {}",
-                    k.cve, k.product, k.date_added, k.name
-                ));
-            }
-            let equivalences = equivalences_of_vendor(r, id);
-            text.extend(equivalence_lines(&equivalences));
-            doc.insert("brand_links".into(), json!(links));
-            doc.insert("companies".into(), json!(companies));
-            doc.insert("kev".into(), json!(r.kev_for(id)));
-            doc.insert("equivalences".into(), json!(equivalences));
-        }
+/// `show` as text: the registry line, then one block per thing the name is.
+fn write_profile(out: &mut dyn Write, p: &Profile) -> Result<()> {
+    let mut text: Vec<String> = vec![p.registry.to_string()];
+    match &p.vendor {
+        Some(VendorProfile::Company(c)) => text.extend(company_lines(c)),
+        Some(VendorProfile::Brand(b)) => text.extend(brand_lines(b)),
+        None => {}
     }
-    if let Some(g) = r.regime(name) {
-        found = true;
-        text.push(format!(
-            "\nregime {} — {} ({}, {}): {}",
-            g.id, g.title, g.date, g.jurisdiction, g.scope
-        ));
-        text.push(format!("  sources: {}", sources_text(&g.sources)));
-        let named: Vec<String> = r
-            .coverage_entries()
-            .iter()
-            .filter(|c| c.regime == g.id)
-            .map(|c| c.entity.to_string())
-            .collect();
-        text.push(format!(
-            "  names: {}",
-            if named.is_empty() {
-                "-".into()
-            } else {
-                named.join(", ")
-            }
-        ));
-        doc.insert("regime".into(), json!(g));
+    if let Some(g) = &p.regime {
+        text.extend(regime_lines(g));
     }
-    if let Some(p) = r.model_patterns().iter().find(|p| p.id == name) {
-        found = true;
+    if let Some(pat) = p.pattern {
         text.push(format!(
             "\npattern {} ({}): {} e.g. {}; sources: {}",
-            p.id,
-            p.vendor,
-            p.regex,
-            p.examples.join(", "),
-            sources_text(&p.sources)
+            pat.id,
+            pat.vendor,
+            pat.regex,
+            pat.examples.join(", "),
+            sources_text(&pat.sources)
         ));
-        doc.insert("pattern".into(), json!(p));
     }
-    if let Some(k) = r.kev().iter().find(|k| k.cve.eq_ignore_ascii_case(name)) {
-        found = true;
+    if let Some(k) = p.kev_entry {
         text.push(format!(
             "\n{} ({} {}, added {}): {}; sources: {}",
             k.cve,
@@ -655,40 +457,168 @@ fn show(out: &mut dyn Write, r: &Registry, name: &str, format: RegFormat) -> Res
             sources_text(&k.sources)
         ));
         text.extend(kev_range_lines(k));
-        doc.insert("kev_entry".into(), json!(k));
     }
-    let models = r.equivalents_of(name);
-    if !models.is_empty() {
-        found = true;
-        text.push(format!("\nmodel {name}"));
-        text.extend(equivalence_lines(&models));
-        doc.insert("model_equivalences".into(), json!(models));
+    if !p.model_equivalences.is_empty() {
+        text.push(format!("\nmodel {}", p.query));
+        text.extend(equivalence_lines(&p.model_equivalences));
     }
-    if !found {
-        anyhow::bail!(
-            "{name:?} is not in the registry ({}): try `camaudit registry search {name:?}`",
-            registry_line(r)
-        );
+    for l in text {
+        writeln!(out, "{l}")?;
     }
-    match format {
-        RegFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
-            writeln!(out)?;
-        }
-        RegFormat::Table => {
-            for l in text {
-                writeln!(out, "{l}")?;
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-/// The equivalences a vendor takes part in, as the brand or as the maker.
-fn equivalences_of_vendor<'r>(r: &'r Registry, id: &VendorId) -> Vec<&'r ModelEquivalence> {
-    r.equivalences()
-        .iter()
-        .filter(|e| &e.brand == id || &e.maker == id)
+fn company_lines(c: &CompanyProfile) -> Vec<String> {
+    let e = c.entity;
+    let chain: Vec<&str> = c.owner_chain.iter().map(|id| id.as_str()).collect();
+    let mut text = vec![format!("\n{} — {} ({})", e.id, e.name, e.jurisdiction)];
+    if !e.aliases.is_empty() {
+        text.push(format!("  aliases: {}", e.aliases.join(", ")));
+    }
+    text.push(format!("  owner chain: {}", chain.join(" → ")));
+    if let Some(rel) = &e.parent_relation {
+        text.push(format!("  parent relation: {rel}"));
+    }
+    if let Some(s) = &e.state_ownership {
+        text.push(format!("  state ownership: {s}"));
+    }
+    text.push(format!(
+        "  confidence: {}; sources: {}",
+        e.confidence.as_str(),
+        sources_text(&e.sources)
+    ));
+    if let Some(n) = &e.notes {
+        text.push(format!("  notes: {n}"));
+    }
+    if c.coverage.is_empty() {
+        text.push(
+            "  covered by: nothing (no procurement-ban regime covers it or its owners)".into(),
+        );
+    }
+    for f in &c.coverage {
+        let interp = if f.interpretation {
+            ", interpretation"
+        } else {
+            ""
+        };
+        text.push(format!(
+            "  covered by {} via {} ({}{interp}): {}",
+            f.regime,
+            f.entity,
+            f.confidence.as_str(),
+            f.basis
+        ));
+        text.push(format!("    sources: {}", sources_text(&f.sources)));
+    }
+    for f in &c.risk_flags {
+        text.push(format!(
+            "  risk flag {} via {} ({}): {}",
+            f.regime,
+            f.entity,
+            f.confidence.as_str(),
+            f.basis
+        ));
+    }
+    for b in &c.brands {
+        text.push(format!(
+            "  brand {} ({}) is {} {}{} [{}]: {}",
+            b.brand,
+            b.name,
+            b.relation.describe(),
+            b.company,
+            b.period(),
+            b.confidence.as_str(),
+            sources_text(&b.sources)
+        ));
+    }
+    for p in &c.model_patterns {
+        text.push(format!(
+            "  model pattern {}: {} [{}] e.g. {}",
+            p.id,
+            p.regex,
+            p.confidence.as_str(),
+            p.examples.join(", ")
+        ));
+    }
+    for ep in &c.endpoints {
+        text.push(format!(
+            "  endpoint {}: {} [{}]",
+            ep.service,
+            ep.hosts.join(", "),
+            ep.confidence.as_str()
+        ));
+    }
+    text.extend(kev_lines(&c.kev));
+    text.extend(equivalence_lines(&c.equivalences));
+    for d in &c.decisions {
+        text.push(format!(
+            "  overlay decision: {} ({}, {})",
+            d.kind.as_str(),
+            d.reason,
+            d.date
+        ));
+    }
+    text
+}
+
+fn brand_lines(b: &BrandProfile) -> Vec<String> {
+    let mut text = vec![format!("\n{} — brand", b.brand)];
+    for (link, company) in b.brand_links.iter().zip(&b.companies) {
+        text.push(format!(
+            "  {} is {} {}{} [{}]",
+            link.name,
+            link.relation.describe(),
+            link.company,
+            link.period(),
+            link.confidence.as_str()
+        ));
+        if !link.model_prefixes.is_empty() {
+            text.push(format!(
+                "    only for models starting {}",
+                link.model_prefixes.join(", ")
+            ));
+        }
+        text.push(format!("    sources: {}", sources_text(&link.sources)));
+        if let Some(n) = &link.notes {
+            text.push(format!("    notes: {n}"));
+        }
+        text.push(format!(
+            "    {} is covered by: {}",
+            company.company,
+            if company.covered_by.is_empty() {
+                "nothing".into()
+            } else {
+                company.covered_by.join(", ")
+            }
+        ));
+    }
+    text.extend(kev_lines(&b.kev));
+    text.extend(equivalence_lines(&b.equivalences));
+    text
+}
+
+fn regime_lines(p: &RegimeProfile) -> Vec<String> {
+    let g = p.regime;
+    let names: Vec<String> = p.names.iter().map(|id| id.to_string()).collect();
+    vec![
+        format!(
+            "\nregime {} — {} ({}, {}): {}",
+            g.id, g.title, g.date, g.jurisdiction, g.scope
+        ),
+        format!("  sources: {}", sources_text(&g.sources)),
+        format!("  names: {}", joined_or_dash(&names, ", ")),
+    ]
+}
+
+/// "  KEV CVE-2021-36260 (Hikvision IP cameras, added 2022-01-10): …".
+fn kev_lines(kev: &[&KevEntry]) -> Vec<String> {
+    kev.iter()
+        .map(|k| {
+            format!(
+                "  KEV {} ({}, added {}): {}",
+                k.cve, k.product, k.date_added, k.name
+            )
+        })
         .collect()
 }
 
@@ -762,188 +692,29 @@ fn kev_range_lines(k: &KevEntry) -> Vec<String> {
     lines
 }
 
-/// A search hit.
-#[derive(serde::Serialize)]
-struct Hit {
-    kind: &'static str,
-    id: String,
-    name: String,
-    matched: String,
-    score: f64,
-    confidence: String,
-    sources: Vec<String>,
-}
-
-/// How well `q` (normalized) matches `candidate`: 1 for the same name, 0.9
-/// for a prefix, 0.8 for containment, else Jaro-Winkler similarity.
-fn score(q: &str, candidate: &str) -> f64 {
-    let c = normalize(candidate);
-    if q.is_empty() || c.is_empty() {
-        return 0.0;
+fn write_search(out: &mut dyn Write, s: &SearchResults) -> Result<()> {
+    writeln!(out, "{}", s.registry)?;
+    if s.results.is_empty() {
+        writeln!(out, "nothing in the registry resembles {:?}", s.query)?;
+        return Ok(());
     }
-    if c == q {
-        1.0
-    } else if c.starts_with(q) {
-        0.9
-    } else if c.contains(q) || (q.len() >= 4 && q.contains(&c) && c.len() >= 4) {
-        0.8
-    } else {
-        strsim::jaro_winkler(q, &c) * 0.85
-    }
-}
-
-/// Below this a search result is noise.
-const SEARCH_MIN: f64 = 0.72;
-
-fn search(out: &mut dyn Write, r: &Registry, text: &str, format: RegFormat) -> Result<()> {
-    let q = normalize(text);
-    let mut hits: Vec<Hit> = Vec::new();
-    let best = |names: Vec<&str>| {
-        names
-            .into_iter()
-            .map(|n| (score(&q, n), n.to_owned()))
-            .fold((0.0, String::new()), |a, b| if b.0 > a.0 { b } else { a })
-    };
-    for e in r.entities() {
-        let mut names = vec![e.id.as_str(), e.name.as_str()];
-        names.extend(e.aliases.iter().map(String::as_str));
-        let (s, m) = best(names);
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "entity",
-                id: e.id.to_string(),
-                name: e.name.clone(),
-                matched: m,
-                score: s,
-                confidence: e.confidence.as_str().into(),
-                sources: e.sources.clone(),
-            });
-        }
-    }
-    for b in r.brand_link_list() {
-        let mut names = vec![b.brand.as_str(), b.name.as_str()];
-        names.extend(b.aliases.iter().map(String::as_str));
-        let (s, m) = best(names);
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "brand",
-                id: b.brand.to_string(),
-                name: format!("{} ({} {})", b.name, b.relation.describe(), b.company),
-                matched: m,
-                score: s,
-                confidence: b.confidence.as_str().into(),
-                sources: b.sources.clone(),
-            });
-        }
-    }
-    for g in r.regimes() {
-        let (s, m) = best(vec![g.id.as_str(), g.title.as_str()]);
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "regime",
-                id: g.id.clone(),
-                name: g.title.clone(),
-                matched: m,
-                score: s,
-                confidence: g.confidence.as_str().into(),
-                sources: g.sources.clone(),
-            });
-        }
-    }
-    for p in r.model_patterns() {
-        let s = if p.is_match(text) {
-            1.0
-        } else {
-            score(&q, &p.id)
-        };
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "model-pattern",
-                id: p.id.clone(),
-                name: format!("{} model number ({})", p.vendor, p.regex),
-                matched: text.trim().to_owned(),
-                score: s,
-                confidence: p.confidence.as_str().into(),
-                sources: p.sources.clone(),
-            });
-        }
-    }
-    for e in r.equivalences() {
-        let mut names = vec![e.model.as_str(), e.original_model.as_str()];
-        names.extend(e.aliases.iter().map(String::as_str));
-        let (s, m) = best(names);
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "model-equivalence",
-                id: format!("{}/{}", e.brand, e.model),
-                name: format!("{} {} = {} {}", e.brand, e.model, e.maker, e.original_model),
-                matched: m,
-                score: s,
-                confidence: e.confidence.as_str().into(),
-                sources: e.sources.clone(),
-            });
-        }
-    }
-    for k in r.kev() {
-        let (s, m) = best(vec![
-            k.cve.as_str(),
-            k.product.as_str(),
-            k.catalog_vendor.as_str(),
+    let mut rows = vec![
+        ["KIND", "ID", "NAME", "MATCHED", "SCORE", "CONF", "SOURCES"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for h in &s.results {
+        rows.push(vec![
+            h.kind.as_str().into(),
+            h.id.clone(),
+            h.name.clone(),
+            h.matched.clone(),
+            format!("{:.2}", h.score),
+            h.confidence.as_str().into(),
+            h.sources.first().cloned().unwrap_or_default(),
         ]);
-        if s >= SEARCH_MIN {
-            hits.push(Hit {
-                kind: "kev",
-                id: k.cve.clone(),
-                name: format!("{} {}: {}", k.catalog_vendor, k.product, k.name),
-                matched: m,
-                score: s,
-                confidence: k.confidence.as_str().into(),
-                sources: k.sources.clone(),
-            });
-        }
     }
-    hits.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.id.cmp(&b.id))
-    });
-    hits.iter_mut()
-        .for_each(|h| h.score = (h.score * 100.0).round() / 100.0);
-    match format {
-        RegFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &json!({"registry": registry_json(r), "query": text, "results": hits}),
-            )?;
-            writeln!(out)?;
-        }
-        RegFormat::Table => {
-            writeln!(out, "{}", registry_line(r))?;
-            if hits.is_empty() {
-                writeln!(out, "nothing in the registry resembles {text:?}")?;
-                return Ok(());
-            }
-            let mut rows = vec![
-                ["KIND", "ID", "NAME", "MATCHED", "SCORE", "CONF", "SOURCES"]
-                    .map(String::from)
-                    .to_vec(),
-            ];
-            for h in &hits {
-                rows.push(vec![
-                    h.kind.into(),
-                    h.id.clone(),
-                    h.name.clone(),
-                    h.matched.clone(),
-                    format!("{:.2}", h.score),
-                    h.confidence.clone(),
-                    h.sources.first().cloned().unwrap_or_default(),
-                ]);
-            }
-            write_rows(out, &rows)?;
-        }
-    }
-    Ok(())
+    write_rows(out, &rows)
 }
 
 #[cfg(test)]

@@ -27,10 +27,7 @@ impl Evidence {
     pub const MAX_VALUE_CHARS: usize = 200;
 
     pub fn clip_value(value: &str) -> String {
-        match value.char_indices().nth(Self::MAX_VALUE_CHARS) {
-            None => value.to_owned(),
-            Some((cut, _)) => format!("{}…", &value[..cut]),
-        }
+        crate::text::clip(value, Self::MAX_VALUE_CHARS)
     }
 }
 

@@ -10,10 +10,12 @@
 //! that is not a slug, a field name outside the vocabulary's grammar or a
 //! confidence above 1 cannot exist past the edge of the program.
 
+pub mod date;
 mod device;
 mod fact;
 mod mac;
 mod observation;
+pub mod text;
 mod truth;
 mod vendor;
 

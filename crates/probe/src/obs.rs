@@ -3,9 +3,12 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use camaudit_model::{Field, Observation, Source};
+
+/// When a host was seen, as every observation records it
+/// (`2023-11-14T22:13:20Z`).
+pub use camaudit_model::date::now_rfc3339;
 
 /// Longest value kept for any field but bodies (which the HTTP probe bounds).
 pub const MAX_VALUE: usize = 4096;
@@ -124,47 +127,17 @@ pub fn clean(value: &str, cap: usize) -> String {
     s
 }
 
-/// The current UTC time as RFC 3339 (seconds).
-pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    rfc3339(secs)
-}
-
-/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    fn observations_carry_the_time_they_were_seen() {
+        let mut h = HostObs::new("127.0.0.1".parse().unwrap());
+        h.push(Some(80), Source::Http, "http.title", "x");
+        let seen = h.into_vec()[0].seen_at.clone().expect("a time");
+        assert_eq!(seen.len(), "2023-11-14T22:13:20Z".len(), "{seen}");
+        assert!(seen.ends_with('Z') && seen.as_bytes()[10] == b'T', "{seen}");
     }
 
     #[test]

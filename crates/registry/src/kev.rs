@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::firmware::{BuildDate, parse_build_date};
 use crate::types::{KevEntry, Level};
+use camaudit_model::date::{BuildDate, parse_build_date};
 
 /// One documented range of a KEV entry (`[[kev.affected]]`): a product
 /// family, optionally narrowed by model and firmware-line prefixes, and the

@@ -40,10 +40,10 @@
 mod date;
 mod equivalence;
 mod error;
-mod firmware;
 mod kev;
 mod load;
 mod names;
+mod query;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -52,11 +52,15 @@ use std::sync::{Arc, Mutex};
 
 use camaudit_model::VendorId;
 
+pub use camaudit_model::date::{BuildDate, parse_build_date};
 pub use equivalence::ModelEquivalence;
 pub use error::RegistryError;
-pub use firmware::{BuildDate, parse_build_date};
 pub use kev::{KevMatch, KevRange, KevStatus};
 pub use names::normalize;
+pub use query::{
+    BrandProfile, CompanyProfile, HitKind, LinkedCompany, ListKind, ListedEntity, Listing, Profile,
+    RegimeProfile, RegistryInfo, SEARCH_MIN_SCORE, SearchHit, SearchResults, VendorProfile,
+};
 pub use types::{
     BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
     KevEntry, Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,

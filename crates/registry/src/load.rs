@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use camaudit_model::VendorId;
+use camaudit_model::text::line_of_offset;
 use regex::RegexBuilder;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -339,17 +340,12 @@ fn parse<T: DeserializeOwned + Default>(
     }
 }
 
+/// "line 12: unknown field `colour`": where in the file, for the curator.
 fn toml_message(e: &toml::de::Error, text: &str) -> String {
-    let msg = e.message().trim().to_owned();
+    let msg = e.message().trim();
     match e.span() {
-        Some(span) => {
-            let line = text
-                .get(..span.start)
-                .map_or(0, |t| t.matches('\n').count())
-                + 1;
-            format!("line {line}: {msg}")
-        }
-        None => msg,
+        Some(span) => format!("line {}: {msg}", line_of_offset(text, span.start).0),
+        None => msg.to_owned(),
     }
 }
 

@@ -466,6 +466,23 @@ fn missing_required_file_is_an_error_and_optional_ones_are_not() {
 }
 
 #[test]
+fn toml_errors_name_their_line() {
+    let brands = format!("{BRANDS}\n[[brand]]\nid = \"x\"\ncolour = \"red\"\n");
+    let line = brands
+        .lines()
+        .position(|l| l.starts_with("colour"))
+        .map(|i| i + 1);
+    let line = line.expect("the line is there");
+    let err = error_of(&[("brands.toml", &brands)]);
+    assert!(
+        err.contains(&format!(
+            "data/registry/brands.toml: line {line}: unknown field `colour`"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
 fn all_problems_are_reported_together() {
     let entities = ENTITIES
         .replace(

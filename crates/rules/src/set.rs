@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use camaudit_model::text::line_of_offset;
 use regex::{RegexSet, RegexSetBuilder};
 
 use crate::error::{RuleError, RuleErrors};
@@ -233,16 +234,11 @@ fn check_unique_ids(rules: &[Rule], errors: &mut Vec<RuleError>) {
     }
 }
 
+/// "line 12: unknown field `colour`": where in the file, for the author.
 fn toml_error(e: &toml::de::Error, text: &str) -> String {
-    let msg = e.message().trim().to_owned();
+    let msg = e.message().trim();
     match e.span() {
-        Some(span) => {
-            let line = text
-                .get(..span.start)
-                .map_or(0, |t| t.matches('\n').count())
-                + 1;
-            format!("line {line}: {msg}")
-        }
-        None => msg,
+        Some(span) => format!("line {}: {msg}", line_of_offset(text, span.start).0),
+        None => msg.to_owned(),
     }
 }

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::Checker;
 use crate::RegistryError;
 use crate::equivalence::ModelEquivalence;
-use crate::firmware::{BuildDate, parse_build_date};
 use crate::kev::{KevRange, model_key};
 use crate::types::Level;
+use camaudit_model::date::{BuildDate, parse_build_date};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,10 +50,7 @@ fn check_range(c: &mut Checker<'_>, id: &str, r: RawKevRange) -> KevRange {
         c.text(id, "prefix", p);
     }
     c.date(id, "build_before", r.build_before.as_deref());
-    let bound = r
-        .build_before
-        .as_deref()
-        .and_then(BuildDate::from_registry_date);
+    let bound = r.build_before.as_deref().and_then(BuildDate::first_day_of);
     // A fixed build dated before the bound means one of the two is mistyped.
     let fixed = r.fixed_in.as_deref().and_then(parse_build_date);
     if let (Some(bound), Some(fixed)) = (bound, fixed)

@@ -15,60 +15,72 @@
 //! rather than guess.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 use serde::{Serialize, Serializer};
+use time::Date;
 
-/// A firmware build date. Ordered by year, then month, then day.
+use super::{PartialDate, calendar_date, write_day};
+
+/// A firmware build date: a real calendar day from 1990 to 2099. Ordered
+/// by date; written and serialized as `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct BuildDate {
-    pub year: u16,
-    pub month: u8,
-    pub day: u8,
-}
+pub struct BuildDate(Date);
 
 impl BuildDate {
-    /// A valid calendar date, or `None`.
+    /// The years a build date may have: firmware of these devices is no
+    /// older, and a later "date" is a misread number.
+    pub const YEARS: RangeInclusive<i32> = 1990..=2099;
+
+    /// A valid calendar date in [`BuildDate::YEARS`], or `None`.
     pub fn new(year: u16, month: u8, day: u8) -> Option<BuildDate> {
-        let valid = (1990..=2099).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
-        valid.then_some(BuildDate { year, month, day })
+        calendar_date(i32::from(year), u32::from(month), u32::from(day))
+            .and_then(BuildDate::from_date)
+    }
+
+    /// The date, when it is in [`BuildDate::YEARS`].
+    pub fn from_date(date: Date) -> Option<BuildDate> {
+        BuildDate::YEARS
+            .contains(&date.year())
+            .then_some(BuildDate(date))
     }
 
     /// The first day of a registry date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`):
     /// "before 2021-06" means before 2021-06-01.
-    pub(crate) fn from_registry_date(date: &str) -> Option<BuildDate> {
-        let mut parts = date.split('-');
-        let year = parts.next()?.parse().ok()?;
-        let month = parts.next().map_or(Some(1), |m| m.parse().ok())?;
-        let day = parts.next().map_or(Some(1), |d| d.parse().ok())?;
-        if parts.next().is_some() {
-            return None;
-        }
-        BuildDate::new(year, month, day)
+    pub fn first_day_of(registry_date: &str) -> Option<BuildDate> {
+        PartialDate::parse_iso(registry_date, BuildDate::YEARS)
+            .ok()?
+            .first_day()
+            .and_then(BuildDate::from_date)
+    }
+
+    pub fn date(self) -> Date {
+        self.0
+    }
+
+    pub fn year(self) -> u16 {
+        // In 1990..=2099 by construction.
+        u16::try_from(self.0.year()).unwrap_or(0)
+    }
+
+    pub fn month(self) -> u8 {
+        u8::from(self.0.month())
+    }
+
+    pub fn day(self) -> u8 {
+        self.0.day()
     }
 }
 
 impl fmt::Display for BuildDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write_day(f, self.0)
     }
 }
 
 impl Serialize for BuildDate {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 
@@ -336,7 +348,7 @@ mod tests {
 
     #[test]
     fn registry_dates_give_the_first_day() {
-        let r = |s: &str| BuildDate::from_registry_date(s).map(|d| d.to_string());
+        let r = |s: &str| BuildDate::first_day_of(s).map(|d| d.to_string());
         assert_eq!(r("2021-06").as_deref(), Some("2021-06-01"));
         assert_eq!(r("2021").as_deref(), Some("2021-01-01"));
         assert_eq!(r("2021-06-28").as_deref(), Some("2021-06-28"));
@@ -389,7 +401,7 @@ mod tests {
         for s in &inputs {
             if let Some(b) = parse_build_date(s) {
                 assert_eq!(
-                    BuildDate::new(b.year, b.month, b.day),
+                    BuildDate::new(b.year(), b.month(), b.day()),
                     Some(b),
                     "{s:?} gave an impossible date"
                 );
