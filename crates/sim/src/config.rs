@@ -65,7 +65,7 @@ impl FromStr for Cidr {
 }
 
 /// How sockets are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BindPolicy {
     /// Per-address when the file-descriptor limit allows, else shared.
     #[default]
@@ -79,49 +79,39 @@ pub enum BindPolicy {
     Shared,
 }
 
-/// Everything `camaudit sim` takes.
-#[derive(Debug, Clone, clap::Args)]
+/// Everything a run of the simulator is told. Binaries parse it from their
+/// arguments (the `args` feature); library users build it, usually as
+/// `SimConfig { devices: 50, ..SimConfig::default() }`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
     /// Number of devices (1 to 65,536).
-    #[arg(long, default_value_t = 200)]
     pub devices: u32,
     /// Network the devices live on; must lie in 127.0.0.0/8 unless --netns.
-    #[arg(long = "base", default_value = "127.77.0.0/16")]
     pub base: Cidr,
     /// Seed of the estate's mix: the same seed gives the same estate.
-    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Share (0–1) of devices that are hostile or broken.
-    #[arg(long, default_value_t = 0.0)]
     pub faults: f64,
     /// Write the answer key here, one JSON line per device.
-    #[arg(long)]
     pub truth: Option<PathBuf>,
     /// Write this file once every device listens (removed on exit).
-    #[arg(long)]
     pub ready_file: Option<PathBuf>,
     /// Enter this network namespace (made by the caller, /var/run/netns/NAME)
     /// before creating any socket.
-    #[arg(long)]
     pub netns: Option<String>,
     /// Socket layout.
-    #[arg(long = "bind", value_enum, default_value_t = BindPolicy::Auto)]
     pub bind: BindPolicy,
     /// Offset added to every well-known port (0 serves 80, 554, 8000 …;
     /// 10000 serves 10080, 10554 …), for running without privileges.
-    #[arg(long, default_value_t = 0)]
     pub port_offset: u16,
     /// Answer multicast discovery (SADP, WS-Discovery, DHIP): join the
     /// groups on `--multicast-interface` (default `lo`).
-    #[arg(long, default_value_t = false)]
     pub multicast: bool,
     /// The interface the discovery groups are joined on, e.g. the veth a
     /// scanner reaches the namespace through (default `lo`, which needs
     /// the MULTICAST flag: `ip link set lo multicast on`).
-    #[arg(long, requires = "multicast")]
     pub multicast_interface: Option<String>,
     /// Print nothing but errors (the ready line still goes to --ready-file).
-    #[arg(long, default_value_t = false)]
     pub quiet: bool,
 }
 

@@ -19,6 +19,8 @@
 // The modules form a DAG (layout in docs/sim.md): protocol handlers depend on
 // `context`, `estate` and the shared helpers below them, never on `server`,
 // which sits on top and only wires sockets to handlers.
+#[cfg(feature = "args")]
+pub mod args;
 mod auth;
 mod bind;
 mod catalog;
