@@ -1,93 +1,78 @@
 //! The clocks devices print: HTTP `Date` headers, the ctime-style dates of
 //! the GoAhead-derived servers, and the UTC fields of ONVIF's
-//! `GetSystemDateAndTime`.
+//! `GetSystemDateAndTime`. Always UTC, from the host's clock.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+/// `Sun, 28 May 2023 09:56:24 GMT` (RFC 9110 IMF-fixdate).
+const HTTP_DATE: &[BorrowedFormatItem<'_>] = format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
 
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// `Sat Mar 11 13:40:50 2017`: asctime's layout, with the day zero-padded
+/// as the GoAhead-derived servers print it.
+const CTIME_DATE: &[BorrowedFormatItem<'_>] = format_description!(
+    "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] [year]"
+);
 
-struct Now {
-    wd: &'static str,
-    y: i64,
-    mo: &'static str,
-    mon: u32,
-    d: u32,
-    h: u64,
-    mi: u64,
-    s: u64,
-}
-
-fn now() -> Now {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let (y, m, d) = civil(days);
-    let t = secs % 86_400;
-    Now {
-        wd: WEEKDAYS[(days % 7) as usize],
-        y,
-        mo: MONTHS[(m - 1) as usize],
-        mon: m,
-        d,
-        h: t / 3600,
-        mi: t % 3600 / 60,
-        s: t % 60,
-    }
-}
-
-/// `Sun, 28 May 2023 09:56:24 GMT`
+/// The current time as an HTTP `Date` header value.
 pub fn http_date() -> String {
-    let n = now();
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        n.wd, n.d, n.mo, n.y, n.h, n.mi, n.s
-    )
+    http_date_at(OffsetDateTime::now_utc())
 }
 
-/// `Sat Mar 11 13:40:50 2017`, the GoAhead-derived servers' format.
+/// The current time as the GoAhead-derived servers print it.
 pub fn ctime_date() -> String {
-    let n = now();
-    format!(
-        "{} {} {:02} {:02}:{:02}:{:02} {}",
-        n.wd, n.mo, n.d, n.h, n.mi, n.s, n.y
-    )
+    ctime_date_at(OffsetDateTime::now_utc())
 }
 
-/// `2024-05-01T10:00:00Z`
-pub fn iso_date() -> (i64, u32, u32, u64, u64, u64) {
-    let n = now();
-    (n.y, n.mon, n.d, n.h, n.mi, n.s)
+/// The current time in UTC, for answers that spell out its fields.
+pub fn utc_now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn http_date_at(t: OffsetDateTime) -> String {
+    // Formatting a UTC time with a description of plain fields cannot fail
+    // (years are four digits until 9999); empty is the harmless fallback.
+    t.format(HTTP_DATE).unwrap_or_default()
+}
+
+fn ctime_date_at(t: OffsetDateTime) -> String {
+    t.format(CTIME_DATE).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn at(unix: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(unix).unwrap()
+    }
+
     #[test]
-    fn dates() {
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(19_000), (2022, 1, 8));
-        let d = ctime_date();
-        assert_eq!(d.len(), 24, "{d}");
+    fn http_dates_are_imf_fixdates() {
+        assert_eq!(http_date_at(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(
+            http_date_at(at(1_685_267_784)),
+            "Sun, 28 May 2023 09:56:24 GMT"
+        );
+        // A leap day, and a day of 19,000 since the epoch.
+        assert_eq!(
+            http_date_at(at(951_782_400 + 3_723)),
+            "Tue, 29 Feb 2000 01:02:03 GMT"
+        );
+        assert_eq!(
+            http_date_at(at(19_000 * 86_400)),
+            "Sat, 08 Jan 2022 00:00:00 GMT"
+        );
         assert!(http_date().ends_with(" GMT"));
+    }
+
+    #[test]
+    fn ctime_dates_pad_the_day_with_a_zero() {
+        assert_eq!(ctime_date_at(at(1_489_239_650)), "Sat Mar 11 13:40:50 2017");
+        assert_eq!(ctime_date_at(at(1_488_330_000)), "Wed Mar 01 01:00:00 2017");
+        assert_eq!(ctime_date().len(), 24);
     }
 }

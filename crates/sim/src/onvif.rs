@@ -9,7 +9,7 @@
 use crate::auth;
 use crate::catalog::Family;
 use crate::context::Context;
-use crate::date::iso_date;
+use crate::date::utc_now;
 use crate::estate::Device;
 use crate::markup::escape;
 use crate::wsd::{self, onvif_manufacturer};
@@ -62,7 +62,9 @@ pub fn handle(ctx: &Context, dev: &Device, envelope: &str) -> (&'static str, Str
         );
     };
     let base = xaddr(dev, ctx);
-    let (y, mo, d, h, mi, s) = iso_date();
+    let now = utc_now();
+    let (y, mo, d) = (now.year(), u8::from(now.month()), now.day());
+    let (h, mi, s) = (now.hour(), now.minute(), now.second());
     let body = match action {
         "GetSystemDateAndTime" => format!(
             "<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings><tt:TimeZone><tt:TZ>CST-8:00:00</tt:TZ></tt:TimeZone><tt:UTCDateTime><tt:Time><tt:Hour>{h}</tt:Hour><tt:Minute>{mi}</tt:Minute><tt:Second>{s}</tt:Second></tt:Time><tt:Date><tt:Year>{y}</tt:Year><tt:Month>{mo}</tt:Month><tt:Day>{d}</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
