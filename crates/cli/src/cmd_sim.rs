@@ -17,10 +17,11 @@ Protocol sources and fault modes: docs/sim.md."
 )]
 pub struct Args {
     #[command(flatten)]
-    config: camaudit_sim::SimConfig,
+    config: camaudit_sim::args::SimArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    camaudit_sim::run_blocking(args.config).map_err(|e| anyhow::anyhow!("simulator: {e}"))?;
+    camaudit_sim::run_blocking(args.config.into())
+        .map_err(|e| anyhow::anyhow!("simulator: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,8 +7,8 @@
 
 use camaudit_model::DeviceType;
 
+use crate::dahua_rpc::dhip_frame;
 use crate::estate::Device;
-use crate::tcp_banners::dhip_frame;
 
 pub fn reply(dev: &Device, probe: &[u8]) -> Option<Vec<u8>> {
     if probe.len() < 32 || &probe[4..8] != b"DHIP" {

@@ -6,8 +6,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use camaudit_model::{Mac, TruthRecord, TruthRole, VendorId};
 
 use crate::catalog::{self, Family, Firmware, PROFILES, Profile};
+use crate::config::Cidr;
+use crate::error::SimError;
 use crate::faults::Fault;
-use crate::{Cidr, SimError};
 
 /// A small, fast, well-mixed deterministic generator (SplitMix64), so the
 /// plan depends on nothing but the seed.

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// One kind of misbehaviour, named in the truth file's `fault` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +141,34 @@ pub async fn deliver<W: AsyncWrite + Unpin>(
             w.flush().await
         }
     }
+}
+
+/// [`Fault::Tarpit`]: accepts and never answers; reads (and discards) until
+/// the client leaves.
+pub async fn tarpit(mut stream: TcpStream) {
+    let mut buf = [0u8; 1024];
+    let _ = tokio::time::timeout(TARPIT_HOLD, async {
+        let mut total = 0usize;
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 || total > 1 << 20 {
+                break;
+            }
+            total += n;
+        }
+    })
+    .await;
+}
+
+/// [`Fault::WrongProtocol`]: another service on the well-known port, SSH on
+/// the web ports, HTTP on RTSP and the binary control ports.
+pub async fn wrong_protocol(port: u16, mut stream: TcpStream) {
+    let bytes: &[u8] = match port {
+        80 | 443 | 631 => b"SSH-2.0-OpenSSH_8.4p1 Debian-5+deb11u1\r\n",
+        _ => b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    };
+    let _ = stream.write_all(bytes).await;
+    let mut buf = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await;
 }
 
 #[cfg(test)]

@@ -16,15 +16,27 @@
 //! was told to enter a network namespace the caller made (`--netns`), in
 //! which case every socket is created inside that namespace.
 
+// The modules form a DAG (layout in docs/sim.md): protocol handlers depend on
+// `context`, `estate` and the shared helpers below them, never on `server`,
+// which sits on top and only wires sockets to handlers.
+#[cfg(feature = "args")]
+pub mod args;
 mod auth;
+mod bind;
 mod catalog;
+mod config;
+mod context;
+mod dahua_rpc;
+mod date;
 mod dhip;
+mod error;
 mod estate;
 pub mod faults;
 mod http;
+mod markup;
+mod message;
 mod net;
 mod onvif;
-mod pages;
 mod rtsp;
 mod sadp;
 mod server;
@@ -33,189 +45,17 @@ mod tls;
 mod truth;
 mod wsd;
 
-use std::fmt;
 use std::future::Future;
-use std::net::Ipv4Addr;
-use std::path::PathBuf;
-use std::str::FromStr;
 
 use camaudit_model::TruthRecord;
 
 pub use catalog::{Family, Firmware, PROFILES, Profile, Udp, WebFlavor};
+pub use config::{BindPolicy, Cidr, SimConfig};
+pub use context::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
+pub use error::SimError;
 pub use estate::{Device, Estate};
 pub use faults::Fault;
 pub use server::Summary;
-
-/// The user name every emulated device accepts.
-pub const DEFAULT_USERNAME: &str = "admin";
-/// The password every emulated device accepts (tests authenticate with it).
-pub const DEFAULT_PASSWORD: &str = "camaudit-sim";
-
-/// Why the simulator could not start or keep serving.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("configuration: {0}")]
-    Config(String),
-    #[error("refusing to bind {0}: outside 127.0.0.0/8 (use --netns with a namespace you made)")]
-    Unsafe(String),
-    #[error("file descriptors: {0}")]
-    Limits(String),
-    #[error("network namespace {name}: {source}")]
-    Netns {
-        name: String,
-        source: std::io::Error,
-    },
-    #[error("binding {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    File {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("TLS: {0}")]
-    Tls(String),
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-}
-
-/// An IPv4 network such as `127.77.0.0/16`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    pub network: Ipv4Addr,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    pub fn new(addr: Ipv4Addr, prefix: u8) -> Result<Self, SimError> {
-        if prefix > 32 {
-            return Err(SimError::Config(format!("prefix /{prefix} is over 32")));
-        }
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
-        Ok(Cidr {
-            network: Ipv4Addr::from(u32::from(addr) & mask),
-            prefix,
-        })
-    }
-
-    /// Number of addresses in the network.
-    pub fn size(&self) -> u64 {
-        1u64 << (32 - u32::from(self.prefix))
-    }
-
-    pub fn contains(&self, a: Ipv4Addr) -> bool {
-        let off = u64::from(u32::from(a).wrapping_sub(u32::from(self.network)));
-        u32::from(a) >= u32::from(self.network) && off < self.size()
-    }
-
-    /// True when every address of the network is loopback (127.0.0.0/8).
-    pub fn is_loopback(&self) -> bool {
-        self.prefix >= 8 && self.network.octets()[0] == 127
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
-    }
-}
-
-impl FromStr for Cidr {
-    type Err = SimError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || SimError::Config(format!("{s:?} is not an IPv4 CIDR such as 127.77.0.0/16"));
-        let (a, p) = s.split_once('/').unwrap_or((s, "32"));
-        let addr: Ipv4Addr = a.trim().parse().map_err(|_| bad())?;
-        let prefix: u8 = p.trim().parse().map_err(|_| bad())?;
-        Cidr::new(addr, prefix)
-    }
-}
-
-/// How sockets are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum BindPolicy {
-    /// Per-address when the file-descriptor limit allows, else shared.
-    #[default]
-    Auto,
-    /// One socket per device and port, bound to the device's own address.
-    PerAddress,
-    /// One socket per port for the whole estate, dispatched by the local
-    /// address of each connection or datagram. In the host namespace the
-    /// socket is bound to the `lo` device (`SO_BINDTODEVICE`), so only this
-    /// host can reach it; inside `--netns` it serves the namespace.
-    Shared,
-}
-
-/// Everything `camaudit sim` takes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SimConfig {
-    /// Number of devices (1 to 65,536).
-    #[arg(long, default_value_t = 200)]
-    pub devices: u32,
-    /// Network the devices live on; must lie in 127.0.0.0/8 unless --netns.
-    #[arg(long = "base", default_value = "127.77.0.0/16")]
-    pub base: Cidr,
-    /// Seed of the estate's mix: the same seed gives the same estate.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Share (0–1) of devices that are hostile or broken.
-    #[arg(long, default_value_t = 0.0)]
-    pub faults: f64,
-    /// Write the answer key here, one JSON line per device.
-    #[arg(long)]
-    pub truth: Option<PathBuf>,
-    /// Write this file once every device listens (removed on exit).
-    #[arg(long)]
-    pub ready_file: Option<PathBuf>,
-    /// Enter this network namespace (made by the caller, /var/run/netns/NAME)
-    /// before creating any socket.
-    #[arg(long)]
-    pub netns: Option<String>,
-    /// Socket layout.
-    #[arg(long = "bind", value_enum, default_value_t = BindPolicy::Auto)]
-    pub bind: BindPolicy,
-    /// Offset added to every well-known port (0 serves 80, 554, 8000 …;
-    /// 10000 serves 10080, 10554 …), for running without privileges.
-    #[arg(long, default_value_t = 0)]
-    pub port_offset: u16,
-    /// Answer multicast discovery (SADP, WS-Discovery, DHIP): join the
-    /// groups on `--multicast-interface` (default `lo`).
-    #[arg(long, default_value_t = false)]
-    pub multicast: bool,
-    /// The interface the discovery groups are joined on, e.g. the veth a
-    /// scanner reaches the namespace through (default `lo`, which needs
-    /// the MULTICAST flag: `ip link set lo multicast on`).
-    #[arg(long, requires = "multicast")]
-    pub multicast_interface: Option<String>,
-    /// Print nothing but errors (the ready line still goes to --ready-file).
-    #[arg(long, default_value_t = false)]
-    pub quiet: bool,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        SimConfig {
-            devices: 200,
-            base: Cidr::new(Ipv4Addr::new(127, 77, 0, 0), 16).expect("valid default"),
-            seed: 1,
-            faults: 0.0,
-            truth: None,
-            ready_file: None,
-            netns: None,
-            bind: BindPolicy::Auto,
-            port_offset: 0,
-            multicast: false,
-            multicast_interface: None,
-            quiet: false,
-        }
-    }
-}
 
 /// The estate `config` describes, as its answer key: deterministic from the
 /// seed, no sockets.
@@ -264,19 +104,6 @@ pub fn run_blocking(config: SimConfig) -> Result<Summary, SimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cidr_parsing_and_containment() {
-        let c: Cidr = "127.77.3.9/16".parse().unwrap();
-        assert_eq!(c.to_string(), "127.77.0.0/16");
-        assert_eq!(c.size(), 65536);
-        assert!(c.contains(Ipv4Addr::new(127, 77, 255, 255)));
-        assert!(!c.contains(Ipv4Addr::new(127, 78, 0, 0)));
-        assert!(c.is_loopback());
-        assert!(!"10.0.0.0/8".parse::<Cidr>().unwrap().is_loopback());
-        assert!(!"0.0.0.0/0".parse::<Cidr>().unwrap().is_loopback());
-        assert!("127.0.0.0/33".parse::<Cidr>().is_err());
-    }
 
     #[test]
     fn plan_is_deterministic_and_covers_every_profile() {

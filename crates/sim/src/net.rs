@@ -9,7 +9,13 @@ use std::os::fd::AsRawFd;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::SimError;
+use crate::error::SimError;
+
+/// SO_LINGER 0: closing the socket sends RST (with a zero timeout the
+/// close does not block).
+pub fn reset_on_close(stream: &tokio::net::TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_linger(Some(std::time::Duration::ZERO));
+}
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit; returns (soft, hard).
 pub fn raise_nofile() -> (u64, u64) {

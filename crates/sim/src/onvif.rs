@@ -7,10 +7,12 @@
 //! returns the `ter:NotAuthorized` sender fault.
 
 use crate::auth;
+use crate::catalog::Family;
+use crate::context::Context;
+use crate::date::utc_now;
 use crate::estate::Device;
-use crate::http::iso_date;
-use crate::pages::{escape, onvif_manufacturer};
-use crate::server::Ctx;
+use crate::markup::escape;
+use crate::wsd::{self, onvif_manufacturer};
 
 const ENV_OPEN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\" xmlns:tt=\"http://www.onvif.org/ver10/schema\" xmlns:ter=\"http://www.onvif.org/ver10/error\"><env:Body>";
 const ENV_CLOSE: &str = "</env:Body></env:Envelope>\n";
@@ -42,7 +44,7 @@ fn fault(code: &str, subcode: &str, reason: &str) -> String {
     )
 }
 
-fn xaddr(dev: &Device, ctx: &Ctx) -> String {
+fn xaddr(dev: &Device, ctx: &Context) -> String {
     let port = 80 + ctx.port_offset;
     if port == 80 {
         format!("http://{}", dev.addr)
@@ -52,7 +54,7 @@ fn xaddr(dev: &Device, ctx: &Ctx) -> String {
 }
 
 /// Answers one SOAP request: (HTTP status line, envelope).
-pub fn handle(ctx: &Ctx, dev: &Device, envelope: &str) -> (&'static str, String) {
+pub fn handle(ctx: &Context, dev: &Device, envelope: &str) -> (&'static str, String) {
     let Some(action) = body_action(envelope) else {
         return (
             "400 Bad Request",
@@ -60,7 +62,9 @@ pub fn handle(ctx: &Ctx, dev: &Device, envelope: &str) -> (&'static str, String)
         );
     };
     let base = xaddr(dev, ctx);
-    let (y, mo, d, h, mi, s) = iso_date();
+    let now = utc_now();
+    let (y, mo, d) = (now.year(), u8::from(now.month()), now.day());
+    let (h, mi, s) = (now.hour(), now.minute(), now.second());
     let body = match action {
         "GetSystemDateAndTime" => format!(
             "<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:DateTimeType>NTP</tt:DateTimeType><tt:DaylightSavings>false</tt:DaylightSavings><tt:TimeZone><tt:TZ>CST-8:00:00</tt:TZ></tt:TimeZone><tt:UTCDateTime><tt:Time><tt:Hour>{h}</tt:Hour><tt:Minute>{mi}</tt:Minute><tt:Second>{s}</tt:Second></tt:Time><tt:Date><tt:Year>{y}</tt:Year><tt:Month>{mo}</tt:Month><tt:Day>{d}</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>"
@@ -93,7 +97,7 @@ pub fn handle(ctx: &Ctx, dev: &Device, envelope: &str) -> (&'static str, String)
                     hardware_id(dev),
                 ),
                 "GetScopes" => {
-                    let scopes: String = crate::wsd::scopes(dev)
+                    let scopes: String = wsd::scopes(dev)
                         .split(' ')
                         .map(|s| format!("<tds:Scopes><tt:ScopeDef>Fixed</tt:ScopeDef><tt:ScopeItem>{s}</tt:ScopeItem></tds:Scopes>"))
                         .collect();
@@ -118,15 +122,15 @@ pub fn handle(ctx: &Ctx, dev: &Device, envelope: &str) -> (&'static str, String)
 
 fn hostname(dev: &Device) -> String {
     match dev.family() {
-        crate::catalog::Family::Axis => format!("axis-{}", dev.serial.to_lowercase()),
+        Family::Axis => format!("axis-{}", dev.serial.to_lowercase()),
         _ => dev.profile.brand_name.replace(' ', ""),
     }
 }
 
 fn hardware_id(dev: &Device) -> String {
     match dev.family() {
-        crate::catalog::Family::Hikvision => "88".to_owned(),
-        crate::catalog::Family::Axis => "70E".to_owned(),
+        Family::Hikvision => "88".to_owned(),
+        Family::Axis => "70E".to_owned(),
         _ => "1.00".to_owned(),
     }
 }

@@ -7,21 +7,22 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::auth;
 use crate::catalog::{Family, WebFlavor};
+use crate::context::Context;
+use crate::date::http_date;
 use crate::estate::Device;
 use crate::faults::{self, Fault};
-use crate::http::{self, Read, Request, http_date};
-use crate::server::Ctx;
+use crate::message::{self, Read, Request};
 
 const MAX_REQUESTS: usize = 32;
 
 pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
-    ctx: &Ctx,
+    ctx: &Context,
     dev: &Device,
     mut stream: S,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     for _ in 0..MAX_REQUESTS {
-        let req = match http::read_request(&mut stream, &mut buf).await {
+        let req = match message::read_request(&mut stream, &mut buf).await {
             Read::Request(r) => r,
             Read::Closed => return Ok(()),
             Read::Bad => return Ok(()),
@@ -51,7 +52,7 @@ fn cseq(req: &Request) -> Option<&str> {
 }
 
 fn out(status: &str, headers: &[(&str, String)], body: &str) -> Vec<u8> {
-    http::response("RTSP/1.0", status, headers, body.as_bytes())
+    message::response("RTSP/1.0", status, headers, body.as_bytes())
 }
 
 /// Appends `CSeq` (when the request had one) at `pos` in the header list.
@@ -94,7 +95,7 @@ fn dahua_basic(dev: &Device) -> bool {
         && !dev.firmware.cves.is_empty()
 }
 
-fn authed(ctx: &Ctx, dev: &Device, req: &Request) -> bool {
+fn authed(ctx: &Context, dev: &Device, req: &Request) -> bool {
     auth::check(
         req.header("Authorization"),
         &req.method,
@@ -196,7 +197,7 @@ fn server_name(dev: &Device) -> Option<&'static str> {
     }
 }
 
-fn options(ctx: &Ctx, dev: &Device, req: &Request) -> Vec<u8> {
+fn options(ctx: &Context, dev: &Device, req: &Request) -> Vec<u8> {
     let challenged = !authed(ctx, dev, req);
     match dev.family() {
         // Legacy Hikvision DVR/NVR firmware, and Lorex, challenge even OPTIONS.
@@ -261,7 +262,7 @@ fn sdp(dev: &Device) -> String {
 }
 
 /// The answer to one request, and whether to keep the connection.
-pub fn answer(ctx: &Ctx, dev: &Device, req: &Request) -> (Vec<u8>, bool) {
+pub fn answer(ctx: &Context, dev: &Device, req: &Request) -> (Vec<u8>, bool) {
     if !req.version.starts_with("RTSP/") {
         // An HTTP request on the RTSP port.
         let bytes = match dev.family() {

@@ -10,6 +10,7 @@ use camaudit_model::DeviceType;
 use crate::auth::{self, xml_text};
 use crate::estate::Device;
 use crate::faults;
+use crate::markup::escape;
 
 pub fn reply(dev: &Device, probe: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(probe).ok()?;
@@ -41,15 +42,15 @@ pub fn reply(dev: &Device, probe: &[u8]) -> Option<Vec<u8>> {
     let sw = format!("{}{}", dev.firmware.version, dev.firmware.build);
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ProbeMatch>\n\t<Uuid>{uuid}</Uuid>\n\t<Types>inquiry</Types>\n\t<DeviceType>{dtype}</DeviceType>\n\t<DeviceDescription>{model}</DeviceDescription>\n\t<DeviceSN>{sn}</DeviceSN>\n\t<CommandPort>8000</CommandPort>\n\t<HttpPort>80</HttpPort>\n\t<MAC>{mac}</MAC>\n\t<IPv4Address>{ip}</IPv4Address>\n\t<IPv4SubnetMask>255.255.0.0</IPv4SubnetMask>\n\t<IPv4Gateway>0.0.0.0</IPv4Gateway>\n\t<IPv6Address>::</IPv6Address>\n\t<IPv6Gateway>::</IPv6Gateway>\n\t<IPv6MaskLen>64</IPv6MaskLen>\n\t<DHCP>false</DHCP>\n\t<AnalogChannelNum>{analog}</AnalogChannelNum>\n\t<DigitalChannelNum>{digital}</DigitalChannelNum>\n\t<SoftwareVersion>{sw}</SoftwareVersion>\n\t<DSPVersion>V7.3 {build}</DSPVersion>\n\t<BootTime>1970-01-15 02:44:11</BootTime>\n\t<Encrypt>true</Encrypt>\n\t<ResetAbility>false</ResetAbility>\n\t<DiskNumber>0</DiskNumber>\n\t<Activated>true</Activated>\n\t<PasswordResetAbility>true</PasswordResetAbility>\n\t<PasswordResetModeSecond>true</PasswordResetModeSecond>\n\t<DetailOEMCode>{oem}</DetailOEMCode>\n\t<OEMInfo>{oeminfo}</OEMInfo>\n\t<SupportSecurityQuestion>true</SupportSecurityQuestion>\n\t<SupportHCPlatform>true</SupportHCPlatform>\n\t<HCPlatformEnable>flase</HCPlatformEnable>\n\t<IsModifyVerificationCode>true</IsModifyVerificationCode>\n\t<Salt>{salt}</Salt>\n\t<DeviceLock>flase</DeviceLock>\n\t<SDKOverTLSPort>8443</SDKOverTLSPort>\n\t<SDKServerStatus>true</SDKServerStatus>\n\t<SDKOverTLSServerStatus>true</SDKOverTLSServerStatus>\n\t<SupportMailBox>true</SupportMailBox>\n</ProbeMatch>\n",
-        model = crate::pages::escape(dev.model),
-        sn = crate::pages::escape(&dev.serial),
+        model = escape(dev.model),
+        sn = escape(&dev.serial),
         ip = dev.addr,
         build = dev.firmware.build,
         oem = if own { 1 } else { 0 },
         oeminfo = if own {
             "N/A".to_owned()
         } else {
-            crate::pages::escape(dev.profile.brand_name)
+            escape(dev.profile.brand_name)
         },
         salt = auth::nonce_hex(dev.seed, 64),
     );

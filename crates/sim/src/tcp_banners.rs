@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::dahua_rpc::{self, dhip_frame};
 use crate::estate::Device;
 use crate::faults;
 
@@ -39,23 +40,6 @@ pub async fn hikvision_8000<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(())
 }
 
-/// A DHIP frame: 32-byte header (`0x20000000`, "DHIP", session, id, length
-/// twice) and a JSON body.
-pub fn dhip_frame(session: u32, id: u32, json: &str) -> Vec<u8> {
-    let len = json.len() as u32;
-    let mut f = Vec::with_capacity(32 + json.len());
-    f.extend_from_slice(&0x20u32.to_le_bytes());
-    f.extend_from_slice(b"DHIP");
-    f.extend_from_slice(&session.to_le_bytes());
-    f.extend_from_slice(&id.to_le_bytes());
-    f.extend_from_slice(&len.to_le_bytes());
-    f.extend_from_slice(&0u32.to_le_bytes());
-    f.extend_from_slice(&len.to_le_bytes());
-    f.extend_from_slice(&0u32.to_le_bytes());
-    f.extend_from_slice(json.as_bytes());
-    f
-}
-
 /// Port 37777: DHIP (JSON over the DVRIP port, as the web client's RPC2
 /// login) gets the same login challenge as `/RPC2_Login`; a legacy binary
 /// DVRIP request (first byte 0xa0 login, 0xa3 discovery …) gets a 32-byte
@@ -77,9 +61,9 @@ pub async fn dahua_37777<S: AsyncRead + AsyncWrite + Unpin>(
                 || body.contains("DHDiscover")
                 || body.is_empty()
             {
-                crate::pages::dahua_rpc2_login(dev, &body)
+                dahua_rpc::login_challenge(dev, &body)
             } else {
-                crate::pages::dahua_rpc2_no_session(&body)
+                dahua_rpc::no_session(&body)
             };
             faults::deliver(&mut s, dev.fault, &dhip_frame(0, id, &reply)).await?;
         } else if n >= 1 && matches!(msg[0], 0xa0 | 0xa1 | 0xa3 | 0xa4 | 0xf6) {

@@ -10,8 +10,8 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use rustls::ServerConfig;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::SimError;
 use crate::catalog::{Family, WebFlavor};
+use crate::error::SimError;
 use crate::estate::Device;
 
 /// Most distinct certificates kept at once.

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::SimError;
+use crate::error::SimError;
 use crate::estate::Estate;
 
 pub fn write(path: &Path, estate: &Estate) -> Result<(), SimError> {

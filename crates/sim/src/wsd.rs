@@ -8,7 +8,21 @@ use crate::auth::xml_text;
 use crate::catalog::Family;
 use crate::estate::Device;
 use crate::faults;
-use crate::pages::onvif_manufacturer;
+
+/// The brand name devices put in ONVIF `Manufacturer` and discovery scopes.
+pub fn onvif_manufacturer(dev: &Device) -> &'static str {
+    match (dev.family(), dev.profile.label) {
+        (Family::Hikvision, Some("hikvision")) => "HIKVISION",
+        (Family::Dahua, Some("dahua")) => "Dahua",
+        (Family::Uniview, _) => "Uniview",
+        (Family::Xiongmai, _) => "General",
+        (Family::Axis, _) => "AXIS",
+        (Family::Hanwha, _) => "Hanwha Techwin",
+        (Family::Bosch, _) => "Bosch",
+        (Family::GenericOnvif, _) => "IPCAM",
+        _ => dev.profile.brand_name,
+    }
+}
 
 fn pct(s: &str) -> String {
     s.bytes()

@@ -1,5 +1,5 @@
 //! `camaudit-sim`: the estate simulator on its own (the same library
-//! `camaudit sim` runs).
+//! `camaudit sim` runs). Built with the `args` feature.
 
 use clap::Parser;
 
@@ -10,12 +10,12 @@ use clap::Parser;
 )]
 struct Cli {
     #[command(flatten)]
-    config: camaudit_sim::SimConfig,
+    config: camaudit_sim::args::SimArgs,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match camaudit_sim::run_blocking(cli.config) {
+    match camaudit_sim::run_blocking(cli.config.into()) {
         Ok(_) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("camaudit-sim: {e}");
