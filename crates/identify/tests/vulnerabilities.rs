@@ -317,3 +317,35 @@ fn a_stored_device_without_the_field_still_reads() {
         serde_json::from_value(serde_json::to_value(&d).expect("serialise")).expect("reads");
     assert_eq!(again.vulnerabilities, d.vulnerabilities);
 }
+
+/// Judgements are remembered between devices: the same model and firmware
+/// with and without a label of its own entries, in both orders, must still
+/// differ, and a firmware seen later must not reuse the firmware-less note.
+#[test]
+fn remembered_judgements_keep_label_and_firmware_apart() {
+    let engine = engine();
+    let dahua = [
+        ("dhip.devicetype", "IPC-HDW5831R-ZE"),
+        ("dhip.version", "2.800.0000000.6.R"),
+    ];
+    let amcrest: Vec<(&str, &str)> = [("onvif.manufacturer", "Amcrest")]
+        .into_iter()
+        .chain(dahua)
+        .collect();
+    for _ in 0..2 {
+        assert!(!cves(&one(&engine, &dahua)).contains(&"CVE-2020-5735"));
+        assert!(cves(&one(&engine, &amcrest)).contains(&"CVE-2020-5735"));
+    }
+    let bare = hikvision_sadp("DS-2CD2143G0-I", None);
+    let dated = hikvision_sadp("DS-2CD2143G0-I", Some("V5.5.6build 180326"));
+    for _ in 0..2 {
+        assert_eq!(
+            note(&one(&engine, &bare), "CVE-2021-36260").status,
+            KevStatus::Unknown
+        );
+        assert_eq!(
+            note(&one(&engine, &dated), "CVE-2021-36260").status,
+            KevStatus::Affected
+        );
+    }
+}

@@ -336,6 +336,30 @@ mod tests {
     }
 
     #[test]
+    fn notes_cover_every_vendor_once_per_cve_in_cve_order() {
+        let registry = Registry::builtin().expect("built-in registry");
+        let id = |v: &str| VendorId::new(v).expect("vendor id");
+        let (dahua, amcrest, axis) = (id("dahua"), id("amcrest"), id("axis"));
+        assert!(registry.has_kev(&dahua) && registry.has_kev(&amcrest));
+        assert!(!registry.has_kev(&axis));
+        let firmware = Some("2.800.0000000.13.R.200101");
+        let notes = registry.kev_notes(
+            &[&dahua, &amcrest, &dahua, &axis],
+            Some("DH-IPC-HDW5831R-ZE"),
+            firmware,
+        );
+        let cves: Vec<&str> = notes.iter().map(|n| n.cve.as_str()).collect();
+        assert_eq!(cves, ["CVE-2020-5735", "CVE-2021-33044", "CVE-2021-33045"]);
+        // Built 2020-01-01: before both Dahua camera fixes and Amcrest's
+        // 2.800.0000000 line fix (2020-03-14).
+        assert!(notes.iter().all(|n| n.status == KevStatus::Affected));
+        // A note is the match as reported.
+        let m = &registry.kev_applicability(&amcrest, None, firmware)[0];
+        assert_eq!(m.note(), notes[0]);
+        assert!(registry.kev_notes(&[&axis], None, None).is_empty());
+    }
+
+    #[test]
     fn fits_combine() {
         let p = vec!["IPC-HFW3".to_owned(), "IPC-HFW".to_owned()];
         assert_eq!(
