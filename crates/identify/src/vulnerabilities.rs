@@ -18,7 +18,7 @@
 //! once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use camaudit_model::{KevNote, VendorId};
 use camaudit_registry::{ModelEquivalence, Registry};
@@ -39,7 +39,7 @@ struct Key {
 }
 
 pub(crate) struct KevMemo {
-    map: Mutex<HashMap<Key, Arc<[KevNote]>>>,
+    map: Mutex<HashMap<Key, Vec<KevNote>>>,
 }
 
 impl KevMemo {
@@ -74,18 +74,18 @@ impl KevMemo {
             firmware: firmware.map(str::to_owned),
         };
         if let Some(hit) = self.lock().get(&key) {
-            return hit.to_vec();
+            return hit.clone();
         }
         let notes = judge(registry, &key);
         let mut map = self.lock();
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.entry(key).or_insert_with(|| notes.as_slice().into());
+        map.entry(key).or_insert_with(|| notes.clone());
         notes
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Arc<[KevNote]>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Vec<KevNote>>> {
         // Inserts are whole, so a map left by a panic elsewhere is still
         // consistent: keep using it.
         self.map.lock().unwrap_or_else(|e| e.into_inner())

@@ -46,7 +46,7 @@ pub struct KevRange {
 }
 
 /// The verdict, shared with `camaudit check` and the device schema (it
-/// lives in `camaudit-model`, which the device type needs it in).
+/// lives in `camaudit-model`, where the device type can use it).
 pub use camaudit_model::KevStatus;
 
 /// A KEV entry judged for one device, with the reason and the range used.
