@@ -36,9 +36,12 @@ use std::sync::Arc;
 
 use camaudit_identify::{EQUIVALENCE_RULE, Engine, MODEL_FIELD, REGISTRY_NAME_RULE};
 use camaudit_model::{Device, Field, Observation, Source, VendorId};
-use camaudit_registry::{Decision, DecisionKind, KevStatus, Registry};
+use camaudit_registry::{Decision, DecisionKind, Registry};
 use serde::Serialize;
 
+/// A line's known exploited vulnerabilities are the same notes a device
+/// carries (`Device::vulnerabilities`): one type, one JSON shape.
+pub use camaudit_model::KevNote;
 pub use columns::{Columns, Role, header_key};
 pub use date::parse_date;
 pub use read::{Row, Table, read_csv, read_path};
@@ -216,26 +219,6 @@ pub struct Outcome {
     /// CISA KEV CVEs recorded against the maker or the label brand, each
     /// judged against the line's model and firmware.
     pub kev: Vec<KevNote>,
-}
-
-/// A known exploited vulnerability of the line's maker or label, and
-/// whether the line's model and firmware fall in a documented affected
-/// range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KevNote {
-    pub cve: String,
-    /// `affected`, `not-affected` or `unknown` (no range documented, model
-    /// not listed, or no firmware build date on the line).
-    pub status: KevStatus,
-    pub reason: String,
-    pub sources: Vec<String>,
-}
-
-impl KevNote {
-    /// "CVE-2021-36260 (affected)".
-    pub fn short(&self) -> String {
-        format!("{} ({})", self.cve, self.status.as_str())
-    }
 }
 
 /// A checked line: where it is, its cells, and the outcome.
@@ -740,22 +723,8 @@ fn kev_notes(
     input: &LineInput,
 ) -> Vec<KevNote> {
     let firmware = Some(input.firmware.trim()).filter(|f| !f.is_empty());
-    let mut notes: Vec<KevNote> = Vec::new();
-    for vendor in vendors.into_iter().flatten() {
-        for m in registry.kev_applicability(vendor, device.model.as_deref(), firmware) {
-            if notes.iter().any(|n| n.cve == m.cve) {
-                continue;
-            }
-            notes.push(KevNote {
-                cve: m.cve.to_owned(),
-                status: m.status,
-                reason: m.reason.clone(),
-                sources: m.sources().into_iter().map(str::to_owned).collect(),
-            });
-        }
-    }
-    notes.sort_by(|a, b| a.cve.cmp(&b.cve));
-    notes
+    let vendors: Vec<&VendorId> = vendors.into_iter().flatten().collect();
+    registry.kev_notes(&vendors, device.model.as_deref(), firmware)
 }
 
 /// How the line's date was read, when it has one.

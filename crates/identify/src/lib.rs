@@ -3,7 +3,8 @@
 //! ```text
 //! Observation ─► rules (per field) ─► evidence per address ─► merge by MAC
 //!     ─► derived evidence (model-number grammars, MAC prefixes)
-//!     ─► resolve each fact by confidence ─► attribute (registry) ─► Device
+//!     ─► resolve each fact by confidence ─► attribute (registry)
+//!     ─► known exploited vulnerabilities (registry) ─► Device
 //! ```
 //!
 //! Every stage after the rules is a pure function of its input, so the same
@@ -18,6 +19,7 @@ mod label;
 mod memo;
 mod merge;
 mod resolve;
+mod vulnerabilities;
 
 use camaudit_model::{
     Asserts, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source, VendorId,
@@ -31,6 +33,7 @@ use crate::collect::Collector;
 use crate::memo::AttributionMemo;
 use crate::merge::DeviceDraft;
 use crate::resolve::Tally;
+use crate::vulnerabilities::KevMemo;
 
 pub use camaudit_model as model;
 
@@ -73,6 +76,7 @@ pub struct Engine {
     registry: Registry,
     oui: Oui,
     memo: AttributionMemo,
+    kev_memo: KevMemo,
 }
 
 impl Engine {
@@ -90,6 +94,7 @@ impl Engine {
         Engine {
             rules,
             memo: AttributionMemo::new(&registry),
+            kev_memo: KevMemo::new(),
             registry,
             oui,
         }
@@ -222,6 +227,14 @@ impl Engine {
         .filter_map(|(k, t)| t.conflict(k))
         .collect();
         let best = |t: &Tally| t.best().map(|c| c.value.clone());
+        let (model, firmware) = (best(&model), best(&firmware));
+        let vulnerabilities = self.kev_memo.notes(
+            &self.registry,
+            attribution.manufacturer.as_ref(),
+            attribution.label_vendor.as_ref(),
+            model.as_deref(),
+            firmware.as_deref(),
+        );
         let mut evidence = draft.evidence.into_vec();
         evidence.sort_by(|a, b| {
             b.confidence
@@ -237,8 +250,8 @@ impl Engine {
             manufacturer: attribution.manufacturer,
             owner: attribution.owner,
             label_relation: attribution.label_relation.map(str::to_owned),
-            model: best(&model),
-            firmware: best(&firmware),
+            model,
+            firmware,
             serial: best(&serial),
             device_type: device_type
                 .best()
@@ -249,6 +262,7 @@ impl Engine {
             attribution: attribution.steps,
             conflicts,
             evidence,
+            vulnerabilities,
         }
     }
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Asserts, Confidence, DeviceType, FactKind, Mac, Source, VendorId};
+use crate::{Asserts, Confidence, DeviceType, FactKind, KevNote, Mac, Source, VendorId};
 
 /// One observation that supported a fact about a device, with the rule that
 /// read it.
@@ -106,6 +106,12 @@ pub struct Device {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<Conflict>,
     pub evidence: Vec<Evidence>,
+    /// Each CISA KEV entry recorded against the manufacturer (and against
+    /// the label brand, for a rebrand), judged for the device's model and
+    /// firmware, by CVE. Empty when neither has an entry; always written,
+    /// so `[]` says "none recorded" rather than "not looked at".
+    #[serde(default)]
+    pub vulnerabilities: Vec<KevNote>,
 }
 
 impl Device {

@@ -4,7 +4,8 @@
 //! importers produce [`Observation`]s; fingerprint rules turn an observation's
 //! value into [`Asserts`] (the facts it supports); the identify engine merges
 //! them into a [`Device`], the stable output schema that `identify`, `scan`,
-//! `pcap` and `import` all print (documented in `docs/device-schema.md`).
+//! `pcap` and `import` all print (documented in `docs/device-schema.md`),
+//! with a [`KevNote`] per known exploited vulnerability of its maker.
 //!
 //! The types validate on construction (and on deserialisation), so a vendor id
 //! that is not a slug, a field name outside the vocabulary's grammar or a
@@ -13,6 +14,7 @@
 pub mod date;
 mod device;
 mod fact;
+mod kev;
 mod mac;
 mod observation;
 pub mod text;
@@ -21,6 +23,7 @@ mod vendor;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
+pub use kev::{KevNote, KevStatus};
 pub use mac::Mac;
 pub use observation::{Field, Observation, Source, Transport};
 pub use truth::{TruthRecord, TruthRole};

@@ -2,8 +2,10 @@
 //! builds the vendor advisories (or the CVE record) document, and the
 //! verdict for one device.
 
+use camaudit_model::{KevNote, VendorId};
 use serde::Serialize;
 
+use crate::Registry;
 use crate::types::{KevEntry, Level};
 use camaudit_model::date::{BuildDate, parse_build_date};
 
@@ -43,30 +45,9 @@ pub struct KevRange {
     pub notes: Option<String>,
 }
 
-/// The verdict of a KEV entry for one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KevStatus {
-    /// The device is in a documented affected range: its model (or firmware
-    /// line) is listed and its build is older than the first fixed build.
-    Affected,
-    /// The device's model is listed, but its build is the fixed one or later.
-    NotAffected,
-    /// Nothing decides it: no range is documented, the model is not among
-    /// the listed families, or the firmware is unknown or has no readable
-    /// build date.
-    Unknown,
-}
-
-impl KevStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KevStatus::Affected => "affected",
-            KevStatus::NotAffected => "not-affected",
-            KevStatus::Unknown => "unknown",
-        }
-    }
-}
+/// The verdict, shared with `camaudit check` and the device schema (it
+/// lives in `camaudit-model`, where the device type can use it).
+pub use camaudit_model::KevStatus;
 
 /// A KEV entry judged for one device, with the reason and the range used.
 #[derive(Debug, Clone, Serialize)]
@@ -96,11 +77,51 @@ impl<'a> KevMatch<'a> {
         out
     }
 
+    /// The verdict as reported: CVE, status, reason and sources.
+    pub fn note(&self) -> KevNote {
+        KevNote {
+            cve: self.cve.to_owned(),
+            status: self.status,
+            reason: self.reason.clone(),
+            sources: self.sources().into_iter().map(str::to_owned).collect(),
+        }
+    }
+
     /// The weaker of the entry's and the range's confidence.
     pub fn confidence(&self) -> Level {
         self.range.map_or(self.kev.confidence, |r| {
             r.confidence.weakest(self.kev.confidence)
         })
+    }
+}
+
+impl Registry {
+    /// The KEV entries of each of `vendors` (the maker, then a label brand
+    /// with entries of its own), judged for a device of this model and
+    /// firmware ([`Registry::kev_applicability`]): each CVE once, the first
+    /// vendor's judgement kept, sorted by CVE.
+    pub fn kev_notes(
+        &self,
+        vendors: &[&VendorId],
+        model: Option<&str>,
+        firmware: Option<&str>,
+    ) -> Vec<KevNote> {
+        let mut notes: Vec<KevNote> = Vec::new();
+        for vendor in vendors {
+            for m in self.kev_applicability(vendor, model, firmware) {
+                if !notes.iter().any(|n| n.cve == m.cve) {
+                    notes.push(m.note());
+                }
+            }
+        }
+        notes.sort_by(|a, b| a.cve.cmp(&b.cve));
+        notes
+    }
+
+    /// Whether any KEV entry is recorded against `vendor`: most makers have
+    /// none, and a device of theirs needs no judgement.
+    pub fn has_kev(&self, vendor: &VendorId) -> bool {
+        self.kev.iter().any(|k| &k.vendor == vendor)
     }
 }
 
@@ -312,6 +333,30 @@ mod tests {
         assert_eq!(firmware_key(" v2.420.AC00.18.R "), "2.420.AC00.18.R");
         assert_eq!(firmware_key("2.622_00AC000.0.R"), "2.622.00AC000.0.R");
         assert_eq!(firmware_key("Version 1"), "VERSION 1");
+    }
+
+    #[test]
+    fn notes_cover_every_vendor_once_per_cve_in_cve_order() {
+        let registry = Registry::builtin().expect("built-in registry");
+        let id = |v: &str| VendorId::new(v).expect("vendor id");
+        let (dahua, amcrest, axis) = (id("dahua"), id("amcrest"), id("axis"));
+        assert!(registry.has_kev(&dahua) && registry.has_kev(&amcrest));
+        assert!(!registry.has_kev(&axis));
+        let firmware = Some("2.800.0000000.13.R.200101");
+        let notes = registry.kev_notes(
+            &[&dahua, &amcrest, &dahua, &axis],
+            Some("DH-IPC-HDW5831R-ZE"),
+            firmware,
+        );
+        let cves: Vec<&str> = notes.iter().map(|n| n.cve.as_str()).collect();
+        assert_eq!(cves, ["CVE-2020-5735", "CVE-2021-33044", "CVE-2021-33045"]);
+        // Built 2020-01-01: before both Dahua camera fixes and Amcrest's
+        // 2.800.0000000 line fix (2020-03-14).
+        assert!(notes.iter().all(|n| n.status == KevStatus::Affected));
+        // A note is the match as reported.
+        let m = &registry.kev_applicability(&amcrest, None, firmware)[0];
+        assert_eq!(m.note(), notes[0]);
+        assert!(registry.kev_notes(&[&axis], None, None).is_empty());
     }
 
     #[test]
