@@ -23,6 +23,7 @@ pub(crate) fn map_script(out: &mut Out, port: Option<u16>, s: &ScriptRecord) {
         "ssl-cert" => ssl_cert(out, port, s),
         "banner" => banner(out, port, &s.output),
         "upnp-info" => upnp_info(out, &s.output),
+        "fingerprint-strings" => fingerprint_strings(out, port, &s.output),
         _ => out.push_key(port, Source::Nmap, "nmap.script", &s.id, &s.output),
     }
 }
@@ -64,6 +65,72 @@ fn header_lines(output: &str) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|l| l.split_once(':'))
         .filter(|(name, _)| !name.is_empty() && !name.contains(' '))
         .map(|(name, value)| (name.trim(), value.trim()))
+}
+
+/// fingerprint-strings (run by `-sV` for a service nmap could not name)
+/// prints each probe's reply under the probes' names. The HTTP and RTSP
+/// replies among them carry the same headers and title the probes read, and
+/// are the only evidence a plain `nmap -sV` keeps of an unknown camera.
+fn fingerprint_strings(out: &mut Out, port: Option<u16>, output: &str) {
+    for (probes, reply) in fingerprint_sections(output) {
+        let Some(status) = reply.first() else {
+            continue;
+        };
+        let (source, prefix) = if status.starts_with("HTTP/") {
+            (Source::Http, "http.header")
+        } else if status.starts_with("RTSP/") {
+            (Source::Rtsp, "rtsp.header")
+        } else {
+            continue;
+        };
+        let headers = reply[1..]
+            .iter()
+            .map_while(|l| l.split_once(": ").filter(|(name, _)| is_header_name(name)));
+        for (name, value) in headers {
+            out.push_key(port, source, prefix, name, value);
+        }
+        if source == Source::Http && probes.split(", ").any(|p| p == "GetRequest") {
+            if let Some(title) = html_title(&reply.join("\n")) {
+                out.push(port, Source::Http, "http.title", title);
+            }
+        }
+    }
+}
+
+/// `(probe names, reply lines)`: a section starts with a two-space line
+/// `Name, Name:` and its reply lines are indented four spaces.
+fn fingerprint_sections(output: &str) -> Vec<(&str, Vec<&str>)> {
+    let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in output.lines() {
+        if let Some(reply) = line.strip_prefix("    ") {
+            if let Some((_, lines)) = sections.last_mut() {
+                lines.push(reply);
+            }
+        } else if let Some(names) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.trim_end().strip_suffix(':'))
+        {
+            sections.push((names, Vec::new()));
+        }
+    }
+    sections
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn html_title(body: &str) -> Option<&str> {
+    let lower = body.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    body.get(start..end)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// nmap's keys for name attributes, in the order the probes print them
