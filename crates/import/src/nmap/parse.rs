@@ -548,7 +548,7 @@ impl Attrs {
         for attr in tag.attributes().with_checks(false).flatten() {
             let key = attr.key.as_ref().to_owned();
             let raw = &attr.value;
-            let value = unescape(&raw)?;
+            let value = unescape(raw)?;
             out.push((key, value));
         }
         Ok(Attrs(out))

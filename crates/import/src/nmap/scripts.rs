@@ -89,10 +89,11 @@ fn fingerprint_strings(out: &mut Out, port: Option<u16>, output: &str) {
         for (name, value) in headers {
             out.push_key(port, source, prefix, name, value);
         }
-        if source == Source::Http && probes.split(", ").any(|p| p == "GetRequest") {
-            if let Some(title) = html_title(&reply.join("\n")) {
-                out.push(port, Source::Http, "http.title", title);
-            }
+        if source == Source::Http
+            && probes.split(", ").any(|p| p == "GetRequest")
+            && let Some(title) = html_title(&reply.join("\n"))
+        {
+            out.push(port, Source::Http, "http.title", title);
         }
     }
 }
