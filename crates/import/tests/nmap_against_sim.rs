@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use camaudit_identify::Engine;
 use camaudit_import::nmap::{Limits, read_nmap_xml};
-use camaudit_model::{Device, Observation, TruthRecord, TruthRole};
+use camaudit_model::{Device, Observation, Source, TruthRecord, TruthRole};
 use camaudit_sim::SimConfig;
 
 const DEVICES: u32 = 30;
@@ -121,7 +121,7 @@ fn nmap_xml(targets: &[String], out: &std::path::Path) -> Option<()> {
         "--script-args",
         "banner.timeout=1s",
         "--script-timeout",
-        "5s",
+        "15s",
         "-oX",
     ]
     .iter()
@@ -152,6 +152,8 @@ struct Grade {
     per_maker: BTreeMap<String, (usize, usize)>,
     named_right: usize,
     named_wrong: Vec<String>,
+    /// Wrong makers where the truth and the verdict differ on coverage.
+    wrong_across_coverage: Vec<String>,
     trusted_called_covered: Vec<String>,
     decoys_called_covered: Vec<String>,
 }
@@ -167,6 +169,7 @@ fn grade(truth: &[TruthRecord], devices: &[Device]) -> Grade {
         per_maker: BTreeMap::new(),
         named_right: 0,
         named_wrong: Vec::new(),
+        wrong_across_coverage: Vec::new(),
         trusted_called_covered: Vec::new(),
         decoys_called_covered: Vec::new(),
     };
@@ -192,8 +195,11 @@ fn grade(truth: &[TruthRecord], devices: &[Device]) -> Grade {
             if Some(m) == t.manufacturer.as_ref() {
                 g.named_right += 1;
             } else {
-                g.named_wrong
-                    .push(format!("{}: truth {truth_maker}, named {m}", t.addr));
+                let what = format!("{}: truth {truth_maker}, named {m}", t.addr);
+                if d.is_some_and(|d| d.covered != t.covered) {
+                    g.wrong_across_coverage.push(what.clone());
+                }
+                g.named_wrong.push(what);
             }
         }
         if let Some(d) = d.filter(|d| d.covered && !t.covered) {
@@ -277,5 +283,48 @@ fn nmap_output_identifies_the_simulated_estate() {
         "covered found {}/{}",
         g.found,
         g.covered
+    );
+
+    // nmap's conclusions alone (what `data/rules/nmap.toml` reads: service
+    // products, CPEs, device types) with the open ports: as much as a plain
+    // `-sV` report says, and still never a trusted device called covered.
+    let conclusions: Vec<Observation> = import
+        .observations
+        .iter()
+        .filter(|o| matches!(o.source, Source::Nmap | Source::Tcp))
+        .cloned()
+        .collect();
+    let devices = Engine::builtin().expect("engine").identify(&conclusions);
+    let c = grade(&estate.truth, &devices);
+    eprintln!(
+        "nmap's service conclusions only: covered found {}/{}, makers named right {} wrong {}",
+        c.found,
+        c.covered,
+        c.named_right,
+        c.named_wrong.len()
+    );
+    for (maker, (found, total)) in &c.per_maker {
+        eprintln!("  {maker}: {found}/{total}");
+    }
+    for w in &c.named_wrong {
+        eprintln!("  wrong: {w}");
+    }
+    assert!(
+        c.trusted_called_covered.is_empty(),
+        "{:?}",
+        c.trusted_called_covered
+    );
+    // From products alone an EZVIZ camera (Hikvision's subsidiary, on
+    // Hikvision's App-webs/ server) reads as Hikvision: a covered maker for
+    // a covered maker is tolerated here, a change of verdict is not.
+    assert!(
+        c.wrong_across_coverage.is_empty(),
+        "{:?}",
+        c.wrong_across_coverage
+    );
+    let (found, total) = c.per_maker.get("hikvision").copied().unwrap_or_default();
+    assert!(
+        found == total && total > 0,
+        "hikvision from nmap's products: {found}/{total}"
     );
 }
