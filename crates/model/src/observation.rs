@@ -39,9 +39,13 @@ pub enum Source {
     Sip,
     /// A line of an asset register or procurement list.
     Import,
+    /// A conclusion nmap drew and wrote in its XML (service product and
+    /// version, CPE, device type, MAC vendor name): another tool's reading
+    /// of the evidence, not the evidence itself.
+    Nmap,
 }
 
-const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import";
+const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import, nmap";
 
 /// How the evidence travelled, which decides whether its port counts as an
 /// open TCP port of the device.
@@ -54,7 +58,7 @@ pub enum Transport {
 }
 
 impl Source {
-    pub const ALL: [Source; 22] = [
+    pub const ALL: [Source; 23] = [
         Source::Tcp,
         Source::Http,
         Source::Tls,
@@ -77,6 +81,7 @@ impl Source {
         Source::Ftp,
         Source::Sip,
         Source::Import,
+        Source::Nmap,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +108,7 @@ impl Source {
             Source::Ftp => "ftp",
             Source::Sip => "sip",
             Source::Import => "import",
+            Source::Nmap => "nmap",
         }
     }
 
@@ -135,7 +141,9 @@ impl Source {
             | Source::Dhcp
             | Source::Dns
             | Source::Sip => Transport::Udp,
-            Source::Arp | Source::Import => Transport::None,
+            // nmap's conclusions name a port but are not an exchange; the open
+            // port itself comes as a `tcp.open` observation.
+            Source::Arp | Source::Import | Source::Nmap => Transport::None,
         }
     }
 
