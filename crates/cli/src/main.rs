@@ -9,6 +9,7 @@ mod cmd_check;
 #[cfg(feature = "sim")]
 mod cmd_demo;
 mod cmd_identify;
+mod cmd_import;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
@@ -48,6 +49,7 @@ enum Command {
     Demo(cmd_demo::Args),
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
+    Import(cmd_import::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd_demo::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
+        Command::Import(args) => cmd_import::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),

@@ -134,12 +134,8 @@ pub struct NmapImport {
 /// Why a file could not be read. Every variant says where.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("reading nmap XML at {at}: {source}")]
-    Io {
-        at: Position,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("reading nmap XML at {at}: {error}")]
+    Io { at: Position, error: std::io::Error },
     #[error("malformed XML at {at}: {message}")]
     Xml { at: Position, message: String },
     #[error("not an nmap XML file: {what} (at {at})")]
@@ -162,11 +158,10 @@ pub enum ImportError {
         "more than {limit} observations: raise Limits::max_observations or read the file with read_nmap_xml_with"
     )]
     TooManyObservations { limit: usize },
-    #[error("after {at}: {source}")]
+    #[error("after {at}: {error}")]
     Sink {
         at: Position,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -182,11 +177,11 @@ pub fn read_nmap_xml(input: impl BufRead, limits: &Limits) -> Result<NmapImport,
         Ok(())
     })
     .map_err(|e| match e {
-        ImportError::Sink { source, .. } => match source.downcast::<ImportError>() {
+        ImportError::Sink { error, .. } => match error.downcast::<ImportError>() {
             Ok(inner) => *inner,
             Err(other) => ImportError::Sink {
                 at: Position { line: 0, byte: 0 },
-                source: other,
+                error: other,
             },
         },
         e => e,

@@ -91,7 +91,7 @@ impl<R: BufRead> Parser<R> {
         let mut sink = |batch: Vec<Observation>, at: Position| {
             on_host(batch).map_err(|e| ImportError::Sink {
                 at,
-                source: e.into(),
+                error: e.into(),
             })
         };
         loop {
@@ -138,7 +138,7 @@ impl<R: BufRead> Parser<R> {
         match e {
             quick_xml::Error::Io(io) => ImportError::Io {
                 at,
-                source: std::io::Error::new(io.kind(), io.to_string()),
+                error: std::io::Error::new(io.kind(), io.to_string()),
             },
             quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
                 _,
