@@ -96,7 +96,11 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "The web page{on_port} is titled “{value}”",
         "The web page{on_port} is titled “{value}”, as {maker}'s login pages are",
     ),
-    p("http.body", "The web page{on_port} contains “{value}”"),
+    pm(
+        "http.body",
+        "The web page{on_port} begins “{value}”",
+        "The web page{on_port} contains markup typical of {maker}'s devices",
+    ),
     pm(
         "http.favicon.mmh3",
         "The web page's icon{on_port} has the fingerprint {value}",
@@ -225,6 +229,38 @@ pub(crate) const PHRASES: &[Phrase] = &[
     ),
 ];
 
+/// Device-information answers recognised in an HTTP body by what they
+/// contain (every needle, case-sensitive), said as the interface they are.
+const BODY_KINDS: &[(&[&str], &str)] = &[
+    (
+        &["<DeviceInfo"],
+        "The device-information page{on_port} answered in the XML of Hikvision's ISAPI interface",
+    ),
+    (
+        &["<userCheck>"],
+        "The login check{on_port} answered in the XML of Hikvision's ISAPI interface",
+    ),
+    (
+        &["deviceType="],
+        "The device-information page{on_port} answered in the format of Dahua's magicBox interface",
+    ),
+    (
+        &["/LAPI/"],
+        "The device-information service{on_port} answered in the format of Uniview's LAPI interface",
+    ),
+    (
+        &["propertyList", "ProdFullName"],
+        "The device-information service{on_port} answered in the format of Axis's VAPIX interface",
+    ),
+];
+
+fn body_kind(value: &str) -> Option<&'static str> {
+    BODY_KINDS
+        .iter()
+        .find(|(needles, _)| needles.iter().all(|n| value.contains(n)))
+        .map(|(_, template)| *template)
+}
+
 /// The phrase for `field`: its exact entry, else the longest prefix entry
 /// ending in `.` that it falls under.
 pub(crate) fn phrase_for(field: &str) -> Option<&'static Phrase> {
@@ -244,9 +280,11 @@ const QUOTE_MAX: usize = 60;
 pub fn phrase(e: &Evidence) -> String {
     let maker = e.asserts.manufacturer.as_ref().map(display_name);
     let registered = e.rule.as_deref().is_some_and(|r| r.starts_with("oui:"));
-    let (template, name) = match phrase_for(&e.field) {
-        Some(p) => (pick(p, maker.is_some(), registered, &e.field), suffix(p, &e.field)),
-        None => ("The device reported {name} as “{value}”", e.field.clone()),
+    let body = (e.field == "http.body").then(|| body_kind(&e.value)).flatten();
+    let (template, name) = match (body, phrase_for(&e.field)) {
+        (Some(t), _) => (t, String::new()),
+        (None, Some(p)) => (pick(p, maker.is_some(), registered, &e.field), suffix(p, &e.field)),
+        (None, None) => ("The device reported {name} as “{value}”", e.field.clone()),
     };
     let mut s = fill(template, e, &name, maker.as_deref());
     if let Some(m) = maker.as_deref().filter(|_| !template.contains("{maker}")) {
