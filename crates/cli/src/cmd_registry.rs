@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use camaudit_model::VendorId;
 use camaudit_registry::{KevEntry, ModelEquivalence, Registry, normalize};
+use camaudit_report::{registry_json, registry_line};
 use clap::{Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
@@ -97,34 +98,6 @@ pub fn load_registry(overlay: Option<&Path>) -> Result<Registry> {
             )
         }),
     }
-}
-
-/// "registry 2026.11.23 (2026-11-23); overlay Example Council (./ours), 3 decisions".
-pub fn registry_line(r: &Registry) -> String {
-    let mut s = format!("registry {} ({})", r.version(), r.date());
-    match r.overlay() {
-        Some(o) => s.push_str(&format!(
-            "; overlay {} ({}{}), {} decisions",
-            o.name,
-            o.path,
-            o.version
-                .as_deref()
-                .map(|v| format!(", version {v}"))
-                .unwrap_or_default(),
-            r.decisions().len()
-        )),
-        None => s.push_str("; no overlay"),
-    }
-    s
-}
-
-/// The registry's version, date and overlay as JSON.
-pub fn registry_json(r: &Registry) -> Value {
-    json!({
-        "version": r.version(),
-        "date": r.date(),
-        "overlay": r.overlay(),
-    })
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
