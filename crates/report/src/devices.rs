@@ -66,7 +66,11 @@ impl DeviceRow {
             confidence: d.confidence.get(),
             rebrand,
             rules: d.evidence.iter().filter_map(|e| e.rule.clone()).collect(),
-            conflicts: d.conflicts.iter().map(|c| c.fact.as_str().to_owned()).collect(),
+            conflicts: d
+                .conflicts
+                .iter()
+                .map(|c| c.fact.as_str().to_owned())
+                .collect(),
         }
     }
 

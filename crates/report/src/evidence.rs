@@ -76,7 +76,10 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "http.status",
         "The web server{on_port} answered with status {value}",
     ),
-    p("http.path", "The web server{on_port} serves the page {value}"),
+    p(
+        "http.path",
+        "The web server{on_port} serves the page {value}",
+    ),
     pm(
         "http.header.server",
         "The web server{on_port} identified itself as “{value}”",
@@ -217,7 +220,10 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "dhcp.hostname",
         "The device asked for a network address (DHCP) under the name “{value}”",
     ),
-    p("dns.query", "The device looked up the internet name {value}"),
+    p(
+        "dns.query",
+        "The device looked up the internet name {value}",
+    ),
     p(
         "import.",
         "The asset register gives the {name} as “{value}”",
@@ -280,10 +286,15 @@ const QUOTE_MAX: usize = 60;
 pub fn phrase(e: &Evidence) -> String {
     let maker = e.asserts.manufacturer.as_ref().map(display_name);
     let registered = e.rule.as_deref().is_some_and(|r| r.starts_with("oui:"));
-    let body = (e.field == "http.body").then(|| body_kind(&e.value)).flatten();
+    let body = (e.field == "http.body")
+        .then(|| body_kind(&e.value))
+        .flatten();
     let (template, name) = match (body, phrase_for(&e.field)) {
         (Some(t), _) => (t, String::new()),
-        (None, Some(p)) => (pick(p, maker.is_some(), registered, &e.field), suffix(p, &e.field)),
+        (None, Some(p)) => (
+            pick(p, maker.is_some(), registered, &e.field),
+            suffix(p, &e.field),
+        ),
         (None, None) => ("The device reported {name} as “{value}”", e.field.clone()),
     };
     let mut s = fill(template, e, &name, maker.as_deref());
@@ -330,11 +341,7 @@ fn suffix(p: &Phrase, field: &str) -> String {
 fn header_name(h: &str) -> String {
     match h {
         "www-authenticate" => "WWW-Authenticate".to_owned(),
-        _ => h
-            .split('-')
-            .map(capitalise)
-            .collect::<Vec<_>>()
-            .join("-"),
+        _ => h.split('-').map(capitalise).collect::<Vec<_>>().join("-"),
     }
 }
 

@@ -29,6 +29,15 @@ pub struct RebrandRow {
     pub evidence: Vec<EvidenceView>,
 }
 
+/// Devices of one label unmasked as one maker's, for the summary table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RebrandBrand {
+    pub label: String,
+    pub maker: String,
+    pub relation: &'static str,
+    pub devices: usize,
+}
+
 /// A device and its evidence in words.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceView {
@@ -54,6 +63,9 @@ pub struct DemoReport {
     pub tally: Tally,
     pub bars: Vec<MakerBar>,
     pub regimes: Vec<RegimeRow>,
+    /// Rebrands by label and maker.
+    pub brands: Vec<RebrandBrand>,
+    /// Each rebranded device, with the evidence naming its maker.
     pub rebrands: Vec<RebrandRow>,
     pub devices: Vec<DeviceView>,
 }
@@ -78,17 +90,19 @@ impl DemoReport {
                 devices: r.devices,
             })
             .collect();
+        let rebrands: Vec<RebrandRow> = devices
+            .iter()
+            .filter(|d| d.is_rebrand())
+            .map(rebrand_row)
+            .collect();
         DemoReport {
             scan: scan.clone(),
+            brands: brands(&tally, devices),
             estate_devices,
             accuracy: *accuracy,
             bars: maker_bars(devices),
             regimes,
-            rebrands: devices
-                .iter()
-                .filter(|d| d.is_rebrand())
-                .map(rebrand_row)
-                .collect(),
+            rebrands,
             devices: devices
                 .iter()
                 .map(|d| DeviceView {
@@ -101,22 +115,65 @@ impl DemoReport {
     }
 }
 
+fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
+    tally
+        .rebrands
+        .iter()
+        .map(|r| {
+            let relation = devices
+                .iter()
+                .find(|d| {
+                    d.label_vendor
+                        .as_ref()
+                        .is_some_and(|l| l.as_str() == r.label)
+                        && d.manufacturer
+                            .as_ref()
+                            .is_some_and(|m| m.as_str() == r.maker)
+                })
+                .and_then(|d| d.label_relation.as_deref());
+            RebrandBrand {
+                label: name_of(&r.label),
+                maker: name_of(&r.maker),
+                relation: relation_words(relation),
+                devices: r.devices,
+            }
+        })
+        .collect()
+}
+
+/// The evidence naming the device's maker that a reader is shown: one
+/// from each kind of source first (a protocol answer, the MAC registry, a
+/// web page), in the order the device's evidence gives them.
+fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
+    let naming: Vec<&camaudit_model::Evidence> = d
+        .evidence
+        .iter()
+        .filter(|e| {
+            e.asserts
+                .manufacturer
+                .as_ref()
+                .is_some_and(|m| Some(m) == d.manufacturer.as_ref())
+        })
+        .collect();
+    let mut chosen: Vec<&camaudit_model::Evidence> = Vec::new();
+    for e in &naming {
+        if chosen.len() < REBRAND_EVIDENCE && !chosen.iter().any(|c| c.source == e.source) {
+            chosen.push(e);
+        }
+    }
+    for e in &naming {
+        if chosen.len() < REBRAND_EVIDENCE && !chosen.iter().any(|c| std::ptr::eq(*c, *e)) {
+            chosen.push(e);
+        }
+    }
+    chosen.into_iter().map(EvidenceView::of).collect()
+}
+
 fn rebrand_row(d: &Device) -> RebrandRow {
     let row = DeviceRow::of(d);
     RebrandRow {
         relation: Some(relation_words(d.label_relation.as_deref())),
-        evidence: d
-            .evidence
-            .iter()
-            .filter(|e| {
-                e.asserts
-                    .manufacturer
-                    .as_ref()
-                    .is_some_and(|m| Some(m) == d.manufacturer.as_ref())
-            })
-            .take(REBRAND_EVIDENCE)
-            .map(EvidenceView::of)
-            .collect(),
+        evidence: maker_evidence(d),
         addr: row.addr,
         label: d.label_vendor.as_ref().map(display_name),
         maker: d.manufacturer.as_ref().map(display_name),
@@ -193,6 +250,8 @@ struct Page<'a> {
     chart_w: usize,
     chart_h: usize,
     covered_share: String,
+    /// Covered devices sold under another brand.
+    covered_rebrands: usize,
     recall: String,
     precision: String,
     elapsed: String,
@@ -233,8 +292,12 @@ fn render(r: &DemoReport) -> Result<String> {
         covered_share: if found == 0 {
             "0%".to_owned()
         } else {
-            format!("{:.0}%", 100.0 * r.tally.covered_total() as f64 / found as f64)
+            format!(
+                "{:.0}%",
+                100.0 * r.tally.covered_total() as f64 / found as f64
+            )
         },
+        covered_rebrands: r.tally.covered.iter().map(|m| m.under_other_brand).sum(),
         recall: pct(r.accuracy.recall()),
         precision: pct(r.accuracy.precision()),
         elapsed: format!("{:.1}", r.scan.elapsed_seconds),

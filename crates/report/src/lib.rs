@@ -29,7 +29,7 @@ pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
-pub use html::{DemoReport, DeviceView, RebrandRow, RegimeRow, demo_report_html};
+pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
 pub use registry::{registry_json, registry_line};
 pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
 

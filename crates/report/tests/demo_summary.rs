@@ -7,7 +7,9 @@ use camaudit_model::Device;
 use camaudit_report::{Accuracy, ScanSummary, demo_summary_text};
 
 fn golden(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/demo").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/demo")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -97,11 +99,17 @@ fn no_rebrands_no_trusted_and_a_stopped_scan() {
         Path::new("d.jsonl"),
     );
     assert!(!text.contains("Rebrands unmasked"), "{text}");
-    assert!(text.contains("\nNot covered (trusted makers): none\n"), "{text}");
+    assert!(
+        text.contains("\nNot covered (trusted makers): none\n"),
+        "{text}"
+    );
     assert!(text.contains(" in 1.0 s (2.0 s in all"), "{text}");
     assert!(
         text.contains("decoys called cameras.\n(Stopped early: the figures cover what was scanned.)\n\nReport:  r.html\n"),
         "{text}"
     );
-    assert!(text.contains("recall 0.0%") && text.contains("precision 0.0%"), "{text}");
+    assert!(
+        text.contains("recall 0.0%") && text.contains("precision 0.0%"),
+        "{text}"
+    );
 }

@@ -39,7 +39,10 @@ fn documented_fields() -> Vec<String> {
             );
         }
     }
-    assert!(doc.contains("`fact.model`"), "the derived field is documented");
+    assert!(
+        doc.contains("`fact.model`"),
+        "the derived field is documented"
+    );
     fields.push("fact.model".to_owned());
     fields
 }
@@ -84,7 +87,12 @@ fn http_server_header_names_the_maker() {
         phrase(&plain),
         "The web server on port 8080 identified itself as “nginx”."
     );
-    let other = evidence(Source::Http, Some(80), "http.header.x-frame-options", "DENY");
+    let other = evidence(
+        Source::Http,
+        Some(80),
+        "http.header.x-frame-options",
+        "DENY",
+    );
     assert_eq!(
         phrase(&other),
         "The web server on port 80 sent the X-Frame-Options header “DENY”."
@@ -138,7 +146,12 @@ fn isapi_and_magicbox_bodies_give_model_and_firmware() {
         "The device-information page on port 80 answered in the format of Dahua's magicBox interface, which points to Dahua as the maker; it identifies serial number 7G0A1B2C3D."
     );
     let login = by(
-        evidence(Source::Http, Some(80), "http.body", "<!DOCTYPE html><html>…"),
+        evidence(
+            Source::Http,
+            Some(80),
+            "http.body",
+            "<!DOCTYPE html><html>…",
+        ),
         "hikvision.http.body-login-asp",
         "hikvision",
     );
@@ -161,7 +174,12 @@ fn long_values_are_cut_in_the_sentence_not_in_the_view() {
 #[test]
 fn sadp_and_dhip_discovery() {
     let mut sadp = by(
-        evidence(Source::Sadp, Some(37020), "sadp.devicedescription", "DS-2CD2385G1-I"),
+        evidence(
+            Source::Sadp,
+            Some(37020),
+            "sadp.devicedescription",
+            "DS-2CD2385G1-I",
+        ),
         "hikvision.sadp.devicedescription",
         "hikvision",
     );
@@ -190,7 +208,12 @@ fn sadp_and_dhip_discovery() {
 #[test]
 fn private_protocol_banners() {
     let dvrip = by(
-        evidence(Source::Dvrip, Some(37777), "dvrip.banner", "2000000044484950"),
+        evidence(
+            Source::Dvrip,
+            Some(37777),
+            "dvrip.banner",
+            "2000000044484950",
+        ),
         "dahua.dvrip.dhip-header",
         "dahua",
     );
@@ -199,7 +222,12 @@ fn private_protocol_banners() {
         "The DVRIP service on port 37777 answered in Dahua's private binary format."
     );
     let hik = by(
-        evidence(Source::Hiksdk, Some(8000), "hiksdk.banner", "000000100000001e"),
+        evidence(
+            Source::Hiksdk,
+            Some(8000),
+            "hiksdk.banner",
+            "000000100000001e",
+        ),
         "hikvision.hiksdk.reply-header",
         "hikvision",
     );
@@ -207,7 +235,10 @@ fn private_protocol_banners() {
         phrase(&hik),
         "The SDK service on port 8000 answered in Hikvision's private binary format."
     );
-    assert!(!phrase(&hik).contains("000000100000001e"), "no hex in words");
+    assert!(
+        !phrase(&hik).contains("000000100000001e"),
+        "no hex in words"
+    );
 }
 
 #[test]
@@ -236,7 +267,12 @@ fn tls_certificate_by_organisation() {
 #[test]
 fn rtsp_server() {
     let e = by(
-        evidence(Source::Rtsp, Some(554), "rtsp.header.server", "Rtsp Server/3.0"),
+        evidence(
+            Source::Rtsp,
+            Some(554),
+            "rtsp.header.server",
+            "Rtsp Server/3.0",
+        ),
         "dahua.rtsp.server-rtsp-server-3",
         "dahua",
     );
@@ -277,7 +313,12 @@ fn onvif_manufacturer_model_and_scopes() {
         "onvif://www.onvif.org/location/city/hangzhou",
     );
     assert!(phrase(&city).contains("with its location set to “city hangzhou”"));
-    let broken = evidence(Source::Wsd, None, "onvif.scope", "onvif://www.onvif.org/name/%zz%4");
+    let broken = evidence(
+        Source::Wsd,
+        None,
+        "onvif.scope",
+        "onvif://www.onvif.org/name/%zz%4",
+    );
     assert!(phrase(&broken).contains("“%zz%4”"), "{}", phrase(&broken));
 }
 
