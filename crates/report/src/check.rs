@@ -361,7 +361,7 @@ impl CheckTableRow {
         }
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn into_cells(self) -> Vec<String> {
         let mut r = vec![self.row.to_string()];
         if let Some(site) = &self.site {
             r.push(clip(site));
@@ -370,9 +370,9 @@ impl CheckTableRow {
             clip(or_dash(&self.make)),
             clip(or_dash(&self.model)),
             self.verdict.to_owned(),
-            self.maker.clone().unwrap_or_else(|| "-".into()),
+            self.maker.unwrap_or_else(|| "-".into()),
             or_dash(&self.covered_by.join(",")).to_owned(),
-            self.why.clone(),
+            self.why,
         ]);
         r
     }
@@ -396,7 +396,7 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> std
         report
             .lines
             .iter()
-            .map(|l| CheckTableRow::of(report, l).cells()),
+            .map(|l| CheckTableRow::of(report, l).into_cells()),
     );
     write_aligned(out, &rows)?;
     let exploitable = report
