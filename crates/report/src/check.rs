@@ -303,27 +303,28 @@ fn clip(s: &str) -> String {
     }
 }
 
-/// What the table shows of one checked line.
+/// What the table shows of one checked line, borrowing from the report
+/// (a 100,000-line table builds one per line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CheckTableRow {
+pub struct CheckTableRow<'a> {
     pub row: usize,
     /// Present when the input has a site column.
-    pub site: Option<String>,
+    pub site: Option<&'a str>,
     /// Manufacturer and brand cells, "Hikvision / HiLook".
     pub make: String,
     /// The model cell, else the description.
-    pub model: String,
+    pub model: &'a str,
     /// COVERED, not-covered or unknown.
     pub verdict: &'static str,
     pub maker: Option<String>,
-    pub covered_by: Vec<String>,
+    pub covered_by: &'a [String],
     /// The summary, and the known exploited vulnerabilities the firmware
     /// is exposed to.
     pub why: String,
 }
 
-impl CheckTableRow {
-    pub fn of(report: &Report, l: &Line) -> Self {
+impl<'a> CheckTableRow<'a> {
+    pub fn of(report: &Report, l: &'a Line) -> Self {
         let cell = |role| {
             report
                 .columns
@@ -344,31 +345,28 @@ impl CheckTableRow {
         };
         CheckTableRow {
             row: l.row,
-            site: report
-                .columns
-                .get(Role::Site)
-                .map(|_| cell(Role::Site).to_owned()),
+            site: report.columns.get(Role::Site).map(|_| cell(Role::Site)),
             make,
-            model: model.to_owned(),
+            model,
             verdict: match o.verdict {
                 Verdict::Covered => "COVERED",
                 Verdict::NotCovered => "not-covered",
                 Verdict::Unknown => "unknown",
             },
             maker: o.maker.as_ref().map(ToString::to_string),
-            covered_by: o.covered_by.clone(),
+            covered_by: &o.covered_by,
             why: why(o),
         }
     }
 
     fn into_cells(self) -> Vec<String> {
         let mut r = vec![self.row.to_string()];
-        if let Some(site) = &self.site {
+        if let Some(site) = self.site {
             r.push(clip(site));
         }
         r.extend([
             clip(or_dash(&self.make)),
-            clip(or_dash(&self.model)),
+            clip(or_dash(self.model)),
             self.verdict.to_owned(),
             self.maker.unwrap_or_else(|| "-".into()),
             or_dash(&self.covered_by.join(",")).to_owned(),
