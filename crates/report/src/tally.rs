@@ -143,15 +143,18 @@ impl Tally {
     }
 }
 
+/// The bar of devices whose maker was not proven.
+const NOT_PROVEN: &str = "maker not proven";
+
 /// Devices per maker among all found: covered makers first, then by count
-/// and name.
+/// and name; devices whose maker was not proven last.
 pub fn maker_bars(devices: &[Device]) -> Vec<MakerBar> {
     let mut per: BTreeMap<String, (usize, bool)> = BTreeMap::new();
     for d in devices {
         let m = d
             .manufacturer
             .as_ref()
-            .map_or("maker not proven".to_owned(), |m| m.to_string());
+            .map_or(NOT_PROVEN.to_owned(), |m| m.to_string());
         let e = per.entry(m).or_default();
         e.0 += 1;
         e.1 |= d.covered;
@@ -165,8 +168,9 @@ pub fn maker_bars(devices: &[Device]) -> Vec<MakerBar> {
         })
         .collect();
     bars.sort_by(|a, b| {
-        b.covered
-            .cmp(&a.covered)
+        (a.maker == NOT_PROVEN)
+            .cmp(&(b.maker == NOT_PROVEN))
+            .then(b.covered.cmp(&a.covered))
             .then(b.devices.cmp(&a.devices))
             .then(a.maker.cmp(&b.maker))
     });

@@ -71,7 +71,11 @@ fn chart_has_one_bar_per_maker_covered_first() {
     assert!(bars[0].contains("fill=\"#b42318\"") && bars[0].contains("<title>Dahua: 2</title>"));
     assert!(bars[1].contains("<title>Hikvision: 2</title>"));
     assert!(bars[5].contains("fill=\"#98a2b3\"") && bars[5].contains("<title>Axis: 1</title>"));
-    assert!(bars.last().is_some_and(|b| b.contains("fill=\"#98a2b3\"")));
+    assert!(
+        bars.last()
+            .is_some_and(|b| b.contains("<title>maker not proven: 1</title>")),
+        "the unproven last"
+    );
 }
 
 #[test]
