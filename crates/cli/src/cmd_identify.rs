@@ -46,11 +46,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let engine = args
-        .engine
-        .options()
-        .build()
-        .context("building the identify engine")?;
+    let engine = args.engine.options().build()?;
     let mut identifier = engine.identifier();
     let mut shown = 0u64;
     let (good, bad) = {

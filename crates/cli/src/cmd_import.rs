@@ -59,11 +59,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let engine = args
-        .engine
-        .options()
-        .build()
-        .context("building the identify engine")?;
+    let engine = args.engine.options().build()?;
     let name = args.file.display().to_string();
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())

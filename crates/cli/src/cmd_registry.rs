@@ -12,7 +12,6 @@ use camaudit_registry::{
 };
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(clap::Args)]
 #[command(
@@ -107,27 +106,11 @@ impl From<Kind> for ListKind {
 
 /// The built-in registry, with the overlay in `dir` on top when given.
 pub fn load_registry(overlay: Option<&Path>) -> Result<Registry> {
-    match overlay {
-        None => Registry::builtin().context("loading the built-in registry"),
-        Some(dir) => Registry::builtin_with_overlay(dir).with_context(|| {
-            format!(
-                "loading the registry overlay {} (fix the entries named above; format in docs/registry.md, \"Overlays\")",
-                dir.display()
-            )
-        }),
-    }
-}
-
-/// "registry 2026.11.23 (2026-11-23); overlay Example Council (./ours), 3 decisions".
-pub fn registry_line(r: &Registry) -> String {
-    r.info().to_string()
-}
-
-/// The registry's version, date and overlay as JSON.
-pub fn registry_json(r: &Registry) -> Value {
-    // A RegistryInfo holds strings and an overlay of strings: it always
-    // serializes.
-    serde_json::to_value(r.info()).unwrap_or(Value::Null)
+    let options = camaudit_pipeline::EngineOptions {
+        registry_overlay: overlay.map(Path::to_path_buf),
+        ..Default::default()
+    };
+    Ok(options.load_registry()?)
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {

@@ -169,11 +169,7 @@ fn job_from_args(args: &Args) -> Result<ScanJob> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let engine = args
-        .engine
-        .options()
-        .build()
-        .context("building the identify engine")?;
+    let engine = args.engine.options().build()?;
     let mut store = SqliteStore::open(&args.db)
         .with_context(|| format!("opening the scan store {}", args.db.display()))?;
     let display = ScanDisplay::new(args.quiet, args.db.clone());

@@ -48,7 +48,10 @@ fn demo_finds_unmasks_grades_and_reports() {
     assert!(report.starts_with("<!DOCTYPE html>"));
     assert!(report.contains("<svg"), "a chart");
     assert!(report.contains("Rebrands unmasked"));
-    assert!(report.contains("<td>lorex</td><td><b>dahua</b></td>"));
+    assert!(
+        report.contains("<td>Lorex<br><span class=\"muted small\">a former subsidiary&#39;s brand</span></td><td><b>Dahua</b></td>"),
+        "a Lorex device unmasked as Dahua's"
+    );
     assert!(!report.contains("<script"), "no JavaScript");
     assert!(
         !report.contains("src=\"http"),

@@ -30,7 +30,7 @@ pub enum EngineBuildError {
     #[error("loading the built-in registry: {0}")]
     Registry(RegistryError),
     #[error(
-        "loading the registry overlay {} (fix the entries named; format in docs/registry.md, \"Overlays\"): {error}",
+        "loading the registry overlay {} (fix the entries named above; format in docs/registry.md, \"Overlays\"): {error}",
         path.display()
     )]
     Overlay { path: PathBuf, error: RegistryError },

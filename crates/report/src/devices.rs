@@ -1,0 +1,271 @@
+//! Device lists: a readable table for people, JSON / JSONL / CSV for
+//! machines. JSON and JSONL are the device schema itself
+//! (`docs/device-schema.md`); the table and CSV show a [`DeviceRow`].
+
+use std::io::Write;
+
+use camaudit_model::Device;
+use serde::Serialize;
+
+use crate::Format;
+use crate::error::{Context, Result};
+
+const WHAT: &str = "device list";
+
+/// What the table, the CSV and the HTML report show of one device: its
+/// facts as text, absent ones as `None`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceRow {
+    pub addr: Option<String>,
+    pub mac: Option<String>,
+    pub open_ports: Vec<u16>,
+    pub label_vendor: Option<String>,
+    /// How the label relates to the maker (`oem-reseller`, `own-brand`…).
+    pub label_relation: Option<String>,
+    /// A few words on that relation ("OEM", "group brand"), when the label
+    /// is not the maker.
+    pub label_note: Option<&'static str>,
+    pub manufacturer: Option<String>,
+    pub owner: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub device_type: Option<String>,
+    pub covered: bool,
+    pub covered_by: Vec<String>,
+    pub confidence: f64,
+    pub rebrand: bool,
+    /// The rules behind the evidence, in evidence order.
+    pub rules: Vec<String>,
+    /// The facts the evidence disagreed on.
+    pub conflicts: Vec<String>,
+}
+
+fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
+}
+
+impl DeviceRow {
+    pub fn of(d: &Device) -> Self {
+        let rebrand = d.is_rebrand();
+        DeviceRow {
+            addr: text(&d.addr),
+            mac: text(&d.mac),
+            open_ports: d.open_ports.clone(),
+            label_vendor: text(&d.label_vendor),
+            label_relation: d.label_relation.clone(),
+            label_note: rebrand.then(|| relation_note(d.label_relation.as_deref())),
+            manufacturer: text(&d.manufacturer),
+            owner: text(&d.owner),
+            model: d.model.clone(),
+            firmware: d.firmware.clone(),
+            serial: d.serial.clone(),
+            device_type: text(&d.device_type),
+            covered: d.covered,
+            covered_by: d.covered_by.clone(),
+            confidence: d.confidence.get(),
+            rebrand,
+            rules: d.evidence.iter().filter_map(|e| e.rule.clone()).collect(),
+            conflicts: d
+                .conflicts
+                .iter()
+                .map(|c| c.fact.as_str().to_owned())
+                .collect(),
+        }
+    }
+
+    /// The label as the table shows it: "annke (OEM)" for a rebrand.
+    pub fn label_text(&self) -> String {
+        match (&self.label_vendor, self.label_note) {
+            (Some(l), Some(note)) => format!("{l} ({note})"),
+            (l, _) => dash(l),
+        }
+    }
+
+    /// "YES ndaa-889,uk-2022-directive" or "no".
+    pub fn covered_text(&self) -> String {
+        if self.covered {
+            format!("YES {}", self.covered_by.join(","))
+        } else {
+            "no".to_owned()
+        }
+    }
+
+    fn csv_record(&self) -> [String; 17] {
+        let empty = |v: &Option<String>| v.clone().unwrap_or_default();
+        [
+            empty(&self.addr),
+            empty(&self.mac),
+            join(&self.open_ports),
+            empty(&self.label_vendor),
+            empty(&self.label_relation),
+            empty(&self.manufacturer),
+            empty(&self.owner),
+            empty(&self.model),
+            empty(&self.firmware),
+            empty(&self.serial),
+            empty(&self.device_type),
+            self.covered.to_string(),
+            self.covered_by.join(";"),
+            self.confidence.to_string(),
+            self.rebrand.to_string(),
+            self.rules.join(";"),
+            self.conflicts.join(";"),
+        ]
+    }
+
+    fn table_cells(&self) -> [String; 9] {
+        [
+            dash(&self.addr),
+            dash(&self.mac),
+            self.label_text(),
+            dash(&self.manufacturer),
+            clip(&dash(&self.model), 24),
+            clip(&dash(&self.firmware), 20),
+            dash(&self.device_type),
+            self.covered_text(),
+            format!("{:.2}", self.confidence),
+        ]
+    }
+}
+
+/// Writes the devices in `format`.
+pub fn write_devices(out: &mut dyn Write, devices: &[Device], format: Format) -> Result<()> {
+    match format {
+        Format::Table => write_table(out, devices).writing(WHAT),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, devices).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Jsonl => {
+            for d in devices {
+                serde_json::to_writer(&mut *out, d).writing(WHAT)?;
+                writeln!(out).writing(WHAT)?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_csv(out, devices).writing(WHAT),
+    }
+}
+
+/// Absent facts are shown as a dash.
+pub(crate) fn dash(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "-".to_owned())
+}
+
+fn join<T: ToString>(v: &[T]) -> String {
+    v.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+const CSV_HEADER: [&str; 17] = [
+    "addr",
+    "mac",
+    "open_ports",
+    "label_vendor",
+    "label_relation",
+    "manufacturer",
+    "owner",
+    "model",
+    "firmware",
+    "serial",
+    "device_type",
+    "covered",
+    "covered_by",
+    "confidence",
+    "rebrand",
+    "rules",
+    "conflicts",
+];
+
+fn write_csv(out: &mut dyn Write, devices: &[Device]) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    for d in devices {
+        w.write_record(DeviceRow::of(d).csv_record())?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+const TABLE_HEADER: [&str; 9] = [
+    "ADDRESS",
+    "MAC",
+    "LABEL",
+    "MANUFACTURER",
+    "MODEL",
+    "FIRMWARE",
+    "TYPE",
+    "COVERED",
+    "CONF",
+];
+
+fn write_table(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()> {
+    let rows: Vec<[String; 9]> = devices
+        .iter()
+        .map(|d| DeviceRow::of(d).table_cells())
+        .collect();
+    let mut widths: Vec<usize> = TABLE_HEADER.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(out, "{}", line(&TABLE_HEADER.map(str::to_owned)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    Ok(())
+}
+
+/// A few words for the table on how the label relates to the maker.
+fn relation_note(relation: Option<&str>) -> &'static str {
+    match relation {
+        Some("oem-reseller") => "OEM",
+        Some("own-brand") => "own brand",
+        Some("subsidiary" | "same-group") => "group brand",
+        Some("former-subsidiary") => "ex-subsidiary",
+        _ => "rebrand?",
+    }
+}
+
+/// At most `max` characters, the last an ellipsis when cut.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_keeps_short_text_and_marks_a_cut() {
+        assert_eq!(clip("DS-2CD2143G2-I", 24), "DS-2CD2143G2-I");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("ééééé", 5), "ééééé");
+    }
+
+    #[test]
+    fn relation_notes() {
+        assert_eq!(relation_note(Some("oem-reseller")), "OEM");
+        assert_eq!(relation_note(Some("same-group")), "group brand");
+        assert_eq!(relation_note(None), "rebrand?");
+    }
+}

@@ -1,0 +1,95 @@
+//! camaudit's reports as views of one model.
+//!
+//! Every report is built in two steps: plain view models (`DeviceRow`,
+//! `Tally`, `ScanSummary`, `Accuracy`, `EvidenceView`…) are made from the
+//! devices or the check report, then a writer renders them as a table for
+//! people, JSON / JSONL / CSV for machines, or a self-contained HTML page.
+//! The CLI, a REST API, a dashboard and the board report share these shapes,
+//! so the same words and figures appear in each.
+//!
+//! The library does no I/O of its own beyond the `Write` it is given, and
+//! knows nothing of command-line flags: [`Format`] parses from the same
+//! names the CLI accepts.
+
+mod check;
+mod demo;
+mod devices;
+mod error;
+mod evidence;
+mod html;
+mod parallel;
+mod registry;
+mod tally;
+
+pub use check::{
+    CheckCounts, CheckTableRow, JsonDocument, LineJson, RegistryStamp, check_summary_line,
+    column_keys, write_check_report,
+};
+pub use demo::{Accuracy, ScanSummary, demo_summary_text};
+pub use devices::{DeviceRow, write_devices};
+pub use error::{Error, Result};
+pub use evidence::{EvidenceView, display_name, phrase};
+pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
+pub use registry::{registry_json, registry_line};
+pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
+
+use std::fmt;
+use std::str::FromStr;
+
+/// How a list is written: a table for people; JSON (one document), JSONL
+/// (one object a line) or CSV for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Jsonl, Format::Csv];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| Error::UnknownFormat(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_from_their_names_only() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>().ok(), Some(f));
+        }
+        let err = "xml".parse::<Format>().err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("unknown format \"xml\": expected table, json, jsonl or csv")
+        );
+        assert!("Table".parse::<Format>().is_err());
+    }
+}
