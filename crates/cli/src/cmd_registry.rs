@@ -703,6 +703,7 @@ fn write_search(out: &mut dyn Write, s: &SearchResults) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn reg() -> Registry {
         Registry::builtin().expect("the built-in registry loads")
