@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use camaudit_model::Device;
 
 use crate::engine_args::EngineArgs;
-use crate::input::read_observations;
 use crate::output::{Format, write_devices};
+use camaudit_import::jsonl::read_observations;
 
 /// Bad lines printed one by one before only the count is kept.
 const BAD_LINES_SHOWN: u64 = 20;

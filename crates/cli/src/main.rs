@@ -16,7 +16,6 @@ mod cmd_scan;
 #[cfg(feature = "sim")]
 mod cmd_sim;
 mod engine_args;
-mod input;
 mod output;
 mod progress;
 

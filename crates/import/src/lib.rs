@@ -6,5 +6,7 @@
 //! [`camaudit_model::Observation`]s and knows nothing of what follows.
 //!
 //! - [`nmap`]: nmap's XML output (`nmap -oX`), streamed with bounded memory.
+//! - [`jsonl`]: camaudit's own observation JSONL, with bounded lines.
 
+pub mod jsonl;
 pub mod nmap;

@@ -1,10 +1,27 @@
-//! Reading observation JSONL: one object per line, bounded line length, each
-//! malformed line reported with its number.
+//! camaudit's own observation JSONL (what `camaudit identify` reads): one
+//! object per line, bounded line length, each malformed line reported with
+//! its number.
 
 use std::io::{BufRead, ErrorKind};
 
-use anyhow::{Result, bail};
 use camaudit_model::Observation;
+
+/// Why reading stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonlError {
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("line {number}: {problem} (--strict stops at the first bad line)")]
+    Strict { number: u64, problem: String },
+}
+
+impl From<std::io::Error> for JsonlError {
+    fn from(e: std::io::Error) -> Self {
+        JsonlError::Io(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, JsonlError>;
 
 /// A line longer than this is not an observation but an accident (or an
 /// attack); it is reported and skipped without being held in memory.
@@ -49,11 +66,10 @@ pub fn read_observations(
                 let line = BadLine { number, problem };
                 bad(&line);
                 if strict {
-                    bail!(
-                        "line {}: {} (--strict stops at the first bad line)",
-                        line.number,
-                        line.problem
-                    );
+                    return Err(JsonlError::Strict {
+                        number: line.number,
+                        problem: line.problem,
+                    });
                 }
             }
         }
@@ -87,7 +103,7 @@ fn read_bounded_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> Result<LineO
         let available = match input.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(JsonlError::Io(e)),
         };
         if available.is_empty() {
             return Ok(match (read_any, too_long) {
