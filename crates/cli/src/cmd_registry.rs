@@ -386,26 +386,7 @@ fn section(
 }
 
 fn write_rows(out: &mut dyn Write, rows: &[Vec<String>]) -> Result<()> {
-    let n = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..n)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in rows {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            line.push_str(cell);
-            if i + 1 < n {
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    Ok(camaudit_report::write_aligned(out, rows)?)
 }
 
 /// `show` as text: the registry line, then one block per thing the name is.

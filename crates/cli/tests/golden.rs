@@ -75,6 +75,41 @@ fn assert_same_devices(actual: &str, expected: &str, jsonl: bool, what: &str) {
     }
 }
 
+/// Device CSV: the recorded columns unchanged, with the KEV columns added
+/// at the end.
+fn assert_same_csv_plus_kev(actual: &str, expected: &str, what: &str) {
+    let records = |text: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(text.as_bytes())
+            .into_records()
+            .map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect())
+            .collect()
+    };
+    let header = |text: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        r.headers()
+            .expect("a header")
+            .iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    let (new_header, old_header) = (header(actual), header(expected));
+    assert_eq!(new_header[..old_header.len()], old_header[..], "{what}");
+    assert_eq!(
+        new_header[old_header.len()..],
+        ["kev_affected", "kev"],
+        "{what}"
+    );
+    let old = records(expected);
+    let new: Vec<Vec<String>> = records(actual)
+        .into_iter()
+        .map(|mut r| {
+            r.truncate(old_header.len());
+            r
+        })
+        .collect();
+    assert_eq!(new, old, "{what}");
+}
+
 const FORMATS: [&str; 4] = ["table", "json", "jsonl", "csv"];
 
 #[test]
@@ -96,6 +131,7 @@ fn identify_outputs_are_unchanged() {
         let expected = read(&dir.join(format!("observations.{format}.out")));
         match format {
             "json" | "jsonl" => assert_same_devices(&r.stdout, &expected, format == "jsonl", &what),
+            "csv" => assert_same_csv_plus_kev(&r.stdout, &expected, &what),
             _ => assert_eq!(r.stdout, expected, "{what}"),
         }
         let summary = read(&dir.join(format!("observations.{format}.err")));

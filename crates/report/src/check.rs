@@ -426,7 +426,7 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> std
 
 /// Columns padded to their widest cell, two spaces apart; the last column
 /// is not padded.
-fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result<()> {
+pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result<()> {
     let n = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..n)
         .map(|i| {

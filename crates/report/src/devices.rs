@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use camaudit_model::Device;
+use camaudit_model::{Device, KevNote, KevStatus};
 use serde::Serialize;
 
 use crate::Format;
@@ -39,6 +39,10 @@ pub struct DeviceRow {
     pub rules: Vec<String>,
     /// The facts the evidence disagreed on.
     pub conflicts: Vec<String>,
+    /// Known exploited vulnerabilities the firmware is in the affected range of.
+    pub kev_affected: Vec<String>,
+    /// Every KEV judgement, as `CVE-… (status)`.
+    pub kev: Vec<String>,
 }
 
 fn text<T: ToString>(v: &Option<T>) -> Option<String> {
@@ -71,6 +75,13 @@ impl DeviceRow {
                 .iter()
                 .map(|c| c.fact.as_str().to_owned())
                 .collect(),
+            kev_affected: d
+                .vulnerabilities
+                .iter()
+                .filter(|k| k.status == KevStatus::Affected)
+                .map(|k| k.cve.clone())
+                .collect(),
+            kev: d.vulnerabilities.iter().map(KevNote::short).collect(),
         }
     }
 
@@ -91,7 +102,7 @@ impl DeviceRow {
         }
     }
 
-    fn csv_record(&self) -> [String; 17] {
+    fn csv_record(&self) -> [String; 19] {
         let empty = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             empty(&self.addr),
@@ -111,6 +122,8 @@ impl DeviceRow {
             self.rebrand.to_string(),
             self.rules.join(";"),
             self.conflicts.join(";"),
+            self.kev_affected.join(";"),
+            self.kev.join("; "),
         ]
     }
 
@@ -160,7 +173,7 @@ fn join<T: ToString>(v: &[T]) -> String {
         .join(";")
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 19] = [
     "addr",
     "mac",
     "open_ports",
@@ -178,6 +191,8 @@ const CSV_HEADER: [&str; 17] = [
     "rebrand",
     "rules",
     "conflicts",
+    "kev_affected",
+    "kev",
 ];
 
 fn write_csv(out: &mut dyn Write, devices: &[Device]) -> Result<(), csv::Error> {

@@ -21,6 +21,7 @@ mod parallel;
 mod registry;
 mod tally;
 
+pub use check::write_aligned;
 pub use check::{
     CheckCounts, CheckTableRow, JsonDocument, LineJson, RegistryStamp, check_summary_line,
     column_keys, write_check_report,
