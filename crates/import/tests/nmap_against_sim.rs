@@ -7,7 +7,6 @@
 //! this process. Skipped when nmap is missing or ports below 1024 cannot be
 //! bound, unless `CAMAUDIT_REQUIRE_PEERS=1` (CI), where that fails.
 
-use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
@@ -15,8 +14,11 @@ use std::time::Duration;
 
 use camaudit_identify::Engine;
 use camaudit_import::nmap::{Limits, read_nmap_xml};
-use camaudit_model::{Device, Observation, Source, TruthRecord, TruthRole};
+use camaudit_model::{Observation, Source, TruthRecord};
+use camaudit_pipeline::batch::{Batch, BatchSource};
+use camaudit_pipeline::grade::grade;
 use camaudit_sim::SimConfig;
+use camaudit_store::{ScanKind, SqliteStore};
 
 const DEVICES: u32 = 30;
 const SEED: u64 = 11;
@@ -146,73 +148,6 @@ fn nmap_xml(targets: &[String], out: &std::path::Path) -> Option<()> {
     }
 }
 
-struct Grade {
-    covered: usize,
-    found: usize,
-    per_maker: BTreeMap<String, (usize, usize)>,
-    named_right: usize,
-    named_wrong: Vec<String>,
-    /// Wrong makers where the truth and the verdict differ on coverage.
-    wrong_across_coverage: Vec<String>,
-    trusted_called_covered: Vec<String>,
-    decoys_called_covered: Vec<String>,
-}
-
-fn grade(truth: &[TruthRecord], devices: &[Device]) -> Grade {
-    let by_addr: BTreeMap<IpAddr, &Device> = devices
-        .iter()
-        .flat_map(|d| d.addr.iter().chain(&d.other_addrs).map(move |a| (*a, d)))
-        .collect();
-    let mut g = Grade {
-        covered: 0,
-        found: 0,
-        per_maker: BTreeMap::new(),
-        named_right: 0,
-        named_wrong: Vec::new(),
-        wrong_across_coverage: Vec::new(),
-        trusted_called_covered: Vec::new(),
-        decoys_called_covered: Vec::new(),
-    };
-    for t in truth {
-        let d = by_addr.get(&t.addr);
-        let made = d.and_then(|d| d.manufacturer.as_ref());
-        let truth_maker = t
-            .manufacturer
-            .as_ref()
-            .map_or("none", |m| m.as_str())
-            .to_owned();
-        if t.covered {
-            g.covered += 1;
-            let hit = made.is_some() && made == t.manufacturer.as_ref();
-            let entry = g.per_maker.entry(truth_maker.clone()).or_default();
-            entry.1 += 1;
-            if hit {
-                entry.0 += 1;
-                g.found += 1;
-            }
-        }
-        if let Some(m) = made {
-            if Some(m) == t.manufacturer.as_ref() {
-                g.named_right += 1;
-            } else {
-                let what = format!("{}: truth {truth_maker}, named {m}", t.addr);
-                if d.is_some_and(|d| d.covered != t.covered) {
-                    g.wrong_across_coverage.push(what.clone());
-                }
-                g.named_wrong.push(what);
-            }
-        }
-        if let Some(d) = d.filter(|d| d.covered && !t.covered) {
-            let what = format!("{} ({truth_maker}) called {:?}", t.addr, d.manufacturer);
-            match t.role {
-                TruthRole::Surveillance => g.trusted_called_covered.push(what),
-                _ => g.decoys_called_covered.push(what),
-            }
-        }
-    }
-    g
-}
-
 #[test]
 fn nmap_output_identifies_the_simulated_estate() {
     if !is_root() {
@@ -238,23 +173,34 @@ fn nmap_output_identifies_the_simulated_estate() {
         |o: &Observation| matches!(o.addr, IpAddr::V4(a) if a.octets()[..2] == [127, 78]);
     assert!(import.observations.iter().all(only_targets));
 
-    let devices = Engine::builtin()
-        .expect("engine")
-        .identify(&import.observations);
+    // Through the pipeline and a real store, as `camaudit import` does.
+    let engine = Engine::builtin().expect("engine");
+    let mut store = SqliteStore::in_memory().expect("a store");
+    let batch = Batch {
+        source: BatchSource {
+            kind: ScanKind::Import,
+            name: "scan.xml".to_owned(),
+            started_at: time::OffsetDateTime::now_utc(),
+            params: serde_json::json!({"format": "nmap-xml"}),
+        },
+        observations: import.observations.clone(),
+    };
+    let outcome = camaudit_pipeline::batch::ingest(&mut store, &engine, batch).expect("ingest");
+    let devices = outcome.devices;
     let g = grade(&estate.truth, &devices);
     eprintln!(
         "nmap → import → identify: covered found {}/{} ({:.1}%), makers named right {} wrong {} (precision {:.3})",
-        g.found,
-        g.covered,
-        100.0 * g.found as f64 / g.covered.max(1) as f64,
-        g.named_right,
-        g.named_wrong.len(),
-        g.named_right as f64 / (g.named_right + g.named_wrong.len()).max(1) as f64
+        g.covered_found,
+        g.covered_truth,
+        100.0 * g.covered_found as f64 / g.covered_truth.max(1) as f64,
+        g.maker_right,
+        g.wrong.len(),
+        g.maker_right as f64 / (g.maker_right + g.wrong.len()).max(1) as f64
     );
-    for (maker, (found, total)) in &g.per_maker {
+    for (maker, (found, total)) in &g.covered_by_maker {
         eprintln!("  {maker}: {found}/{total}");
     }
-    for w in &g.named_wrong {
+    for w in &g.wrong {
         eprintln!("  wrong: {w}");
     }
     assert!(
@@ -263,26 +209,23 @@ fn nmap_output_identifies_the_simulated_estate() {
         g.trusted_called_covered
     );
     assert!(
-        g.decoys_called_covered.is_empty(),
-        "decoys called covered: {:?}",
-        g.decoys_called_covered
+        g.decoys_called_cameras.is_empty(),
+        "decoys called cameras: {:?}",
+        g.decoys_called_cameras
     );
-    assert!(
-        g.named_wrong.is_empty(),
-        "wrong makers: {:?}",
-        g.named_wrong
-    );
+    assert!(g.verdict_flips.is_empty(), "{:?}", g.verdict_flips);
+    assert!(g.wrong.is_empty(), "wrong makers: {:?}", g.wrong);
     // Hikvision and Dahua answer nmap's own probes with their platform
     // banners; every one of them must be found from nmap's output alone.
     for maker in ["hikvision", "dahua"] {
-        let (found, total) = g.per_maker.get(maker).copied().unwrap_or_default();
+        let (found, total) = g.covered_by_maker.get(maker).copied().unwrap_or_default();
         assert!(total > 0 && found == total, "{maker}: {found}/{total}");
     }
     assert!(
-        g.found * 10 >= g.covered * 8,
+        g.covered_found * 10 >= g.covered_truth * 8,
         "covered found {}/{}",
-        g.found,
-        g.covered
+        g.covered_found,
+        g.covered_truth
     );
 
     // nmap's conclusions alone (what `data/rules/nmap.toml` reads: service
@@ -298,15 +241,15 @@ fn nmap_output_identifies_the_simulated_estate() {
     let c = grade(&estate.truth, &devices);
     eprintln!(
         "nmap's service conclusions only: covered found {}/{}, makers named right {} wrong {}",
-        c.found,
-        c.covered,
-        c.named_right,
-        c.named_wrong.len()
+        c.covered_found,
+        c.covered_truth,
+        c.maker_right,
+        c.wrong.len()
     );
-    for (maker, (found, total)) in &c.per_maker {
+    for (maker, (found, total)) in &c.covered_by_maker {
         eprintln!("  {maker}: {found}/{total}");
     }
-    for w in &c.named_wrong {
+    for w in &c.wrong {
         eprintln!("  wrong: {w}");
     }
     assert!(
@@ -317,12 +260,12 @@ fn nmap_output_identifies_the_simulated_estate() {
     // From products alone an EZVIZ camera (Hikvision's subsidiary, on
     // Hikvision's App-webs/ server) reads as Hikvision: a covered maker for
     // a covered maker is tolerated here, a change of verdict is not.
-    assert!(
-        c.wrong_across_coverage.is_empty(),
-        "{:?}",
-        c.wrong_across_coverage
-    );
-    let (found, total) = c.per_maker.get("hikvision").copied().unwrap_or_default();
+    assert!(c.verdict_flips.is_empty(), "{:?}", c.verdict_flips);
+    let (found, total) = c
+        .covered_by_maker
+        .get("hikvision")
+        .copied()
+        .unwrap_or_default();
     assert!(
         found == total && total > 0,
         "hikvision from nmap's products: {found}/{total}"

@@ -28,6 +28,11 @@ pub struct Grade {
     pub missed: Vec<String>,
     /// Devices given the wrong maker, one line each.
     pub wrong: Vec<String>,
+    /// Of those, the ones whose covered verdict differs from the truth's
+    /// (a covered maker named for another covered maker keeps the verdict).
+    pub verdict_flips: Vec<String>,
+    /// Covered devices per true maker: (found with the right maker, in the estate).
+    pub covered_by_maker: BTreeMap<String, (usize, usize)>,
 }
 
 impl Grade {
@@ -72,6 +77,9 @@ fn grade_one(g: &mut Grade, t: &TruthRecord, d: Option<&Device>) {
     let right = made.is_some() && made == t.manufacturer.as_ref();
     if t.covered {
         g.covered_truth += 1;
+        let maker = g.covered_by_maker.entry(dash(&t.manufacturer)).or_default();
+        maker.1 += 1;
+        maker.0 += usize::from(right);
         if right {
             g.covered_found += 1;
         } else {
@@ -176,6 +184,12 @@ mod tests {
         );
         assert!(g.missed[0].ends_with("found nothing"));
         assert_eq!(g.wrong, ["127.0.0.3: truth axis, found hikvision"]);
+        assert_eq!(
+            g.verdict_flips, g.wrong,
+            "axis is trusted, hikvision covered"
+        );
+        assert_eq!(g.covered_by_maker["dahua"], (1, 2));
+        assert_eq!(g.covered_by_maker["hikvision"], (1, 1));
         assert!((g.precision() - 2.0 / 3.0).abs() < 1e-9);
         assert!((g.recall() - 2.0 / 3.0).abs() < 1e-9);
     }
