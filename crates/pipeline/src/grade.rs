@@ -106,11 +106,11 @@ fn grade_one(g: &mut Grade, t: &TruthRecord, d: Option<&Device>) {
             g.maker_right += 1;
         } else {
             g.maker_wrong += 1;
-            g.wrong.push(format!(
-                "{}: truth {}, found {m}",
-                t.addr,
-                dash(&t.manufacturer)
-            ));
+            let line = format!("{}: truth {}, found {m}", t.addr, dash(&t.manufacturer));
+            if d.is_some_and(|d| d.covered != t.covered) {
+                g.verdict_flips.push(line.clone());
+            }
+            g.wrong.push(line);
         }
     }
     let Some(d) = d else { return };
