@@ -175,6 +175,32 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "xmnet.",
         "The NetSurveillance service{on_port} reported the {name} as “{value}”",
     ),
+    p("tcp.banner", "The service{on_port} greeted with “{value}”"),
+    p(
+        "wsd.types",
+        "The device announced itself on the local network (WS-Discovery) as “{value}”",
+    ),
+    p(
+        "nmap.service.",
+        "nmap's service detection{on_port} gave the {name} as “{value}”",
+    ),
+    p(
+        "nmap.cpe",
+        "nmap's service detection{on_port} named the product {value}",
+    ),
+    p(
+        "nmap.mac.vendor",
+        "nmap names the network card's maker as “{value}” (weak: camaudit reads the IEEE registry itself)",
+    ),
+    p("nmap.hostname", "nmap recorded the host name {value}"),
+    p(
+        "nmap.os.match",
+        "nmap's operating-system guess was “{value}”",
+    ),
+    p(
+        "nmap.script.",
+        "nmap's {name} script{on_port} reported “{value}”",
+    ),
     p(
         "ssdp.server",
         "The device's network announcement (SSDP) gave its software as “{value}”",
