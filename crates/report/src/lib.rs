@@ -19,6 +19,7 @@ mod evidence;
 mod html;
 mod parallel;
 mod registry;
+mod registry_views;
 mod tally;
 
 pub use check::write_aligned;
@@ -32,6 +33,7 @@ pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
 pub use registry::{registry_json, registry_line};
+pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};
 pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
 
 use std::fmt;
