@@ -297,10 +297,7 @@ fn write_csv_line<W: Write>(
 const CELL_MAX: usize = 48;
 
 fn clip(s: &str) -> String {
-    match s.char_indices().nth(CELL_MAX) {
-        None => s.to_owned(),
-        Some((cut, _)) => format!("{}…", &s[..cut]),
-    }
+    camaudit_model::text::clip(s, CELL_MAX)
 }
 
 /// What the table shows of one checked line, borrowing from the report

@@ -258,12 +258,7 @@ fn relation_note(relation: Option<&str>) -> &'static str {
 
 /// At most `max` characters, the last an ellipsis when cut.
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
+    camaudit_model::text::clip_to_width(s, max)
 }
 
 #[cfg(test)]
