@@ -17,7 +17,7 @@ use camaudit_import::nmap::{Limits, read_nmap_xml};
 use camaudit_model::{Observation, Source, TruthRecord};
 use camaudit_pipeline::batch::{Batch, BatchSource};
 use camaudit_pipeline::grade::grade;
-use camaudit_sim::SimConfig;
+use camaudit_sim::{Background, SimConfig};
 use camaudit_store::{ScanKind, SqliteStore};
 
 const DEVICES: u32 = 30;
@@ -39,22 +39,15 @@ unsafe extern "C" {
     fn geteuid() -> u32;
 }
 
-/// Runs the simulator on a thread until `stop` is sent.
+/// The simulator serving the estate, and its answer key.
 struct Estate {
     truth: Vec<TruthRecord>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
     dir: std::path::PathBuf,
+    _sim: Background,
 }
 
 impl Drop for Estate {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -75,32 +68,11 @@ fn start_estate() -> Estate {
         ..SimConfig::default()
     };
     let truth = camaudit_sim::plan(&config).expect("plan");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let result = rt.block_on(camaudit_sim::run(config, async {
-            let _ = rx.await;
-        }));
-        if let Err(e) = result {
-            eprintln!("simulator: {e}");
-        }
-    });
-    for _ in 0..600 {
-        if ready.exists() || thread.is_finished() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(ready.exists(), "the simulator did not become ready");
+    let sim = Background::start(config, Duration::from_secs(30)).expect("the simulator serves");
     Estate {
         truth,
-        stop: Some(tx),
-        thread: Some(thread),
         dir,
+        _sim: sim,
     }
 }
 

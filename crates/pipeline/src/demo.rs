@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use camaudit_identify::Engine;
 use camaudit_model::TruthRecord;
-use camaudit_sim::{Cidr, PROFILES, SimConfig};
+use camaudit_sim::{Background, Cidr, PROFILES, SimConfig};
 use camaudit_store::SqliteStore;
 
 use crate::PipelineError;
@@ -52,8 +52,6 @@ pub enum DemoError {
     Simulator(String),
     #[error("the simulator could not start: {0}")]
     SimulatorStart(String),
-    #[error("the simulator did not become ready within a minute")]
-    SimulatorTimeout,
     #[error("opening the demo's scan store: {0}")]
     Store(camaudit_store::StoreError),
     #[error(transparent)]
@@ -210,60 +208,20 @@ fn serve_and_scan(
         ..SimConfig::default()
     };
     let truth = camaudit_sim::plan(&sim_config).map_err(|e| DemoError::Simulator(e.to_string()))?;
-    // The simulator on a runtime of its own; the scan makes its own.
-    let sim_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let sim = Background::start(sim_config, Duration::from_secs(60))
         .map_err(|e| DemoError::SimulatorStart(e.to_string()))?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let sim = sim_rt.spawn(camaudit_sim::run(sim_config, async move {
-        let _ = stop_rx.await;
-    }));
-    let scanned = wait_ready(&sim_rt, sim, &ready).and_then(|sim| {
-        let scanned = SqliteStore::open(&work.join("camaudit-demo.db"))
-            .map_err(DemoError::Store)
-            .and_then(|mut store| {
-                Ok(crate::scan::run(
-                    &mut store,
-                    engine,
-                    scan_job(config, estate),
-                    events,
-                )?)
-            });
-        let _ = stop_tx.send(());
-        let _ = sim_rt.block_on(sim);
-        scanned
-    });
-    sim_rt.shutdown_timeout(Duration::from_secs(1));
+    let scanned = SqliteStore::open(&work.join("camaudit-demo.db"))
+        .map_err(DemoError::Store)
+        .and_then(|mut store| {
+            Ok(crate::scan::run(
+                &mut store,
+                engine,
+                scan_job(config, estate),
+                events,
+            )?)
+        });
+    drop(sim);
     Ok((truth, scanned?))
-}
-
-type SimTask = tokio::task::JoinHandle<Result<camaudit_sim::Summary, camaudit_sim::SimError>>;
-
-/// Waits for the simulator's ready file; hands the task back once it serves.
-fn wait_ready(
-    rt: &tokio::runtime::Runtime,
-    sim: SimTask,
-    ready: &Path,
-) -> Result<SimTask, DemoError> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready.exists() {
-        if sim.is_finished() {
-            let why = match rt.block_on(sim) {
-                Ok(Err(e)) => e.to_string(),
-                Ok(Ok(_)) => "it stopped".to_owned(),
-                Err(e) => e.to_string(),
-            };
-            return Err(DemoError::SimulatorStart(why));
-        }
-        if Instant::now() > deadline {
-            sim.abort();
-            return Err(DemoError::SimulatorTimeout);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(sim)
 }
 
 fn scan_job(config: &DemoConfig, estate: Estate) -> ScanJob {

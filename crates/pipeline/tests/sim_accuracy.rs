@@ -20,7 +20,7 @@ use camaudit_pipeline::grade::{Grade, grade};
 use camaudit_pipeline::scan::{CtrlC, ResumeJob, ScanJob, ScanOutcome, ScanParams};
 use camaudit_pipeline::{ChunkRecorded, Events, NoEvents, ScanStarted, Stop};
 use camaudit_probe::scan::DEFAULT_PORTS;
-use camaudit_sim::SimConfig;
+use camaudit_sim::{Background, SimConfig};
 use camaudit_store::{ScanStatus, SqliteStore, Store};
 
 fn is_root() -> bool {
@@ -87,25 +87,9 @@ fn with_estate<T>(
         ..SimConfig::default()
     };
     let truth = camaudit_sim::plan(&cfg).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let sim = rt.spawn(camaudit_sim::run(cfg, async move {
-        let _ = stop_rx.await;
-    }));
-    for _ in 0..400 {
-        if ready.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    assert!(ready.exists(), "the simulator did not become ready");
+    let sim = Background::start(cfg, Duration::from_secs(20)).expect("the simulator serves");
     let out = scan();
-    let _ = stop_tx.send(());
-    let _ = rt.block_on(sim);
+    drop(sim);
     let _ = std::fs::remove_dir_all(&dir);
     (truth, out)
 }

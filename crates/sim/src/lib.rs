@@ -22,6 +22,7 @@
 #[cfg(feature = "args")]
 pub mod args;
 mod auth;
+mod background;
 mod bind;
 mod catalog;
 mod config;
@@ -49,6 +50,7 @@ use std::future::Future;
 
 use camaudit_model::TruthRecord;
 
+pub use background::Background;
 pub use catalog::{Family, Firmware, PROFILES, Profile, Udp, WebFlavor};
 pub use config::{BindPolicy, Cidr, SimConfig};
 pub use context::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
