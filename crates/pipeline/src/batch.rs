@@ -87,14 +87,7 @@ impl<'s> Ingest<'s> {
 
     /// Records one part, in one transaction.
     pub fn add(&mut self, observations: &[Observation]) -> Result<(), PipelineError> {
-        self.store.record_chunk(
-            self.scan,
-            Chunk::Unchunked,
-            ChunkState::Done,
-            observations,
-            OffsetDateTime::now_utc(),
-        )?;
-        Ok(())
+        record_part(self.store, self.scan, observations)
     }
 
     /// Records what the source said about itself once it was read (its own
@@ -142,6 +135,21 @@ pub fn append(
     scan: ScanId,
     observations: &[Observation],
 ) -> Result<BatchOutcome, PipelineError> {
+    record_part(store, scan, observations)?;
+    let (observations, devices) = identify_scan(store, engine, scan)?;
+    Ok(BatchOutcome {
+        scan,
+        observations,
+        devices,
+    })
+}
+
+/// A part of a batch belongs to no address block and is whole as it comes.
+fn record_part(
+    store: &mut dyn Store,
+    scan: ScanId,
+    observations: &[Observation],
+) -> Result<(), PipelineError> {
     store.record_chunk(
         scan,
         Chunk::Unchunked,
@@ -149,12 +157,7 @@ pub fn append(
         observations,
         OffsetDateTime::now_utc(),
     )?;
-    let (observations, devices) = identify_scan(store, engine, scan)?;
-    Ok(BatchOutcome {
-        scan,
-        observations,
-        devices,
-    })
+    Ok(())
 }
 
 #[cfg(test)]
