@@ -16,43 +16,12 @@ pub fn parse_date(cell: &str) -> Option<String> {
 mod tests {
     use super::parse_date;
 
+    // The forms themselves are tested with the parser, in
+    // camaudit_model::date::register; here, that a line gets them as text.
     #[test]
-    fn the_ways_registers_write_dates() {
-        for (cell, want) in [
-            ("2024", "2024"),
-            ("2024-03", "2024-03"),
-            ("03/2024", "2024-03"),
-            ("2024-03-01", "2024-03-01"),
-            ("2024/3/1", "2024-03-01"),
-            ("2024-03-01 00:00:00", "2024-03-01"),
-            ("2024-03-01T10:00:00Z", "2024-03-01"),
-            ("01/03/2024", "2024-03-01"),
-            ("1.3.2024", "2024-03-01"),
-            ("25/12/2023", "2023-12-25"),
-            ("12/25/2023", "2023-12-25"),
-            ("29/02/2024", "2024-02-29"),
-        ] {
-            assert_eq!(parse_date(cell).as_deref(), Some(want), "{cell}");
-        }
-    }
-
-    #[test]
-    fn what_is_not_a_date() {
-        for cell in [
-            "",
-            "n/a",
-            "TBC",
-            "Q3 2024",
-            "45352",
-            "31/02/2024",
-            "2024-13",
-            "13/13/2024",
-            "1899",
-            "2024-03-01-05",
-            "२०२४",
-            "12//2024",
-        ] {
-            assert_eq!(parse_date(cell), None, "{cell}");
-        }
+    fn a_date_cell_becomes_its_text_form() {
+        assert_eq!(parse_date("01/03/2024").as_deref(), Some("2024-03-01"));
+        assert_eq!(parse_date("03/2024").as_deref(), Some("2024-03"));
+        assert_eq!(parse_date("45352"), None);
     }
 }
