@@ -29,4 +29,6 @@ pub enum PlanError {
     NoCapacity { site: SiteId, region: Region },
     #[error("the plan needs at least one period (horizon_periods is 0)")]
     NoHorizon,
+    #[error("a horizon of {0} periods is longer than the hundred years a plan may cover")]
+    HorizonTooLong(u32),
 }

@@ -22,10 +22,19 @@
 //! Money is integer pence ([`Pence`]), time on site whole [`Minutes`],
 //! dates [`time::Date`]; a [`Risk`] cannot be negative or NaN.
 
+mod bound;
+mod calendar;
 mod error;
+mod greedy;
+mod jobs;
+mod ledger;
+mod optimise;
+mod output;
 mod problem;
 mod schedule;
 mod units;
+
+pub mod generate;
 
 pub use error::PlanError;
 pub use problem::{
@@ -37,3 +46,28 @@ pub use schedule::{
     Visit,
 };
 pub use units::{Exposure, Minutes, Pence, Risk};
+
+/// The greedy baseline, the optimised schedule and the lower bound of one
+/// problem.
+pub fn plan(problem: &Problem) -> Plan {
+    let values = greedy::values(problem);
+    let greedy = greedy::greedy(problem, &values);
+    let optimised = optimise::optimise(problem, &values, &greedy);
+    Plan {
+        greedy: output::schedule(&greedy, Method::Greedy),
+        optimised: output::schedule(&optimised, Method::Optimised),
+        bound: lower_bound(problem),
+    }
+}
+
+/// The greedy baseline alone: immediate actions first, then the most risk
+/// removed per pound, each in the earliest week it fits.
+pub fn greedy(problem: &Problem) -> Schedule {
+    let values = greedy::values(problem);
+    output::schedule(&greedy::greedy(problem, &values), Method::Greedy)
+}
+
+/// No schedule of `problem` has less exposure than this.
+pub fn lower_bound(problem: &Problem) -> Exposure {
+    Exposure(bound::lower_bound(problem))
+}

@@ -10,6 +10,8 @@ use std::fmt;
 use time::{Date, Weekday};
 
 use crate::PlanError;
+use crate::calendar::{Calendar, VisitDays};
+use crate::jobs::{self, Job, Part};
 use crate::units::{Minutes, Pence, Risk};
 
 macro_rules! string_id {
@@ -324,22 +326,26 @@ pub struct Estate {
 
 /// An estate checked against its constraints: every device's site exists,
 /// every tie points at a recorder on the same site with a replacement,
-/// every region has installer capacity. The only way to reach the
-/// scheduler.
-// The indexes are read by the scheduler, which lands in the next commits.
-#[allow(dead_code)]
+/// every region has installer capacity, the horizon fits the calendar. The
+/// only way to reach the scheduler; it also holds the indexes the
+/// scheduler works on, built once.
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub(crate) estate: Estate,
     pub(crate) constraints: Constraints,
-    /// For each device, the index of its site in `estate.sites`.
+    pub(crate) calendar: Calendar,
+    pub(crate) visit_days: VisitDays,
+    pub(crate) jobs: Vec<Job>,
+    /// For each device, its parts as (job, index in the job's parts).
+    pub(crate) parts_of: Vec<Vec<(usize, usize)>>,
+    /// For each device, the index of its site.
     pub(crate) site_of: Vec<usize>,
     /// For each site, the index of its installer pool.
     pub(crate) pool_of: Vec<usize>,
     /// Installer minutes per week of each pool.
-    pub(crate) pools: Vec<Minutes>,
-    /// For each device, the index of the recorder it is tied to.
-    pub(crate) tied_to: Vec<Option<usize>>,
+    pub(crate) pool_minutes: Vec<u32>,
+    /// Pence per period; `u64::MAX` without a limit.
+    pub(crate) budget: u64,
 }
 
 impl Problem {
@@ -347,6 +353,7 @@ impl Problem {
         if constraints.horizon_periods == 0 {
             return Err(PlanError::NoHorizon);
         }
+        let calendar = Calendar::new(&constraints)?;
         let site_index: HashMap<&SiteId, usize> =
             unique(estate.sites.iter().map(|s| &s.id), |id| {
                 PlanError::DuplicateSite(id.clone())
@@ -374,14 +381,21 @@ impl Problem {
             .enumerate()
             .map(|(i, d)| check_tie(&estate, &device_index, &site_of, i, d))
             .collect::<Result<Vec<_>, _>>()?;
-        let (pools, pool_of) = installer_pools(&estate.sites, &constraints.capacity_per_week)?;
+        let (pool_minutes, pool_of) =
+            installer_pools(&estate.sites, &constraints.capacity_per_week)?;
+        let visit_days = VisitDays::new(&calendar, &estate.sites);
+        let built = jobs::build(&estate, &site_of, &pool_of, &tied_to);
         Ok(Problem {
+            budget: constraints.budget_per_period.map_or(u64::MAX, |b| b.0),
             estate,
             constraints,
+            calendar,
+            visit_days,
+            jobs: built.jobs,
+            parts_of: built.of_device,
             site_of,
             pool_of,
-            pools,
-            tied_to,
+            pool_minutes: pool_minutes.into_iter().map(|m| m.0).collect(),
         })
     }
 
@@ -396,6 +410,14 @@ impl Problem {
     /// The same estate under other constraints (a what-if run).
     pub fn with_constraints(&self, constraints: Constraints) -> Result<Problem, PlanError> {
         Problem::new(self.estate.clone(), constraints)
+    }
+
+    pub(crate) fn call_out(&self, site: usize) -> u64 {
+        self.estate.sites[site].call_out.0
+    }
+
+    pub(crate) fn action(&self, part: Part) -> &Action {
+        &self.estate.devices[part.device].actions[part.action]
     }
 }
 
