@@ -23,11 +23,24 @@ pub(crate) fn optimise<'p>(
     let prices = [1.0, 0.5, 0.0].map(|share| Prices::new(problem, share));
     let mut best = greedy.clone();
     let mut best_exposure = best.exposure();
-    let seeds = prices
-        .iter()
-        .map(|p| batched(problem, values, p))
-        .chain(prices[1..].iter().map(|p| priced(problem, values, p)));
-    for seed in seeds {
+    // Two independent halves, one on another thread.
+    let (batches, orders) = std::thread::scope(|scope| {
+        let batches = scope.spawn(|| {
+            prices
+                .iter()
+                .map(|p| batched(problem, values, p))
+                .collect::<Vec<_>>()
+        });
+        let orders: Vec<Ledger> = prices[1..]
+            .iter()
+            .map(|p| priced(problem, values, p))
+            .collect();
+        let batches = batches
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (batches, orders)
+    });
+    for seed in batches.into_iter().chain(orders) {
         let exposure = seed.exposure();
         if exposure < best_exposure {
             best = seed;
