@@ -36,8 +36,8 @@ pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo
 pub use registry::{registry_json, registry_line};
 pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};
 pub use schedule::{
-    PeriodRow, ScheduleRow, ScheduleSummary, period_rows, plan_summary_text, schedule_rows,
-    schedule_summary, sparkline, write_comparison, write_periods, write_schedule,
+    PeriodRow, ScheduleRow, ScheduleSummary, period_rows, plan_summary_text, risk_sparkline,
+    schedule_rows, schedule_summary, write_comparison, write_periods, write_schedule,
 };
 pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
 

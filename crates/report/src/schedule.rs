@@ -254,7 +254,7 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// The residual-risk curve in `width` characters, full height at the
 /// largest risk of the curve (or of `scale` when given, so several curves
 /// compare), each character the highest risk of its stretch of time.
-pub fn sparkline(curve: &[RiskPoint], width: usize, scale: Option<f64>) -> String {
+pub fn risk_sparkline(curve: &[RiskPoint], width: usize, scale: Option<f64>) -> String {
     if curve.is_empty() || width == 0 {
         return String::new();
     }
@@ -432,7 +432,7 @@ fn write_comparison_table(
             s.tenth_risk_by.clone().unwrap_or_else(never)
         }),
         line("risk left at the end", &|s| format!("{:.1}", s.risk_at_end)),
-        line("risk curve", &|s| sparkline(&s.curve, 24, Some(scale))),
+        line("risk curve", &|s| risk_sparkline(&s.curve, 24, Some(scale))),
     ];
     write_aligned(out, &rows)
 }
@@ -440,7 +440,7 @@ fn write_comparison_table(
 /// The plan's headline: greedy, optimised and the bound, the optimiser's
 /// gain and the gap, and the optimised risk curve.
 pub fn plan_summary_text(plan: &Plan) -> String {
-    let curve = sparkline(&plan.optimised.risk_curve, 52, None);
+    let curve = risk_sparkline(&plan.optimised.risk_curve, 52, None);
     format!(
         "exposure: greedy {:.0}, optimised {:.0} risk-days ({:.1} % less); \
          no schedule can go below {:.0} (gap {:.1} %)\nrisk {curve} {} to {}\n",

@@ -3,7 +3,7 @@
 //! by side.
 
 use camaudit_plan::*;
-use camaudit_report::{Format, sparkline, write_comparison, write_periods, write_schedule};
+use camaudit_report::{Format, risk_sparkline, write_comparison, write_periods, write_schedule};
 use time::macros::date;
 
 fn replace(pounds: u64) -> Action {
@@ -136,7 +136,7 @@ fn period_totals_show_spending_against_the_budget() {
 #[test]
 fn the_sparkline_falls_with_the_risk_and_is_blank_once_it_is_gone() {
     let plan = plan(&problem(1_000));
-    let line = sparkline(&plan.optimised.risk_curve, 20, None);
+    let line = risk_sparkline(&plan.optimised.risk_curve, 20, None);
     let chars: Vec<char> = line.chars().collect();
     assert_eq!(chars.len(), 20);
     assert_eq!(chars[0], '█');
