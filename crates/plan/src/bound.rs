@@ -26,6 +26,8 @@ struct Knapsack {
     /// sums: `weight[i]`, `gain[i]` = totals of the first `i` segments.
     weight: Vec<f64>,
     gain: Vec<f64>,
+    /// Each segment's slope, steepest first.
+    slope: Vec<f64>,
 }
 
 impl Knapsack {
@@ -46,13 +48,37 @@ impl Knapsack {
         let (mut w, mut g) = (0.0, 0.0);
         weight.push(w);
         gain.push(g);
+        let slopes = segments.iter().map(slope).collect();
         for (dw, dg) in segments {
             w += dw;
             g += dg;
             weight.push(w);
             gain.push(g);
         }
-        Knapsack { weight, gain }
+        Knapsack {
+            weight,
+            gain,
+            slope: slopes,
+        }
+    }
+
+    /// The best of `gain(x) − price × x` for `x ≤ cap`: every segment
+    /// steeper than `price`, as far as `cap` allows. Returns (x, gain(x)).
+    fn take_above(&self, price: f64, cap: f64) -> (f64, f64) {
+        let k = self.slope.partition_point(|&s| s > price);
+        if self.weight[k] <= cap {
+            (self.weight[k], self.gain[k])
+        } else {
+            (cap, self.gain(cap))
+        }
+    }
+
+    fn steepest_finite(&self) -> f64 {
+        self.slope
+            .iter()
+            .copied()
+            .find(|s| s.is_finite())
+            .unwrap_or(0.0)
     }
 
     /// The most risk per day removable with `resource`.
@@ -141,6 +167,9 @@ pub(crate) fn lower_bound(problem: &Problem) -> f64 {
             )
         })
         .collect();
+    let restricted: Vec<RestrictedPool> = (0..pools)
+        .map(|pool| RestrictedPool::new(problem, pool, &minutes))
+        .collect();
     let budget = (problem.budget != u64::MAX).then_some(problem.budget as f64);
     let money_sack = budget.map(|_| Knapsack::new(problem, &devices, &money));
     // Mixed: money and minutes priced so one period's budget and one
@@ -177,9 +206,11 @@ pub(crate) fn lower_bound(problem: &Problem) -> f64 {
         }
         let periods_begun = f64::from(cal.period_of(day) + 1);
         let weeks_begun = f64::from(day / 7 + 1);
+        let week = day / 7;
         let mut removable: f64 = by_pool
             .iter()
-            .map(|(k, cap)| k.gain(cap * weeks_begun))
+            .zip(&restricted)
+            .map(|((k, cap), r)| k.gain(cap * weeks_begun).min(r.removable(week)))
             .sum();
         if let (Some(b), Some(k)) = (budget, &money_sack) {
             removable = removable.min(k.gain(b * periods_begun));
@@ -192,6 +223,125 @@ pub(crate) fn lower_bound(problem: &Problem) -> f64 {
         exposure += (total - removable).max(0.0) * f64::from(next - day);
     }
     exposure
+}
+
+/// One installer pool's minutes with the access windows kept: the work of
+/// sites that are open only in some weeks (a school in the holidays) can
+/// only use those weeks' minutes, while all of the pool's work shares the
+/// minutes of every week. Sites open in most weeks, or beyond the largest
+/// patterns, join the unrestricted group: dropping a constraint keeps the
+/// bound valid.
+struct RestrictedPool {
+    /// Installer minutes a week.
+    cap: f64,
+    unrestricted: Knapsack,
+    /// A group of sites with one pattern of open weeks, and for each week
+    /// the number of open weeks up to and including it.
+    groups: Vec<(Knapsack, Vec<u32>)>,
+}
+
+/// Sites open in fewer than this share of weeks get a group of their own.
+const RESTRICTED_SHARE: f64 = 0.9;
+/// At most this many groups a pool (the most devices first).
+const MAX_GROUPS: usize = 16;
+
+impl RestrictedPool {
+    fn new(
+        problem: &Problem,
+        pool: usize,
+        minutes: &dyn Fn(usize, usize) -> f64,
+    ) -> RestrictedPool {
+        let cal = &problem.calendar;
+        let weeks = cal.weeks as usize;
+        let mut by_pattern: std::collections::HashMap<Vec<bool>, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut unrestricted_devices = Vec::new();
+        let mut devices_of_site: Vec<Vec<usize>> = vec![Vec::new(); problem.estate.sites.len()];
+        for (d, &site) in problem.site_of.iter().enumerate() {
+            devices_of_site[site].push(d);
+        }
+        for (site, devices) in devices_of_site.into_iter().enumerate() {
+            if problem.pool_of[site] != pool || devices.is_empty() {
+                continue;
+            }
+            let mut open = vec![false; weeks];
+            for (slot, s) in cal.slots.iter().enumerate() {
+                if problem.visit_days.day(site, slot as u32).is_some() {
+                    open[s.week as usize] = true;
+                }
+            }
+            let share = open.iter().filter(|&&o| o).count() as f64 / weeks.max(1) as f64;
+            if share < RESTRICTED_SHARE {
+                by_pattern.entry(open).or_default().extend(devices);
+            } else {
+                unrestricted_devices.extend(devices);
+            }
+        }
+        let mut patterns: Vec<(Vec<bool>, Vec<usize>)> = by_pattern.into_iter().collect();
+        patterns.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        for (_, devices) in patterns.drain(MAX_GROUPS.min(patterns.len())..) {
+            unrestricted_devices.extend(devices);
+        }
+        let groups = patterns
+            .into_iter()
+            .map(|(open, devices)| {
+                let counts = open
+                    .iter()
+                    .scan(0u32, |n, &o| {
+                        *n += u32::from(o);
+                        Some(*n)
+                    })
+                    .collect();
+                (Knapsack::new(problem, &devices, minutes), counts)
+            })
+            .collect();
+        RestrictedPool {
+            cap: f64::from(problem.pool_minutes[pool]),
+            unrestricted: Knapsack::new(problem, &unrestricted_devices, minutes),
+            groups,
+        }
+    }
+
+    /// An upper limit on the risk removable by the end of `week` (weeks
+    /// begun so far): the Lagrangian dual of the fractional problem, the
+    /// total minutes priced at λ. Every λ gives a valid limit; a ternary
+    /// search looks for the lowest, the function being convex.
+    fn removable(&self, week: u32) -> f64 {
+        let total = self.cap * f64::from(week + 1);
+        let caps: Vec<f64> = self
+            .groups
+            .iter()
+            .map(|(_, open)| self.cap * f64::from(open[week as usize]))
+            .collect();
+        let dual = |price: f64| {
+            let (x, g) = self.unrestricted.take_above(price, f64::INFINITY);
+            let mut value = price * total + g - price * x;
+            for ((k, _), &cap) in self.groups.iter().zip(&caps) {
+                let (x, g) = k.take_above(price, cap);
+                value += g - price * x;
+            }
+            value
+        };
+        let top = self
+            .groups
+            .iter()
+            .map(|(k, _)| k.steepest_finite())
+            .fold(self.unrestricted.steepest_finite(), f64::max);
+        let (mut lo, mut hi) = (0.0, top);
+        let mut best = dual(0.0).min(dual(top));
+        for _ in 0..60 {
+            let a = lo + (hi - lo) / 3.0;
+            let b = hi - (hi - lo) / 3.0;
+            let (da, db) = (dual(a), dual(b));
+            best = best.min(da).min(db);
+            if da <= db {
+                hi = b;
+            } else {
+                lo = a;
+            }
+        }
+        best
+    }
 }
 
 /// Each action's share of its site's call-out: the job's share

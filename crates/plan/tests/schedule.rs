@@ -237,3 +237,24 @@ fn a_budget_too_small_for_the_work_raises_the_bound_above_zero() {
     assert_eq!(s.unscheduled.len(), 1);
     assert_eq!(s.exposure.0, 10.0 * 90.0);
 }
+
+#[test]
+fn the_bound_knows_a_site_can_only_be_worked_on_in_its_open_weeks() {
+    // Open only from Friday 29 January (day 28, week 4): no schedule can
+    // remove the risk before then, and the bound says so exactly.
+    let mut school = site("School", 0);
+    school.access.open =
+        vec![DateRange::new(date!(2027 - 01 - 29), date!(2027 - 02 - 04)).unwrap()];
+    let estate = Estate {
+        sites: vec![school, site("Depot", 0)],
+        devices: vec![
+            device("cam", "School", 1.0, vec![replace(0, 1)]),
+            device("other", "Depot", 1.0, vec![replace(0, 1)]),
+        ],
+    };
+    let problem = Problem::new(estate, constraints(None, 2, 3)).unwrap();
+    let plan = plan(&problem);
+    assert_eq!(plan.optimised.exposure.0, 28.0);
+    assert_eq!(plan.bound.0, 28.0);
+    assert_eq!(plan.gap(), 0.0);
+}
