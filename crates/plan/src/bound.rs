@@ -141,88 +141,115 @@ fn envelope(
 
 pub(crate) fn lower_bound(problem: &Problem) -> f64 {
     let cal = &problem.calendar;
-    let devices: Vec<usize> = (0..problem.estate.devices.len()).collect();
     let total: f64 = problem
         .estate
         .devices
         .iter()
         .map(|d| d.risk.per_day())
         .sum();
-    let share = call_out_shares(problem);
-    let money =
-        |d: usize, a: usize| problem.estate.devices[d].actions[a].cost.0 as f64 + share[d][a];
-    let minutes = |d: usize, a: usize| f64::from(problem.estate.devices[d].actions[a].minutes.0);
-    let pools = problem.pool_minutes.len();
-    let pool_of_device = |d: usize| pool_of(problem, d);
-    let by_pool: Vec<(Knapsack, f64)> = (0..pools)
-        .map(|pool| {
-            let members: Vec<usize> = devices
-                .iter()
-                .copied()
-                .filter(|&d| pool_of_device(d) == pool)
-                .collect();
-            (
-                Knapsack::new(problem, &members, &minutes),
-                f64::from(problem.pool_minutes[pool]),
-            )
-        })
-        .collect();
-    let restricted: Vec<RestrictedPool> = (0..pools)
-        .map(|pool| RestrictedPool::new(problem, pool, &minutes))
-        .collect();
-    let budget = (problem.budget != u64::MAX).then_some(problem.budget as f64);
-    let money_sack = budget.map(|_| Knapsack::new(problem, &devices, &money));
-    // Mixed: money and minutes priced so one period's budget and one
-    // period's installer time each weigh `mix` and `1 - mix`.
-    let weeks_per_period = f64::from(cal.weeks) / f64::from(cal.periods());
-    // A pool without installers weighs its minutes against one minute a
-    // week (so its work is not free) but brings no resource of its own.
-    let staffed = problem.pool_minutes.iter().filter(|&&m| m > 0).count() as f64;
-    let mixes: Vec<(f64, Knapsack)> = match budget {
-        Some(b) => [0.25, 0.5, 0.75]
-            .into_iter()
-            .map(|mix| {
-                let weighted = |d: usize, a: usize| {
-                    let cap = f64::from(problem.pool_minutes[pool_of_device(d)]).max(1.0)
-                        * weeks_per_period;
-                    mix * money(d, a) / b.max(1.0) + (1.0 - mix) * minutes(d, a) / cap
-                };
-                (mix, Knapsack::new(problem, &devices, &weighted))
-            })
-            .collect(),
-        None => Vec::new(),
-    };
+    let limits = Limits::new(problem);
     let mut breaks: Vec<u32> = (0..cal.weeks)
         .map(|w| w * 7)
         .chain(cal.period_starts.iter().copied())
         .collect();
     breaks.sort_unstable();
     breaks.dedup();
-    let mut exposure = 0.0;
-    for pair in breaks.windows(2) {
-        let (day, next) = (pair[0], pair[1].min(cal.days));
-        if day >= next {
-            continue;
+    breaks
+        .windows(2)
+        .map(|pair| {
+            let (day, next) = (pair[0], pair[1].min(cal.days));
+            let days = f64::from(next.saturating_sub(day));
+            (total - limits.removable(problem, day)).max(0.0) * days
+        })
+        .sum()
+}
+
+/// Every knapsack the bound consults.
+struct Limits {
+    /// Minutes alone, per pool: (knapsack, minutes a week).
+    minutes: Vec<(Knapsack, f64)>,
+    /// Minutes per pool with the access windows kept.
+    restricted: Vec<RestrictedPool>,
+    /// Money alone, with the budget per period; absent without a budget.
+    money: Option<(Knapsack, f64)>,
+    /// Money and minutes mixed: (share of money, knapsack).
+    mixes: Vec<(f64, Knapsack)>,
+    weeks_per_period: f64,
+    /// Pools with any installers.
+    staffed: f64,
+}
+
+impl Limits {
+    fn new(problem: &Problem) -> Limits {
+        let cal = &problem.calendar;
+        let devices: Vec<usize> = (0..problem.estate.devices.len()).collect();
+        let share = call_out_shares(problem);
+        let action = |d: usize, a: usize| &problem.estate.devices[d].actions[a];
+        let money = |d: usize, a: usize| action(d, a).cost.0 as f64 + share[d][a];
+        let minutes = |d: usize, a: usize| f64::from(action(d, a).minutes.0);
+        let pools = problem.pool_minutes.len();
+        let pool_cap = |pool: usize| f64::from(problem.pool_minutes[pool]);
+        let in_pool = |pool: usize| -> Vec<usize> {
+            devices
+                .iter()
+                .copied()
+                .filter(|&d| pool_of(problem, d) == pool)
+                .collect()
+        };
+        let budget = (problem.budget != u64::MAX).then_some(problem.budget as f64);
+        let weeks_per_period = f64::from(cal.weeks) / f64::from(cal.periods());
+        // Mixed: money and minutes priced so one period's budget and one
+        // period's installer time each weigh `mix` and `1 - mix`. A pool
+        // without installers weighs its minutes against one minute a week
+        // (so its work is not free) but brings no resource of its own.
+        let mixes = match budget {
+            Some(b) => [0.25, 0.5, 0.75]
+                .into_iter()
+                .map(|mix| {
+                    let weighted = |d: usize, a: usize| {
+                        let cap = pool_cap(pool_of(problem, d)).max(1.0) * weeks_per_period;
+                        mix * money(d, a) / b.max(1.0) + (1.0 - mix) * minutes(d, a) / cap
+                    };
+                    (mix, Knapsack::new(problem, &devices, &weighted))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Limits {
+            minutes: (0..pools)
+                .map(|p| (Knapsack::new(problem, &in_pool(p), &minutes), pool_cap(p)))
+                .collect(),
+            restricted: (0..pools)
+                .map(|p| RestrictedPool::new(problem, p, &minutes))
+                .collect(),
+            money: budget.map(|b| (Knapsack::new(problem, &devices, &money), b)),
+            mixes,
+            weeks_per_period,
+            staffed: problem.pool_minutes.iter().filter(|&&m| m > 0).count() as f64,
         }
-        let periods_begun = f64::from(cal.period_of(day) + 1);
-        let weeks_begun = f64::from(day / 7 + 1);
+    }
+
+    /// The most risk per day any schedule can have removed by `day`: the
+    /// least that any of the knapsacks allows.
+    fn removable(&self, problem: &Problem, day: u32) -> f64 {
+        let periods_begun = f64::from(problem.calendar.period_of(day) + 1);
         let week = day / 7;
-        let mut removable: f64 = by_pool
+        let weeks_begun = f64::from(week + 1);
+        let mut removable: f64 = self
+            .minutes
             .iter()
-            .zip(&restricted)
+            .zip(&self.restricted)
             .map(|((k, cap), r)| k.gain(cap * weeks_begun).min(r.removable(week)))
             .sum();
-        if let (Some(b), Some(k)) = (budget, &money_sack) {
-            removable = removable.min(k.gain(b * periods_begun));
+        if let Some((k, budget)) = &self.money {
+            removable = removable.min(k.gain(budget * periods_begun));
         }
-        for (mix, k) in &mixes {
-            let resource =
-                mix * periods_begun + (1.0 - mix) * weeks_begun / weeks_per_period * staffed;
-            removable = removable.min(k.gain(resource));
+        for (mix, k) in &self.mixes {
+            let minutes = weeks_begun / self.weeks_per_period * self.staffed;
+            removable = removable.min(k.gain(mix * periods_begun + (1.0 - mix) * minutes));
         }
-        exposure += (total - removable).max(0.0) * f64::from(next - day);
+        removable
     }
-    exposure
 }
 
 /// One installer pool's minutes with the access windows kept: the work of
