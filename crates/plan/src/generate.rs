@@ -1,9 +1,9 @@
 //! Generated estates for tests and benchmarks: sites in regions with a
-//! realistic mix of kinds (schools open to installers only at weekends and
-//! in the summer holidays, wards with closed spells, offices, depots),
-//! cameras and recorders with their cameras tied to them, unknown devices
-//! to verify, some devices on core networks (disconnect now) and some with
-//! known exploited vulnerabilities (firmware update). Deterministic for a
+//! realistic mix of kinds (schools open to installers only in the
+//! holidays, wards closed for a month, police, offices, depots), a few
+//! large sites and many small, cameras and recorders with cameras tied to
+//! them, unknown devices to verify, some devices on core networks (segment
+//! now) and some with known exploited vulnerabilities (firmware update). Deterministic for a
 //! seed, with a small generator of its own so no dependency is needed.
 
 use time::{Date, Duration, Month};

@@ -14,13 +14,17 @@
 //!
 //! A [`Plan`] holds two schedules and a bound: the greedy baseline (actions
 //! marked "now" first, then the most risk removed per pound), the optimised
-//! schedule (work batched per site to share call-outs, then local search;
-//! never worse than greedy), and a lower bound on the exposure of any
-//! schedule, from which [`Plan::gap`] says how far from the best possible
-//! the plan can be.
+//! schedule (work batched per site to share call-outs and priced by money
+//! and installer time, then local search; never worse than greedy), and a
+//! lower bound on the exposure of any schedule (a knapsack relaxation that
+//! keeps budgets, installer minutes and sites' open weeks), from which
+//! [`Plan::gap`] says how far from the best possible the plan can be.
+//! `docs/plan.md` ("The scheduler") explains each.
 //!
 //! Money is integer pence ([`Pence`]), time on site whole [`Minutes`],
-//! dates [`time::Date`]; a [`Risk`] cannot be negative or NaN.
+//! dates [`time::Date`] (written as `YYYY-MM-DD`); a [`Risk`] cannot be
+//! negative or NaN. [`generate`] makes realistic estates for tests and
+//! benchmarks.
 
 mod bound;
 mod calendar;
