@@ -291,14 +291,14 @@ fn link_ties(estate: &Estate, devices: &mut [Assessed]) {
         .enumerate()
         .filter_map(|(i, d)| Some((d.asset.addr?, i)))
         .collect();
-    for i in 0..devices.len() {
-        let (Some(site), Some(addr)) = (devices[i].site, devices[i].asset.addr) else {
+    for (i, d) in devices.iter_mut().enumerate() {
+        let (Some(site), Some(addr)) = (d.site, d.asset.addr) else {
             continue;
         };
-        if !devices[i].asset.is_camera() {
+        if !d.asset.is_camera() {
             continue;
         }
-        devices[i].tied_to = estate.sites[site]
+        d.tied_to = estate.sites[site]
             .ties
             .iter()
             .find(|t| t.cameras.iter().any(|c| c.contains(&addr)))
@@ -382,26 +382,24 @@ fn evidence(estate: &Estate, d: &Assessed, c: &Control) -> Vec<String> {
     if w.maker_known == Some(false) {
         out.push("the evidence does not prove who made it".to_owned());
     }
-    if w.sensitivity.is_some() || !w.category.is_empty() {
-        if let Some(s) = site {
-            let how = match d.placed_by {
-                PlacedBy::Register => " (by the register's site column)",
-                _ => "",
-            };
-            let cats = if s.categories.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", s.categories.join(", "))
-            };
-            out.push(format!(
-                "on {} ({}{cats}){how}",
-                s.name,
-                match s.sensitivity {
-                    Sensitivity::Sensitive => "a sensitive site",
-                    Sensitivity::Standard => "a standard site",
-                }
-            ));
-        }
+    if let Some(s) = site.filter(|_| w.sensitivity.is_some() || !w.category.is_empty()) {
+        let how = match d.placed_by {
+            PlacedBy::Register => " (by the register's site column)",
+            _ => "",
+        };
+        let cats = if s.categories.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", s.categories.join(", "))
+        };
+        out.push(format!(
+            "on {} ({}{cats}){how}",
+            s.name,
+            match s.sensitivity {
+                Sensitivity::Sensitive => "a sensitive site",
+                Sensitivity::Standard => "a standard site",
+            }
+        ));
     }
     let on_zone = |z: Zone| d.facts.zone == Some(z);
     let zone_tested = match (w.connected_to, w.zone.as_slice()) {

@@ -12,12 +12,22 @@ use ipnet::IpNet;
 
 use crate::estate::Site;
 
+/// (site, network) indices into [`crate::Estate::sites`].
+type At = (usize, usize);
+
+/// The networks of one prefix length and address family.
+#[derive(Debug, Clone)]
+struct Level {
+    prefix: u8,
+    v4: bool,
+    networks: HashMap<IpNet, At>,
+}
+
 /// Networks by prefix length, longest first, for a lookup that costs one
 /// hash probe per distinct prefix length in the estate.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NetworkIndex {
-    /// (prefix length, is IPv4) → network address → (site, network).
-    by_prefix: Vec<(u8, bool, HashMap<IpNet, (usize, usize)>)>,
+    levels: Vec<Level>,
 }
 
 /// Two sites claim the same addresses.
@@ -63,40 +73,38 @@ impl NetworkIndex {
         Ok(index)
     }
 
-    fn insert(&mut self, cidr: IpNet, at: (usize, usize)) {
-        let key = (cidr.prefix_len(), matches!(cidr, IpNet::V4(_)));
-        let pos = match self
-            .by_prefix
-            .iter()
-            .position(|(p, v4, _)| (*p, *v4) == key)
+    fn insert(&mut self, cidr: IpNet, at: At) {
+        let (prefix, v4) = (cidr.prefix_len(), matches!(cidr, IpNet::V4(_)));
+        if let Some(level) = self
+            .levels
+            .iter_mut()
+            .find(|l| l.prefix == prefix && l.v4 == v4)
         {
-            Some(p) => p,
-            None => {
-                self.by_prefix.push((key.0, key.1, HashMap::new()));
-                self.by_prefix.sort_by(|a, b| b.0.cmp(&a.0));
-                self.by_prefix
-                    .iter()
-                    .position(|(p, v4, _)| (*p, *v4) == key)
-                    .unwrap_or(0)
-            }
-        };
-        self.by_prefix[pos].2.insert(cidr, at);
+            level.networks.insert(cidr, at);
+            return;
+        }
+        self.levels.push(Level {
+            prefix,
+            v4,
+            networks: HashMap::from([(cidr, at)]),
+        });
+        self.levels.sort_by_key(|l| std::cmp::Reverse(l.prefix));
     }
 
     /// The longest indexed network holding `addr`.
-    pub(crate) fn lookup(&self, addr: IpAddr) -> Option<(usize, usize)> {
+    pub(crate) fn lookup(&self, addr: IpAddr) -> Option<At> {
         self.lookup_net(IpNet::from(addr))
     }
 
     /// The longest indexed network holding all of `net` (or equal to it).
-    fn lookup_net(&self, net: IpNet) -> Option<(usize, usize)> {
+    fn lookup_net(&self, net: IpNet) -> Option<At> {
         let v4 = matches!(net, IpNet::V4(_));
-        self.by_prefix
+        self.levels
             .iter()
-            .filter(|(p, is_v4, _)| *is_v4 == v4 && *p <= net.prefix_len())
-            .find_map(|(p, _, map)| {
-                let key = IpNet::new(net.addr(), *p).ok()?.trunc();
-                map.get(&key).copied()
+            .filter(|l| l.v4 == v4 && l.prefix <= net.prefix_len())
+            .find_map(|l| {
+                let key = IpNet::new(net.addr(), l.prefix).ok()?.trunc();
+                l.networks.get(&key).copied()
             })
     }
 }
