@@ -18,6 +18,7 @@ mod cmd_sim;
 mod engine_args;
 mod output;
 mod progress;
+mod vantage;
 
 /// Every stage builds many small strings (evidence, reasons, source lists);
 /// on a 100,000-line `check`, glibc's malloc spent about a fifth of the time
