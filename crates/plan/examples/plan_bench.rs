@@ -1,0 +1,101 @@
+//! Plans a generated estate and prints greedy and optimised side by side
+//! with the lower bound, the gap and the time each step took:
+//!
+//! ```text
+//! cargo run --release -p camaudit-plan --example plan_bench -- 100000 2000
+//! ```
+//! Arguments: devices, sites, regions (8), seed (1).
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use camaudit_plan::{Problem, generate};
+
+fn arg(n: usize, default: u64) -> Result<u64, String> {
+    match std::env::args().nth(n) {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|_| format!("argument {n}: {s:?} is not a whole number")),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("plan_bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let shape = generate::Shape {
+        devices: arg(1, 100_000)? as usize,
+        sites: arg(2, 2_000)? as usize,
+        regions: arg(3, 8)? as usize,
+        seed: arg(4, 1)?,
+    };
+    let t = Instant::now();
+    let estate = generate::estate(shape);
+    let constraints = generate::constraints(&estate, shape.regions);
+    let actions: usize = estate.devices.iter().map(|d| d.actions.len()).sum();
+    println!(
+        "estate: {} devices, {} actions, {} sites, {} regions; budget {} per quarter; generated in {:.2} s",
+        estate.devices.len(),
+        actions,
+        estate.sites.len(),
+        shape.regions,
+        constraints
+            .budget_per_period
+            .map_or("unlimited".to_owned(), |b| b.to_string()),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let problem = Problem::new(estate, constraints).map_err(|e| e.to_string())?;
+    let checked = t.elapsed();
+    let t = Instant::now();
+    let plan = camaudit_plan::plan(&problem);
+    let planned = t.elapsed();
+    println!(
+        "checked in {:.2} s; planned (greedy + optimiser + bound) in {:.2} s",
+        checked.as_secs_f64(),
+        planned.as_secs_f64()
+    );
+    println!(
+        "{:<10} {:>16} {:>14} {:>12} {:>8} {:>12}",
+        "schedule", "exposure", "cost", "call-outs", "visits", "unscheduled"
+    );
+    for s in [&plan.greedy, &plan.optimised] {
+        println!(
+            "{:<10} {:>16.0} {:>14} {:>12} {:>8} {:>12}",
+            s.method.name(),
+            s.exposure.risk_days(),
+            s.cost.to_string(),
+            s.call_outs.to_string(),
+            s.visits.len(),
+            s.unscheduled.len()
+        );
+    }
+    println!("{:<10} {:>16.0}", "bound", plan.bound.risk_days());
+    println!("{:?}", reasons(&plan.greedy));
+    println!(
+        "improvement over greedy {:.1} %; gap to the bound {:.1} % (greedy's {:.1} %)",
+        plan.improvement() * 100.0,
+        plan.gap() * 100.0,
+        (plan.greedy.exposure.0 - plan.bound.0) / plan.greedy.exposure.0.max(f64::MIN_POSITIVE)
+            * 100.0
+    );
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn reasons(s: &camaudit_plan::Schedule) -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for u in &s.unscheduled {
+        *m.entry(format!("{:?} {}", u.reason, u.action.name()))
+            .or_insert(0) += 1;
+    }
+    m
+}

@@ -1,0 +1,245 @@
+//! The optimiser: work batched per site so a visit's call-out is shared,
+//! then local search. Two searches run, one from the greedy schedule and
+//! one from the batched schedule, and the better result is kept, so the
+//! optimised plan is never worse than greedy. Immediate jobs are never
+//! moved: they keep the places they had before any planned work existed.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use crate::greedy;
+use crate::ledger::{Ledger, UNPLACED};
+use crate::problem::{Problem, Urgency};
+
+/// Rounds of local search at most; each round merges visits and pulls
+/// jobs earlier, and the search stops early when a round changes nothing.
+const ROUNDS: usize = 6;
+
+pub(crate) fn optimise<'p>(
+    problem: &'p Problem,
+    values: &[f64],
+    greedy: &Ledger<'p>,
+) -> Ledger<'p> {
+    let mut from_greedy = greedy.clone();
+    local_search(&mut from_greedy, values);
+    let mut from_batches = batched(problem, values);
+    local_search(&mut from_batches, values);
+    if from_batches.exposure() < from_greedy.exposure() {
+        from_batches
+    } else {
+        from_greedy
+    }
+}
+
+/// A site's pending jobs, best ratio first, and the ratio of its best
+/// bundle: the prefix that removes the most risk per pound once the
+/// call-out is shared by every job in it.
+struct SiteQueue {
+    pending: Vec<usize>,
+}
+
+#[derive(PartialEq)]
+struct Ranked {
+    ratio: f64,
+    site: usize,
+    version: u32,
+}
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Ranked) -> Ordering {
+        self.ratio
+            .total_cmp(&other.ratio)
+            .then(other.site.cmp(&self.site))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Ranked) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+fn best_bundle(problem: &Problem, values: &[f64], site: usize, pending: &[usize]) -> (f64, usize) {
+    let call_out = problem.call_out(site) as f64;
+    let (mut value, mut cost) = (0.0, call_out);
+    let mut best = (f64::NEG_INFINITY, 0);
+    for (i, &job) in pending.iter().enumerate() {
+        value += values[job];
+        cost += problem.jobs[job].cost as f64;
+        let ratio = value / cost.max(1.0);
+        if ratio > best.0 {
+            best = (ratio, i + 1);
+        }
+    }
+    best
+}
+
+/// Immediate jobs as greedy places them; then planned work site by site,
+/// best bundle first, each bundle on one visit when it fits.
+pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
+    let mut ledger = greedy::immediate(problem, values);
+    let own_ratio = |j: usize| values[j] / problem.jobs[j].cost.max(1) as f64;
+    let mut queues: Vec<SiteQueue> = (0..problem.estate.sites.len())
+        .map(|_| SiteQueue {
+            pending: Vec::new(),
+        })
+        .collect();
+    for job in greedy::by_ratio(problem, values, Urgency::Planned, false) {
+        queues[problem.jobs[job].site].pending.push(job);
+    }
+    let mut versions = vec![0u32; queues.len()];
+    let mut heap: BinaryHeap<Ranked> = queues
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| !q.pending.is_empty())
+        .map(|(site, q)| Ranked {
+            ratio: best_bundle(problem, values, site, &q.pending).0,
+            site,
+            version: 0,
+        })
+        .collect();
+    let weeks = problem.calendar.weeks;
+    while let Some(top) = heap.pop() {
+        if top.version != versions[top.site] {
+            continue;
+        }
+        let site = top.site;
+        let pending = std::mem::take(&mut queues[site].pending);
+        let (_, len) = best_bundle(problem, values, site, &pending);
+        let threshold = heap.peek().map_or(0.0, |next| next.ratio);
+        let extra = pending[len..]
+            .iter()
+            .take_while(|&&j| own_ratio(j) >= threshold)
+            .count();
+        let bundle = &pending[..len + extra];
+        let mut left: Vec<usize> = Vec::new();
+        match ledger.earliest(bundle[0], 0, weeks) {
+            None => {} // never fits: reported unscheduled
+            Some(week) => {
+                ledger.place(bundle[0], week);
+                for &job in &bundle[1..] {
+                    if ledger.fits(job, week) {
+                        ledger.place(job, week);
+                    } else {
+                        left.push(job);
+                    }
+                }
+            }
+        }
+        left.extend_from_slice(&pending[len + extra..]);
+        if !left.is_empty() {
+            versions[site] += 1;
+            heap.push(Ranked {
+                ratio: best_bundle(problem, values, site, &left).0,
+                site,
+                version: versions[site],
+            });
+        }
+        queues[site].pending = left;
+    }
+    ledger
+}
+
+pub(crate) fn local_search(ledger: &mut Ledger, values: &[f64]) {
+    for _ in 0..ROUNDS {
+        let merged = merge_visits(ledger);
+        let pulled = pull_earlier(ledger, values);
+        if !merged && !pulled {
+            break;
+        }
+    }
+}
+
+/// Moves the planned jobs of a site's later visit into an earlier visit
+/// of the same site when they fit: the work is done sooner (exposure can
+/// only fall) and one call-out is saved for other work.
+fn merge_visits(ledger: &mut Ledger) -> bool {
+    let p = ledger.problem;
+    let mut by_site: BTreeMap<usize, Vec<(u32, Vec<usize>)>> = BTreeMap::new();
+    for ((site, week), jobs) in ledger.visits() {
+        let planned: Vec<usize> = jobs
+            .into_iter()
+            .filter(|&j| p.jobs[j].urgency == Urgency::Planned)
+            .collect();
+        by_site.entry(site).or_default().push((week, planned));
+    }
+    let mut changed = false;
+    for visits in by_site.values() {
+        for later in (1..visits.len()).rev() {
+            let (from, jobs) = &visits[later];
+            if jobs.is_empty() {
+                continue;
+            }
+            for (to, _) in &visits[..later] {
+                if move_all(ledger, jobs, *from, *to) {
+                    changed = true;
+                    break;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// Moves every job from week `from` to week `to`, or none of them.
+fn move_all(ledger: &mut Ledger, jobs: &[usize], from: u32, to: u32) -> bool {
+    if jobs.iter().any(|&j| ledger.week_of[j] != from) {
+        return false; // moved already this round
+    }
+    for &j in jobs {
+        ledger.unplace(j);
+    }
+    let mut placed = Vec::with_capacity(jobs.len());
+    for &j in jobs {
+        if !ledger.fits(j, to) {
+            for &k in &placed {
+                ledger.unplace(k);
+            }
+            for &k in jobs {
+                ledger.place(k, from);
+            }
+            return false;
+        }
+        ledger.place(j, to);
+        placed.push(j);
+    }
+    true
+}
+
+/// Moves each planned job, most risk removed first, to the earliest week
+/// it now fits, when that lowers its devices' exposure.
+fn pull_earlier(ledger: &mut Ledger, values: &[f64]) -> bool {
+    let p = ledger.problem;
+    let mut order: Vec<usize> = (0..p.jobs.len())
+        .filter(|&j| {
+            p.jobs[j].urgency == Urgency::Planned
+                && ledger.week_of[j] != UNPLACED
+                && values[j] > 0.0
+        })
+        .collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+    let mut changed = false;
+    for job in order {
+        let current = ledger.week_of[job];
+        if current == 0 {
+            continue;
+        }
+        let before = ledger.job_exposure(job);
+        ledger.unplace(job);
+        match ledger.earliest(job, 0, current) {
+            Some(week) => {
+                ledger.place(job, week);
+                if ledger.job_exposure(job) < before {
+                    changed = true;
+                } else {
+                    ledger.unplace(job);
+                    ledger.place(job, current);
+                }
+            }
+            None => ledger.place(job, current),
+        }
+    }
+    changed
+}

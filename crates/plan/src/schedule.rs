@@ -1,0 +1,185 @@
+//! The scheduler's output: a dated schedule of site visits, the totals per
+//! period, the residual-risk curve and the cumulative exposure; and a
+//! [`Plan`] that sets the greedy baseline, the optimised schedule and the
+//! lower bound side by side.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::problem::{ActionKind, DeviceId, SiteId, Urgency};
+use crate::units::{Exposure, Minutes, Pence, Risk};
+
+/// How a schedule was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Immediate actions first, then the most risk removed per pound.
+    Greedy,
+    /// Work batched per site to share call-outs, then improved by local
+    /// search; never worse than greedy.
+    Optimised,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Greedy => "greedy",
+            Method::Optimised => "optimised",
+        }
+    }
+}
+
+/// One action done on a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledAction {
+    pub device: DeviceId,
+    pub action: ActionKind,
+    pub urgency: Urgency,
+    pub cost: Pence,
+    pub minutes: Minutes,
+    /// The device's risk per day just before and just after this action.
+    pub risk_before: Risk,
+    pub risk_after: Risk,
+    /// Set on a tied camera's replacement: the recorder it moves with.
+    pub moves_with: Option<DeviceId>,
+    pub control: String,
+}
+
+/// One day's work on one site: one call-out, shared by its actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub site: SiteId,
+    pub date: Date,
+    /// Index of the budget period the visit is paid from (0 = the first).
+    pub period: u32,
+    pub call_out: Pence,
+    pub actions: Vec<ScheduledAction>,
+}
+
+impl Visit {
+    /// Call-out plus every action's cost.
+    pub fn cost(&self) -> Pence {
+        self.call_out + self.actions.iter().map(|a| a.cost).sum()
+    }
+
+    pub fn minutes(&self) -> Minutes {
+        self.actions.iter().map(|a| a.minutes).sum()
+    }
+}
+
+/// Why an action found no place in the schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unplaceable {
+    /// It (with its call-out and tied devices) costs more than a whole
+    /// period's budget.
+    OverBudget,
+    /// It takes more installer time than a whole week's capacity.
+    OverCapacity,
+    /// The site cannot be visited on any day of the horizon.
+    NoAccess,
+    /// Budget, capacity and access left no room for it before the horizon
+    /// ends: a longer horizon or more money would place it.
+    HorizonFull,
+}
+
+/// An action the schedule could not place; its device keeps its risk to the
+/// end of the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unscheduled {
+    pub device: DeviceId,
+    pub site: SiteId,
+    pub action: ActionKind,
+    pub urgency: Urgency,
+    pub reason: Unplaceable,
+}
+
+/// What one budget period holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodTotals {
+    pub index: u32,
+    pub first: Date,
+    /// The last day of the period (inclusive).
+    pub last: Date,
+    pub budget: Option<Pence>,
+    /// Call-outs and actions together.
+    pub spent: Pence,
+    pub call_outs: Pence,
+    pub visits: u32,
+    pub actions: u32,
+    pub minutes: Minutes,
+    /// Estate risk per day left at the end of the period.
+    pub risk_at_end: Risk,
+}
+
+/// The estate's total risk per day from `date` on (until the next point).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RiskPoint {
+    pub date: Date,
+    pub risk: Risk,
+}
+
+/// A dated, costed schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub method: Method,
+    pub start: Date,
+    /// The first day after the horizon: exposure is counted up to here.
+    pub end: Date,
+    /// In date order.
+    pub visits: Vec<Visit>,
+    pub unscheduled: Vec<Unscheduled>,
+    pub periods: Vec<PeriodTotals>,
+    /// The estate's risk per day: one point at the start, then one each
+    /// week, and one at the end.
+    pub risk_curve: Vec<RiskPoint>,
+    /// Σ over devices of risk per day × days, from start to end.
+    pub exposure: Exposure,
+    /// Money spent, call-outs included.
+    pub cost: Pence,
+    pub call_outs: Pence,
+}
+
+impl Schedule {
+    /// Every scheduled action with the visit it is part of.
+    pub fn actions(&self) -> impl Iterator<Item = (&Visit, &ScheduledAction)> {
+        self.visits
+            .iter()
+            .flat_map(|v| v.actions.iter().map(move |a| (v, a)))
+    }
+}
+
+/// The greedy baseline and the optimised schedule of one problem, with a
+/// lower bound on any schedule's exposure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub greedy: Schedule,
+    pub optimised: Schedule,
+    /// No schedule under these constraints has less exposure than this.
+    pub bound: Exposure,
+}
+
+impl Plan {
+    /// The share of the greedy plan's exposure the optimiser removed
+    /// (0.25 = a quarter less exposure).
+    pub fn improvement(&self) -> f64 {
+        relative(
+            self.greedy.exposure.0 - self.optimised.exposure.0,
+            self.greedy.exposure.0,
+        )
+    }
+
+    /// How far the optimised plan may be from the best possible one, as a
+    /// share of its exposure: (plan − bound) / plan. 0 means provably
+    /// optimal; 0.1 means no schedule can be more than 10 % better.
+    pub fn gap(&self) -> f64 {
+        relative(
+            self.optimised.exposure.0 - self.bound.0,
+            self.optimised.exposure.0,
+        )
+    }
+}
+
+fn relative(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
