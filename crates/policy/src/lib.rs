@@ -12,7 +12,9 @@
 //! - [`Policy`]: the controls as data (`data/policy/controls.toml`), each
 //!   citing its rule, with an organisation's overlay;
 //! - [`assess`]: findings (device, site, zone, control, severity, evidence,
-//!   source) and each device's [`Risk`] (`README.md`, "How risk is scored").
+//!   source) and each device's [`Risk`] (`README.md`, "How risk is scored");
+//! - [`remedy`]: the findings as the scheduler's problem (`camaudit-plan`):
+//!   actions with cost, installer time and the risk each leaves.
 //!
 //! ```
 //! use camaudit_policy::{Estate, Policy, Reachability, assess};
@@ -39,6 +41,7 @@ mod asset;
 mod controls;
 mod estate;
 mod place;
+mod remedy;
 mod risk;
 
 pub use assess::{Assessed, Assessment, Finding, PlacedBy, Reachability, ScanProof, assess};
@@ -51,4 +54,5 @@ pub use estate::{
     AccessWindow, Costs, Defaults, Estate, FileError, Network, Sensitivity, Site, Tie, UnknownZone,
     Weekday, Work, Zone, parse_hours,
 };
+pub use remedy::{DEFAULT_HOURS_PER_WEEK, Limits, Remedy, constraints, remedy};
 pub use risk::{Extent, Risk, Weights, ZoneWeights, round, score};
