@@ -10,7 +10,9 @@ use crate::problem::{Constraints, Site};
 /// Marks a week in which a site cannot be visited.
 const NO_DAY: u32 = u32::MAX;
 
-/// The horizon cut into weeks (capacity) and periods (budget).
+/// The horizon cut into weeks (capacity) and periods (budget), and both
+/// together into slots: a week, or the part of a week inside one period
+/// when a period begins mid-week. A site has at most one visit a slot.
 #[derive(Debug, Clone)]
 pub(crate) struct Calendar {
     pub start: Date,
@@ -19,6 +21,15 @@ pub(crate) struct Calendar {
     pub weeks: u32,
     /// Day offset of each period's first day, then of the horizon's end.
     pub period_starts: Vec<u32>,
+    pub slots: Vec<Slot>,
+}
+
+/// Days `first..end` of week `week`, all in one period.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    pub week: u32,
+    pub first: u32,
+    pub end: u32,
 }
 
 /// The longest horizon accepted: a hundred years is already beyond any
@@ -39,12 +50,40 @@ impl Calendar {
             })
             .collect::<Result<Vec<u32>, PlanError>>()?;
         let days = period_starts[period_starts.len() - 1];
+        let weeks = days.div_ceil(7);
+        let slots = (0..weeks)
+            .flat_map(|week| {
+                let (first, end) = (week * 7, (week * 7 + 7).min(days));
+                let cuts: Vec<u32> = std::iter::once(first)
+                    .chain(
+                        period_starts
+                            .iter()
+                            .copied()
+                            .filter(|&s| s > first && s < end),
+                    )
+                    .chain(std::iter::once(end))
+                    .collect();
+                cuts.windows(2)
+                    .map(|w| Slot {
+                        week,
+                        first: w[0],
+                        end: w[1],
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Ok(Calendar {
             start: c.start,
             days,
-            weeks: days.div_ceil(7),
+            weeks,
             period_starts,
+            slots,
         })
+    }
+
+    /// The first slot that starts on or after `day`.
+    pub fn slot_from(&self, day: u32) -> u32 {
+        self.slots.partition_point(|s| s.first < day) as u32
     }
 
     pub fn periods(&self) -> u32 {
@@ -77,42 +116,41 @@ fn add_months(date: Date, months: u32) -> Option<Date> {
     Date::from_calendar_date(year, month, day).ok()
 }
 
-/// For every site and week, the day offset of the first day of the week
-/// an installer may come; every action of one week's visit happens on it.
+/// For every site and slot, the day offset of the slot's first day an
+/// installer may come; every action of the slot's visit happens on it.
 #[derive(Debug, Clone)]
 pub(crate) struct VisitDays {
-    weeks: u32,
+    slots: u32,
     days: Vec<u32>,
 }
 
 impl VisitDays {
     pub fn new(calendar: &Calendar, sites: &[Site]) -> VisitDays {
         let dates: Vec<Date> = (0..calendar.days).map(|d| calendar.date(d)).collect();
-        let mut days = Vec::with_capacity(sites.len() * calendar.weeks as usize);
+        let slots = calendar.slots.len();
+        let mut days = Vec::with_capacity(sites.len() * slots);
         for site in sites {
-            for week in 0..calendar.weeks {
-                let first = week * 7;
-                let last = (first + 7).min(calendar.days);
-                let day = (first..last)
+            for slot in &calendar.slots {
+                let day = (slot.first..slot.end)
                     .find(|&d| site.access.allows(dates[d as usize]))
                     .unwrap_or(NO_DAY);
                 days.push(day);
             }
         }
         VisitDays {
-            weeks: calendar.weeks,
+            slots: slots as u32,
             days,
         }
     }
 
-    /// The day of `week` on which `site` can be visited, if any.
-    pub fn day(&self, site: usize, week: u32) -> Option<u32> {
-        let d = self.days[site * self.weeks as usize + week as usize];
+    /// The day of `slot` on which `site` can be visited, if any.
+    pub fn day(&self, site: usize, slot: u32) -> Option<u32> {
+        let d = self.days[site * self.slots as usize + slot as usize];
         (d != NO_DAY).then_some(d)
     }
 
     pub fn ever(&self, site: usize) -> bool {
-        (0..self.weeks).any(|w| self.day(site, w).is_some())
+        (0..self.slots).any(|s| self.day(site, s).is_some())
     }
 }
 
@@ -148,5 +186,9 @@ mod tests {
         assert_eq!(cal.period_of(cal.period_starts[1] - 1), 0);
         assert_eq!(cal.period_span(3).1, 364);
         assert_eq!(cal.weeks, 53);
+        // 1 April 2027 is a Thursday: the week from Friday 26 March splits.
+        let april = cal.slot_from(cal.period_starts[1]) as usize;
+        assert_eq!(cal.slots[april].first, cal.period_starts[1]);
+        assert_eq!(cal.slots[april].week, cal.slots[april - 1].week);
     }
 }

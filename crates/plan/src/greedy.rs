@@ -1,6 +1,6 @@
 //! The greedy baseline: every action policy marks "now" first, then the
 //! rest in order of risk removed per pound (call-out included, as if the
-//! job were the visit's only one), each in the earliest week it fits.
+//! job were the visit's only one), each in the earliest slot it fits.
 
 use crate::ledger::Ledger;
 use crate::problem::{Problem, Urgency};
@@ -62,12 +62,12 @@ pub(crate) fn by_ratio(
     jobs
 }
 
-/// Places each job, in order, in the earliest week it fits.
+/// Places each job, in order, in the earliest slot it fits.
 pub(crate) fn place_in_order(ledger: &mut Ledger, order: &[usize]) {
-    let weeks = ledger.problem.calendar.weeks;
+    let slots = ledger.problem.calendar.slots.len() as u32;
     for &job in order {
-        if let Some(week) = ledger.earliest(job, 0, weeks) {
-            ledger.place(job, week);
+        if let Some(slot) = ledger.earliest(job, 0, slots) {
+            ledger.place(job, slot);
         }
     }
 }

@@ -67,11 +67,17 @@ pub(crate) fn build(
                 }
             }
             let site = site_of[d];
+            // A tied camera that must go now brings its recorder with it.
+            let urgency = parts
+                .iter()
+                .map(|p| estate.devices[p.device].actions[p.action].urgency)
+                .min()
+                .unwrap_or(action.urgency);
             let action_of = |p: &Part| &estate.devices[p.device].actions[p.action];
             jobs.push(Job {
                 site,
                 pool: pool_of[site],
-                urgency: action.urgency,
+                urgency,
                 cost: parts.iter().map(|p| action_of(p).cost.0).sum(),
                 minutes: parts.iter().map(|p| action_of(p).minutes.0).sum(),
                 parts,

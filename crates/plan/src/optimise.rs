@@ -100,7 +100,7 @@ pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
             version: 0,
         })
         .collect();
-    let weeks = problem.calendar.weeks;
+    let slots = problem.calendar.slots.len() as u32;
     while let Some(top) = heap.pop() {
         if top.version != versions[top.site] {
             continue;
@@ -115,13 +115,13 @@ pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
             .count();
         let bundle = &pending[..len + extra];
         let mut left: Vec<usize> = Vec::new();
-        match ledger.earliest(bundle[0], 0, weeks) {
+        match ledger.earliest(bundle[0], 0, slots) {
             None => {} // never fits: reported unscheduled
-            Some(week) => {
-                ledger.place(bundle[0], week);
+            Some(slot) => {
+                ledger.place(bundle[0], slot);
                 for &job in &bundle[1..] {
-                    if ledger.fits(job, week) {
-                        ledger.place(job, week);
+                    if ledger.fits(job, slot) {
+                        ledger.place(job, slot);
                     } else {
                         left.push(job);
                     }
@@ -158,12 +158,12 @@ pub(crate) fn local_search(ledger: &mut Ledger, values: &[f64]) {
 fn merge_visits(ledger: &mut Ledger) -> bool {
     let p = ledger.problem;
     let mut by_site: BTreeMap<usize, Vec<(u32, Vec<usize>)>> = BTreeMap::new();
-    for ((site, week), jobs) in ledger.visits() {
+    for ((site, slot), jobs) in ledger.visits() {
         let planned: Vec<usize> = jobs
             .into_iter()
             .filter(|&j| p.jobs[j].urgency == Urgency::Planned)
             .collect();
-        by_site.entry(site).or_default().push((week, planned));
+        by_site.entry(site).or_default().push((slot, planned));
     }
     let mut changed = false;
     for visits in by_site.values() {
@@ -183,9 +183,9 @@ fn merge_visits(ledger: &mut Ledger) -> bool {
     changed
 }
 
-/// Moves every job from week `from` to week `to`, or none of them.
+/// Moves every job from slot `from` to slot `to`, or none of them.
 fn move_all(ledger: &mut Ledger, jobs: &[usize], from: u32, to: u32) -> bool {
-    if jobs.iter().any(|&j| ledger.week_of[j] != from) {
+    if jobs.iter().any(|&j| ledger.slot_of[j] != from) {
         return false; // moved already this round
     }
     for &j in jobs {
@@ -208,29 +208,29 @@ fn move_all(ledger: &mut Ledger, jobs: &[usize], from: u32, to: u32) -> bool {
     true
 }
 
-/// Moves each planned job, most risk removed first, to the earliest week
+/// Moves each planned job, most risk removed first, to the earliest slot
 /// it now fits, when that lowers its devices' exposure.
 fn pull_earlier(ledger: &mut Ledger, values: &[f64]) -> bool {
     let p = ledger.problem;
     let mut order: Vec<usize> = (0..p.jobs.len())
         .filter(|&j| {
             p.jobs[j].urgency == Urgency::Planned
-                && ledger.week_of[j] != UNPLACED
+                && ledger.slot_of[j] != UNPLACED
                 && values[j] > 0.0
         })
         .collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
     let mut changed = false;
     for job in order {
-        let current = ledger.week_of[job];
+        let current = ledger.slot_of[job];
         if current == 0 {
             continue;
         }
         let before = ledger.job_exposure(job);
         ledger.unplace(job);
         match ledger.earliest(job, 0, current) {
-            Some(week) => {
-                ledger.place(job, week);
+            Some(slot) => {
+                ledger.place(job, slot);
                 if ledger.job_exposure(job) < before {
                     changed = true;
                 } else {

@@ -16,8 +16,8 @@ pub(crate) fn schedule(ledger: &Ledger, method: Method) -> Schedule {
     let visits: Vec<Visit> = ledger
         .visits()
         .into_iter()
-        .filter_map(|((site, week), jobs)| {
-            let day = p.visit_days.day(site, week)?;
+        .filter_map(|((site, slot), jobs)| {
+            let day = p.visit_days.day(site, slot)?;
             let mut actions: Vec<ScheduledAction> = jobs
                 .iter()
                 .flat_map(|&j| p.jobs[j].parts.iter().map(move |&part| (j, part)))
@@ -76,9 +76,9 @@ fn risk_steps(ledger: &Ledger) -> RiskSteps {
     for (d, parts) in p.parts_of.iter().enumerate() {
         let mut placed: Vec<(u32, f64, (usize, usize))> = parts
             .iter()
-            .filter(|&&(job, _)| ledger.week_of[job] != UNPLACED)
+            .filter(|&&(job, _)| ledger.slot_of[job] != UNPLACED)
             .filter_map(|&(job, k)| {
-                let day = ledger.day(job, ledger.week_of[job])?;
+                let day = ledger.day(job, ledger.slot_of[job])?;
                 let after = p.action(p.jobs[job].parts[k]).risk_after.per_day();
                 Some((day, after, (job, k)))
             })
@@ -174,7 +174,7 @@ fn unscheduled(ledger: &Ledger) -> Vec<Unscheduled> {
     let p = ledger.problem;
     let mut out = Vec::new();
     for (j, job) in p.jobs.iter().enumerate() {
-        if ledger.week_of[j] != UNPLACED {
+        if ledger.slot_of[j] != UNPLACED {
             continue;
         }
         let reason = if job.cost.saturating_add(p.call_out(job.site)) > p.budget {
