@@ -35,20 +35,21 @@ impl VantageArgs {
             Some(p) => Some(Estate::read(p)?),
             None => None,
         };
-        if let (Some(site), Some(estate)) = (&self.from_site, &estate) {
-            if !estate.sites.iter().any(|s| &s.id == site) {
-                bail!(
-                    "--from-site {site:?} is not a site of {} (its site ids: {})",
-                    estate.file,
-                    estate
-                        .sites
-                        .iter()
-                        .map(|s| s.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
+        if let (Some(site), Some(estate)) = (&self.from_site, &estate)
+            && !estate.sites.iter().any(|s| &s.id == site)
+        {
+            bail!(
+                "--from-site {site:?} is not a site of {} (its site ids: {})",
+                estate.file,
+                estate
+                    .sites
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
+
         match (self.from_zone, &self.from_site, estate) {
             (Some(zone), site, _) => Ok(Some(Vantage {
                 zone,

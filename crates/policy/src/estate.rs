@@ -569,12 +569,28 @@ impl Estate {
         Estate::parse(&file, &text)
     }
 
-    /// The site with this id, or whose id or name a register cell gives.
+    /// The site with this id, or whose id or name a register cell gives
+    /// (case, spacing and punctuation aside), or whose name the cell
+    /// begins when no other site's does ("Police Liaison Office" for
+    /// "Police Liaison Office, Bridge Street").
     pub fn site_named(&self, cell: &str) -> Option<usize> {
-        self.sites
+        let exact = self
+            .sites
             .iter()
             .position(|s| s.id == cell)
-            .or_else(|| self.sites.iter().position(|s| s.is_named(cell)))
+            .or_else(|| self.sites.iter().position(|s| s.is_named(cell)));
+        exact.or_else(|| {
+            let key = site_key(cell);
+            let mut starting = self
+                .sites
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| key.len() >= 4 && site_key(&s.name).starts_with(&key));
+            match (starting.next(), starting.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        })
     }
 
     /// The network holding `addr` (longest prefix), as (site, network).

@@ -156,5 +156,24 @@ fn register_site_cells_match_ids_and_names_loosely() {
     assert_eq!(estate.site_named("TOWN HALL"), Some(0));
     assert_eq!(estate.site_named("town-hall"), Some(0));
     assert_eq!(estate.site_named("Depot"), None);
+    assert_eq!(
+        estate.site_named("Town"),
+        Some(0),
+        "the start of one site's name"
+    );
+    let two = format!(
+        "{ONE_SITE}[[site]]\nid = \"annexe\"\nname = \"Town Hall Annexe\"\nsensitivity = \"standard\"\n[[site.network]]\ncidr = \"10.2.0.0/24\"\nzone = \"core\"\n"
+    );
+    let estate = Estate::parse("estate.toml", &two).unwrap();
+    assert_eq!(
+        estate.site_named("Town Hall"),
+        Some(0),
+        "an exact name wins"
+    );
+    assert_eq!(
+        estate.site_named("Town"),
+        None,
+        "two sites begin so: no guess"
+    );
     assert_eq!(estate.site_named(""), None);
 }
