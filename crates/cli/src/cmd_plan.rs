@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use camaudit_policy::{Assessment, Estate, Limits, Policy, assess, remedy};
 use camaudit_report::{
     WhatIf, findings_summary_line, write_findings, write_immediate, write_plan_summary,
-    write_schedule_csv, write_what_if,
+    write_what_if,
 };
 use time::Date;
 use time::macros::format_description;
@@ -213,17 +213,17 @@ fn or_none(values: &[f64]) -> Vec<Option<f64>> {
     }
 }
 
+/// The dated plan: CSV, or JSON when the file name ends in .json.
 fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedule) -> Result<()> {
-    if path
+    let json = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        serde_json::to_writer_pretty(&mut *out, s).context("writing the dated plan")?;
-        writeln!(out)?;
-        Ok(())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let format = if json {
+        camaudit_report::Format::Json
     } else {
-        Ok(write_schedule_csv(out, s)?)
-    }
+        camaudit_report::Format::Csv
+    };
+    Ok(camaudit_report::write_schedule(out, s, format)?)
 }
 
 fn write_table(

@@ -122,7 +122,7 @@ fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
         lines
             .next()
             .unwrap()
-            .starts_with("date,quarter,site,device,action")
+            .starts_with("date,period,site,device,action")
     );
     assert!(
         plan.contains(",town-hall,10.10.1.45,disconnect,now,"),

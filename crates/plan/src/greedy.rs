@@ -62,12 +62,23 @@ pub(crate) fn by_ratio(
     jobs
 }
 
-/// Places each job, in order, in the earliest slot it fits.
+/// Places each job, in order, in the earliest slot it fits. Weeks whose
+/// free installer time is below the smallest job's are passed over for
+/// good (placing only ever uses time up), which keeps long runs fast.
 pub(crate) fn place_in_order(ledger: &mut Ledger, order: &[usize]) {
-    let slots = ledger.problem.calendar.slots.len() as u32;
+    let p = ledger.problem;
+    let cal = &p.calendar;
+    let slots = cal.slots.len() as u32;
+    let smallest = order.iter().map(|&j| p.jobs[j].minutes).min().unwrap_or(0);
+    let mut floor = vec![0u32; p.pool_minutes.len()];
     for &job in order {
-        if let Some(slot) = ledger.earliest(job, 0, slots) {
+        let pool = p.jobs[job].pool;
+        let from = cal.slot_from(floor[pool] * 7);
+        if let Some(slot) = ledger.earliest(job, from, slots) {
             ledger.place(job, slot);
+            while floor[pool] < cal.weeks && ledger.free_minutes(pool, floor[pool]) < smallest {
+                floor[pool] += 1;
+            }
         }
     }
 }

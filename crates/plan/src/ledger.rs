@@ -40,6 +40,12 @@ impl<'p> Ledger<'p> {
         pool * cal.weeks as usize + cal.slots[slot as usize].week as usize
     }
 
+    /// Installer minutes still free in a pool's week.
+    pub fn free_minutes(&self, pool: usize, week: u32) -> u32 {
+        let used = self.used[pool * self.problem.calendar.weeks as usize + week as usize];
+        self.problem.pool_minutes[pool].saturating_sub(used)
+    }
+
     pub fn has_visit(&self, site: usize, slot: u32) -> bool {
         self.visits.contains_key(&(site, slot))
     }

@@ -20,15 +20,82 @@ pub(crate) fn optimise<'p>(
     values: &[f64],
     greedy: &Ledger<'p>,
 ) -> Ledger<'p> {
-    let mut from_greedy = greedy.clone();
-    local_search(&mut from_greedy, values);
-    let mut from_batches = batched(problem, values);
-    local_search(&mut from_batches, values);
-    if from_batches.exposure() < from_greedy.exposure() {
-        from_batches
-    } else {
-        from_greedy
+    let prices = [1.0, 0.5, 0.0].map(|share| Prices::new(problem, share));
+    let mut best = greedy.clone();
+    let mut best_exposure = best.exposure();
+    // Two independent halves, one on another thread.
+    let (batches, orders) = std::thread::scope(|scope| {
+        let batches = scope.spawn(|| {
+            prices
+                .iter()
+                .map(|p| batched(problem, values, p))
+                .collect::<Vec<_>>()
+        });
+        let orders: Vec<Ledger> = prices[1..]
+            .iter()
+            .map(|p| priced(problem, values, p))
+            .collect();
+        let batches = batches
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (batches, orders)
+    });
+    for seed in batches.into_iter().chain(orders) {
+        let exposure = seed.exposure();
+        if exposure < best_exposure {
+            best = seed;
+            best_exposure = exposure;
+        }
     }
+    local_search(&mut best, values);
+    best
+}
+
+/// What a job costs in a price that mixes money and installer time, each
+/// counted as a share of what one period offers so the two can be added:
+/// `money_share` 1 prices money alone (greedy's risk per pound), 0
+/// installer time alone (what matters while capacity, not money, runs out).
+pub(crate) struct Prices {
+    money_share: f64,
+    budget: f64,
+    weeks_per_period: f64,
+}
+
+impl Prices {
+    fn new(problem: &Problem, money_share: f64) -> Prices {
+        let cal = &problem.calendar;
+        let limited = problem.budget != u64::MAX;
+        Prices {
+            money_share: if limited { money_share } else { 0.0 },
+            budget: if limited { problem.budget as f64 } else { 1.0 },
+            weeks_per_period: f64::from(cal.weeks) / f64::from(cal.periods()),
+        }
+    }
+
+    fn job(&self, problem: &Problem, j: usize) -> f64 {
+        let job = &problem.jobs[j];
+        let cap = f64::from(problem.pool_minutes[job.pool]).max(1.0) * self.weeks_per_period;
+        self.money_share * job.cost as f64 / self.budget
+            + (1.0 - self.money_share) * f64::from(job.minutes) / cap
+    }
+
+    fn call_out(&self, problem: &Problem, site: usize) -> f64 {
+        self.money_share * problem.call_out(site) as f64 / self.budget
+    }
+}
+
+/// Immediate jobs, then planned jobs by risk removed per price, call-out
+/// included, each in the earliest slot it fits.
+fn priced<'p>(problem: &'p Problem, values: &[f64], prices: &Prices) -> Ledger<'p> {
+    let mut ledger = greedy::immediate(problem, values);
+    let ratio = |j: usize| {
+        let price = prices.job(problem, j) + prices.call_out(problem, problem.jobs[j].site);
+        values[j] / price.max(f64::MIN_POSITIVE)
+    };
+    let mut order = greedy::by_ratio(problem, values, Urgency::Planned, true);
+    order.sort_by(|&a, &b| ratio(b).total_cmp(&ratio(a)).then(a.cmp(&b)));
+    greedy::place_in_order(&mut ledger, &order);
+    ledger
 }
 
 /// A site's pending jobs, best ratio first, and the ratio of its best
@@ -61,14 +128,19 @@ impl PartialOrd for Ranked {
     }
 }
 
-fn best_bundle(problem: &Problem, values: &[f64], site: usize, pending: &[usize]) -> (f64, usize) {
-    let call_out = problem.call_out(site) as f64;
-    let (mut value, mut cost) = (0.0, call_out);
+fn best_bundle(
+    problem: &Problem,
+    values: &[f64],
+    prices: &Prices,
+    site: usize,
+    pending: &[usize],
+) -> (f64, usize) {
+    let (mut value, mut cost) = (0.0, prices.call_out(problem, site));
     let mut best = (f64::NEG_INFINITY, 0);
     for (i, &job) in pending.iter().enumerate() {
         value += values[job];
-        cost += problem.jobs[job].cost as f64;
-        let ratio = value / cost.max(1.0);
+        cost += prices.job(problem, job);
+        let ratio = value / cost.max(f64::MIN_POSITIVE);
         if ratio > best.0 {
             best = (ratio, i + 1);
         }
@@ -78,15 +150,17 @@ fn best_bundle(problem: &Problem, values: &[f64], site: usize, pending: &[usize]
 
 /// Immediate jobs as greedy places them; then planned work site by site,
 /// best bundle first, each bundle on one visit when it fits.
-pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
+fn batched<'p>(problem: &'p Problem, values: &[f64], prices: &Prices) -> Ledger<'p> {
     let mut ledger = greedy::immediate(problem, values);
-    let own_ratio = |j: usize| values[j] / problem.jobs[j].cost.max(1) as f64;
+    let own_ratio = |j: usize| values[j] / prices.job(problem, j).max(f64::MIN_POSITIVE);
     let mut queues: Vec<SiteQueue> = (0..problem.estate.sites.len())
         .map(|_| SiteQueue {
             pending: Vec::new(),
         })
         .collect();
-    for job in greedy::by_ratio(problem, values, Urgency::Planned, false) {
+    let mut planned = greedy::by_ratio(problem, values, Urgency::Planned, false);
+    planned.sort_by(|&a, &b| own_ratio(b).total_cmp(&own_ratio(a)).then(a.cmp(&b)));
+    for job in planned {
         queues[problem.jobs[job].site].pending.push(job);
     }
     let mut versions = vec![0u32; queues.len()];
@@ -95,7 +169,7 @@ pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
         .enumerate()
         .filter(|(_, q)| !q.pending.is_empty())
         .map(|(site, q)| Ranked {
-            ratio: best_bundle(problem, values, site, &q.pending).0,
+            ratio: best_bundle(problem, values, prices, site, &q.pending).0,
             site,
             version: 0,
         })
@@ -107,7 +181,7 @@ pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
         }
         let site = top.site;
         let pending = std::mem::take(&mut queues[site].pending);
-        let (_, len) = best_bundle(problem, values, site, &pending);
+        let (_, len) = best_bundle(problem, values, prices, site, &pending);
         let threshold = heap.peek().map_or(0.0, |next| next.ratio);
         let extra = pending[len..]
             .iter()
@@ -132,7 +206,7 @@ pub(crate) fn batched<'p>(problem: &'p Problem, values: &[f64]) -> Ledger<'p> {
         if !left.is_empty() {
             versions[site] += 1;
             heap.push(Ranked {
-                ratio: best_bundle(problem, values, site, &left).0,
+                ratio: best_bundle(problem, values, prices, site, &left).0,
                 site,
                 version: versions[site],
             });

@@ -56,6 +56,8 @@ pub(crate) fn schedule(ledger: &Ledger, method: Method) -> Schedule {
         cost: visits.iter().map(Visit::cost).sum(),
         call_outs: visits.iter().map(|v| v.call_out).sum(),
         unscheduled: unscheduled(ledger),
+        risk_before: Risk::new(p.estate.devices.iter().map(|d| d.risk.per_day()).sum())
+            .unwrap_or(Risk::ZERO),
         periods,
         risk_curve,
         exposure: Exposure(ledger.exposure()),

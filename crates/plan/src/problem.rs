@@ -61,7 +61,9 @@ pub struct DateRange {
 
 #[derive(Serialize, Deserialize)]
 struct DateRangeSpec {
+    #[serde(with = "crate::units::iso_date")]
     first: Date,
+    #[serde(with = "crate::units::iso_date")]
     last: Date,
 }
 
@@ -288,6 +290,7 @@ pub enum Capacity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Constraints {
     /// The first day work can happen; weeks and periods count from here.
+    #[serde(with = "crate::units::iso_date")]
     pub start: Date,
     #[serde(default)]
     pub period: Period,

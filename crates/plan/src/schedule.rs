@@ -49,6 +49,7 @@ pub struct ScheduledAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Visit {
     pub site: SiteId,
+    #[serde(with = "crate::units::iso_date")]
     pub date: Date,
     /// Index of the budget period the visit is paid from (0 = the first).
     pub period: u32,
@@ -98,8 +99,10 @@ pub struct Unscheduled {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodTotals {
     pub index: u32,
+    #[serde(with = "crate::units::iso_date")]
     pub first: Date,
     /// The last day of the period (inclusive).
+    #[serde(with = "crate::units::iso_date")]
     pub last: Date,
     pub budget: Option<Pence>,
     /// Call-outs and actions together.
@@ -115,6 +118,7 @@ pub struct PeriodTotals {
 /// The estate's total risk per day from `date` on (until the next point).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RiskPoint {
+    #[serde(with = "crate::units::iso_date")]
     pub date: Date,
     pub risk: Risk,
 }
@@ -123,15 +127,19 @@ pub struct RiskPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
     pub method: Method,
+    #[serde(with = "crate::units::iso_date")]
     pub start: Date,
     /// The first day after the horizon: exposure is counted up to here.
+    #[serde(with = "crate::units::iso_date")]
     pub end: Date,
     /// In date order.
     pub visits: Vec<Visit>,
     pub unscheduled: Vec<Unscheduled>,
     pub periods: Vec<PeriodTotals>,
-    /// The estate's risk per day: one point at the start, then one each
-    /// week, and one at the end.
+    /// The estate's risk per day before any action.
+    pub risk_before: Risk,
+    /// The estate's risk per day at the start of each week (after that
+    /// day's actions), and at the end.
     pub risk_curve: Vec<RiskPoint>,
     /// Σ over devices of risk per day × days, from start to end.
     pub exposure: Exposure,

@@ -8,6 +8,10 @@ use std::ops::{Add, AddAssign, Sub};
 
 use crate::PlanError;
 
+// Dates read and write as "2027-01-01" in every format, whatever features
+// of `time` other crates of the workspace turn on.
+time::serde::format_description!(pub(crate) iso_date, Date, "[year]-[month]-[day]");
+
 /// An amount of money in whole pence. Integer, so totals per period add up
 /// exactly to what a finance officer sees.
 #[derive(

@@ -140,3 +140,21 @@ fn access_windows_combine_weekdays_open_and_closed_ranges() {
     assert!(!school.allows(date!(2027 - 08 - 04)), "the closed week");
     assert!(DateRange::new(date!(2027 - 08 - 06), date!(2027 - 08 - 02)).is_err());
 }
+
+#[test]
+fn constraints_read_dates_as_iso_text() {
+    let json = r#"{"start":"2027-04-01","budget_per_period":25000000,
+                   "capacity_per_week":{"shared":2400}}"#;
+    let c: Constraints = serde_json::from_str(json).unwrap();
+    assert_eq!(c.start, date!(2027 - 04 - 01));
+    assert_eq!(c.period, Period::Quarter);
+    assert_eq!(c.horizon_periods, 20);
+    let back = serde_json::to_value(&c).unwrap();
+    assert_eq!(back["start"], "2027-04-01");
+    let range: DateRange =
+        serde_json::from_str(r#"{"first":"2027-07-20","last":"2027-09-03"}"#).unwrap();
+    assert_eq!(range.last(), date!(2027 - 09 - 03));
+    assert!(
+        serde_json::from_str::<DateRange>(r#"{"first":"2027-09-03","last":"2027-07-20"}"#).is_err()
+    );
+}

@@ -1,11 +1,11 @@
 //! `camaudit plan`'s report: findings by severity with their evidence and
 //! sources, the immediate actions, the schedule summary (greedy against
-//! optimised, the gap to the lower bound), the risk curve as a sparkline,
-//! what-if runs side by side, and the dated plan as CSV.
+//! optimised, the gap to the lower bound, through `schedule`'s views) and
+//! what-if runs side by side with each run's gap.
 
 use std::io::Write;
 
-use camaudit_plan::{Plan, Schedule};
+use camaudit_plan::Plan;
 use camaudit_policy::{Assessment, Estate, Finding, Severity};
 use serde::Serialize;
 
@@ -226,27 +226,6 @@ pub fn write_immediate(out: &mut dyn Write, a: &Assessment) -> Result<()> {
     write_aligned(out, &table).writing(WHAT)
 }
 
-/// `▁▂▃▅█` for a series, scaled from 0 to its largest value, at most
-/// `width` characters (points are sampled evenly).
-pub fn sparkline(values: &[f64], width: usize) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = values.iter().copied().fold(0.0_f64, f64::max);
-    if values.is_empty() || width == 0 {
-        return String::new();
-    }
-    let n = values.len().min(width);
-    (0..n)
-        .map(|i| {
-            let v = values[i * (values.len() - 1) / (n - 1).max(1)];
-            if max <= 0.0 {
-                BARS[0]
-            } else {
-                BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize]
-            }
-        })
-        .collect()
-}
-
 /// One what-if run: the limits it was given and what came of them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhatIf {
@@ -283,73 +262,31 @@ impl WhatIf {
     }
 }
 
-/// The schedule's summary: cost, visits, the optimiser against greedy, the
-/// gap to the bound, totals per quarter and the risk curve.
+/// The schedule's summary: cost and visits, the optimiser against greedy
+/// with the gap to the bound and the risk curve (`plan_summary_text`), and
+/// the totals per quarter (`write_periods`).
 pub fn write_plan_summary(out: &mut dyn Write, plan: &Plan, currency: &str) -> Result<()> {
     let s = &plan.optimised;
-    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").writing("plan summary");
-    w(out, "SCHEDULE".to_owned())?;
-    w(
+    let what = "plan summary";
+    writeln!(out, "SCHEDULE").writing(what)?;
+    writeln!(
         out,
-        format!(
-            "{} visits from {} to {}, {} actions, {} in all ({} of it call-outs){}",
-            s.visits.len(),
-            s.start,
-            s.visits.last().map_or(s.start, |v| v.date),
-            s.actions().count(),
-            money(s.cost.0, currency),
-            money(s.call_outs.0, currency),
-            match s.unscheduled.len() {
-                0 => String::new(),
-                1 => "; 1 action does not fit the limits (see --format json)".to_owned(),
-                n => format!("; {n} actions do not fit the limits (see --format json)"),
-            }
-        ),
-    )?;
-    w(
-        out,
-        format!(
-            "exposure {:.0} risk-days optimised against {:.0} greedy ({:.1}% less); lower bound {:.0}: gap {:.1}% (no plan can be better by more)",
-            s.exposure.0,
-            plan.greedy.exposure.0,
-            plan.improvement() * 100.0,
-            plan.bound.0,
-            plan.gap() * 100.0
-        ),
-    )?;
-    let mut table = vec![header(&[
-        "QUARTER",
-        "FROM",
-        "SPENT",
-        "BUDGET",
-        "VISITS",
-        "ACTIONS",
-        "HOURS",
-        "RISK LEFT",
-    ])];
-    for p in s.periods.iter().filter(|p| p.actions > 0) {
-        table.push(vec![
-            format!("Q{}", p.index + 1),
-            p.first.to_string(),
-            money(p.spent.0, currency),
-            p.budget.map_or("-".into(), |b| money(b.0, currency)),
-            p.visits.to_string(),
-            p.actions.to_string(),
-            format!("{:.1}", p.minutes.as_hours_f64()),
-            format!("{:.1}", p.risk_at_end.per_day()),
-        ]);
-    }
-    write_aligned(out, &table).writing("plan summary")?;
-    let curve: Vec<f64> = s.risk_curve.iter().map(|p| p.risk.per_day()).collect();
-    w(
-        out,
-        format!(
-            "risk per day {} {:.1} → {:.1}",
-            sparkline(&curve, 60),
-            curve.first().copied().unwrap_or(0.0),
-            curve.last().copied().unwrap_or(0.0)
-        ),
+        "{} visits from {} to {}, {} actions, {} in all ({} of it call-outs){}",
+        s.visits.len(),
+        s.start,
+        s.visits.last().map_or(s.start, |v| v.date),
+        s.actions().count(),
+        money(s.cost.0, currency),
+        money(s.call_outs.0, currency),
+        match s.unscheduled.len() {
+            0 => String::new(),
+            1 => "; 1 action does not fit the limits (see --format json)".to_owned(),
+            n => format!("; {n} actions do not fit the limits (see --format json)"),
+        }
     )
+    .writing(what)?;
+    write!(out, "{}", crate::schedule::plan_summary_text(plan)).writing(what)?;
+    crate::schedule::write_periods(out, s, Format::Table)
 }
 
 /// What-if runs side by side.
@@ -381,57 +318,6 @@ pub fn write_what_if(out: &mut dyn Write, runs: &[WhatIf], currency: &str) -> Re
     write_aligned(out, &table).writing("what-if runs")
 }
 
-/// The dated plan, one row per action: what a finance officer and an
-/// installer both follow.
-pub fn write_schedule_csv(out: &mut dyn Write, s: &Schedule) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let what = "dated plan";
-    w.write_record([
-        "date",
-        "quarter",
-        "site",
-        "device",
-        "action",
-        "urgency",
-        "cost_pence",
-        "minutes",
-        "risk_before",
-        "risk_after",
-        "moves_with",
-        "control",
-        "call_out_pence",
-    ])
-    .writing(what)?;
-    for v in &s.visits {
-        for (i, a) in v.actions.iter().enumerate() {
-            w.write_record([
-                v.date.to_string(),
-                format!("Q{}", v.period + 1),
-                v.site.to_string(),
-                a.device.to_string(),
-                a.action.to_string(),
-                format!("{:?}", a.urgency).to_lowercase(),
-                a.cost.0.to_string(),
-                a.minutes.0.to_string(),
-                format!("{:.2}", a.risk_before.per_day()),
-                format!("{:.2}", a.risk_after.per_day()),
-                a.moves_with
-                    .as_ref()
-                    .map_or(String::new(), ToString::to_string),
-                a.control.clone(),
-                // The visit's call-out is charged once, on its first row.
-                if i == 0 {
-                    v.call_out.0.to_string()
-                } else {
-                    "0".into()
-                },
-            ])
-            .writing(what)?;
-        }
-    }
-    w.flush().writing(what)
-}
-
 /// "£1,234" in GBP, else "1,234 EUR".
 fn money(pence: u64, currency: &str) -> String {
     let shown = camaudit_plan::Pence(pence - pence % 100).to_string();
@@ -445,17 +331,6 @@ fn money(pence: u64, currency: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sparklines_scale_to_the_largest_value() {
-        assert_eq!(sparkline(&[8.0, 4.0, 0.0], 10), "█▅▁");
-        assert_eq!(sparkline(&[0.0, 0.0], 10), "▁▁");
-        assert_eq!(sparkline(&[], 10), "");
-        let long: Vec<f64> = (0..100).rev().map(f64::from).collect();
-        let s = sparkline(&long, 20);
-        assert_eq!(s.chars().count(), 20);
-        assert!(s.starts_with('█') && s.ends_with('▁'), "{s}");
-    }
 
     #[test]
     fn money_is_shown_in_the_estates_currency() {

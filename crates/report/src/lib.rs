@@ -21,6 +21,7 @@ mod html;
 mod parallel;
 mod registry;
 mod registry_views;
+mod schedule;
 mod tally;
 
 pub use check::write_aligned;
@@ -33,12 +34,16 @@ pub use devices::{DeviceRow, write_devices};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
-    FindingRow, UnplacedRow, WhatIf, findings_summary_line, sparkline, unplaced_rows,
-    write_findings, write_immediate, write_plan_summary, write_schedule_csv, write_what_if,
+    FindingRow, UnplacedRow, WhatIf, findings_summary_line, unplaced_rows, write_findings,
+    write_immediate, write_plan_summary, write_what_if,
 };
 pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
 pub use registry::{registry_json, registry_line};
 pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};
+pub use schedule::{
+    PeriodRow, ScheduleRow, ScheduleSummary, period_rows, plan_summary_text, schedule_rows,
+    schedule_summary, sparkline, write_comparison, write_periods, write_schedule,
+};
 pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
 
 use std::fmt;
