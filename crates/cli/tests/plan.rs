@@ -65,7 +65,7 @@ fn the_readme_example_prints_findings_actions_schedule_and_curve() {
     );
     assert!(out.contains("lower bound"), "{out}");
     assert!(
-        out.lines().any(|l| l.starts_with("risk per day █")),
+        out.lines().any(|l| l.starts_with("risk █")),
         "{out}"
     );
     assert!(
