@@ -209,7 +209,9 @@ pub struct Extent {
 pub fn score(w: &Weights, facts: &Facts, extent: &Extent) -> Risk {
     let base = if facts.covered {
         w.covered
-    } else if !facts.maker_known {
+    } else if !facts.maker_known && facts.surveillance {
+        // A printer or web server of unknown make is not equipment the
+        // directive could be about.
         w.unknown_maker
     } else {
         0.0
