@@ -37,6 +37,17 @@ fn the_readme_worked_example() {
         r.explain(),
         "10 base × 2 site × 1.5 category × 1 zone × (1 + 2 exposure) × (1 + 0.2 capability) = 108"
     );
+    // Disconnected from core, or with fixed firmware: 72 each, as the README says.
+    let disconnected = Facts {
+        reachable_from: Vec::new(),
+        ..facts.clone()
+    };
+    assert_eq!(round(score(&w, &disconnected, &extent).score), 72.0);
+    let updated = Facts {
+        kev_affected: false,
+        ..facts
+    };
+    assert_eq!(round(score(&w, &updated, &extent).score), 72.0);
 }
 
 #[test]
