@@ -23,6 +23,8 @@ use crate::progress::ScanDisplay;
 pub const REPORT_FILE: &str = "camaudit-demo-report.html";
 /// The devices' file name, in `--out-dir`.
 pub const DEVICES_FILE: &str = "camaudit-demo-devices.jsonl";
+/// The simulated estate's sites and networks, for `camaudit plan`.
+pub const ESTATE_FILE: &str = "camaudit-demo-estate.toml";
 
 #[derive(clap::Args)]
 #[command(
@@ -34,7 +36,8 @@ pub const DEVICES_FILE: &str = "camaudit-demo-devices.jsonl";
 
 Everything happens on this machine's loopback addresses (127.77.x.x): no
 network, no root, no configuration. The simulator's answer key grades the
-scan. Writes camaudit-demo-report.html and camaudit-demo-devices.jsonl."
+scan. Writes camaudit-demo-report.html, camaudit-demo-devices.jsonl and
+camaudit-demo-estate.toml (the simulated sites, for `camaudit plan`)."
 )]
 pub struct Args {
     /// Devices in the simulated estate (1 to 4000).
@@ -107,6 +110,12 @@ fn write_results(args: &Args, demo: &DemoOutcome, elapsed: Duration) -> Result<(
     write_atomically(&devices_path, |out| {
         write_devices(out, &outcome.devices, Format::Jsonl)
     })?;
+    let estate_path = args.out_dir.join(ESTATE_FILE);
+    let estate = camaudit_pipeline::demo::estate_toml(demo.estate.base);
+    write_atomically(&estate_path, |out| {
+        out.write_all(estate.as_bytes())
+            .context("writing the demo estate")
+    })?;
     let scan = scan_summary(demo.estate.base, outcome);
     let accuracy = accuracy(&demo.grade);
     let html =
@@ -124,6 +133,12 @@ fn write_results(args: &Args, demo: &DemoOutcome, elapsed: Duration) -> Result<(
             &report_path,
             &devices_path
         )
+    );
+    println!(
+        "Plan its remediation: camaudit plan --estate {} --devices {} --from {}",
+        estate_path.display(),
+        devices_path.display(),
+        time::OffsetDateTime::now_utc().date()
     );
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
 use crate::progress::ScanDisplay;
+use crate::vantage::VantageArgs;
 
 #[derive(clap::Args)]
 #[command(
@@ -24,6 +25,7 @@ use crate::progress::ScanDisplay;
   camaudit scan --targets-file sites.txt --format csv -o devices.csv
   camaudit scan 127.77.0.0/16 --rate 20000 --concurrency 4000
   camaudit scan --resume 3
+  camaudit scan 10.20.8.0/24 --from-zone core --from-site town-hall   # run from the staff LAN
 
 Defaults are gentle (300 attempts/s, 256 sockets, one connection at a time per device):
 see docs/scan.md before raising them on a live network."
@@ -72,6 +74,8 @@ pub struct Args {
     credentials: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
+    #[command(flatten)]
+    vantage: VantageArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -158,6 +162,7 @@ fn job_from_args(args: &Args) -> Result<ScanJob> {
         interface: args.interface.clone(),
         credentials: false,
         port_offset: args.port_offset,
+        vantage: args.vantage.vantage(&targets)?,
     };
     Ok(ScanJob {
         targets,

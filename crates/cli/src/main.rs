@@ -10,6 +10,7 @@ mod cmd_check;
 mod cmd_demo;
 mod cmd_identify;
 mod cmd_import;
+mod cmd_plan;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
@@ -17,7 +18,9 @@ mod cmd_scan;
 mod cmd_sim;
 mod engine_args;
 mod output;
+mod plan_sources;
 mod progress;
+mod vantage;
 
 /// Every stage builds many small strings (evidence, reasons, source lists);
 /// on a 100,000-line `check`, glibc's malloc spent about a fifth of the time
@@ -49,6 +52,7 @@ enum Command {
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
+    Plan(cmd_plan::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
+        Command::Plan(args) => cmd_plan::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),

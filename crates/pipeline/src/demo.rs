@@ -244,6 +244,80 @@ fn scan_job(config: &DemoConfig, estate: Estate) -> ScanJob {
     }
 }
 
+/// The simulated sites: (id, name, sensitivity, categories, zone). The
+/// simulator has no sites of its own, so the demo cuts its range into four
+/// equal networks, one per site, to show every kind of finding.
+const DEMO_SITES: [(&str, &str, &str, &str, &str); 4] = [
+    (
+        "sim-hq",
+        "Simulated headquarters",
+        "sensitive",
+        "data-centre",
+        "core",
+    ),
+    (
+        "sim-school",
+        "Simulated school",
+        "standard",
+        "school",
+        "isolated-cctv",
+    ),
+    (
+        "sim-leisure",
+        "Simulated leisure centre",
+        "standard",
+        "leisure",
+        "guest",
+    ),
+    (
+        "sim-depot",
+        "Simulated depot",
+        "standard",
+        "depot",
+        "isolated-cctv",
+    ),
+];
+
+/// An estate file (`docs/estate.md`) for the simulated range: four sites,
+/// each on a quarter of `base` (the whole range for a /31 or /32), with the
+/// example council's costs, so that `camaudit plan` can plan the demo.
+pub fn estate_toml(base: Cidr) -> String {
+    let quarters = base.prefix <= 30;
+    let prefix = if quarters {
+        base.prefix + 2
+    } else {
+        base.prefix
+    };
+    let step = if quarters {
+        1u32 << (32 - u32::from(prefix))
+    } else {
+        0
+    };
+    let mut out = format!(
+        "# camaudit demo: an estate for the simulated range {base} (loopback only).\n\
+         # Plan it: camaudit plan --estate camaudit-demo-estate.toml --devices camaudit-demo-devices.jsonl --from YYYY-MM-DD\n\n\
+         organisation = {{ name = \"camaudit demo estate\", currency = \"GBP\" }}\n\n\
+         [defaults]\nbudget_per_quarter = 20000\ninstaller_hours_per_week = 37.5\n\n\
+         [costs]\ncallout = 180\nhourly_rate = 55\n\n\
+         [costs.replace]\ncamera = {{ cost = 420, hours = 2.5 }}\nnvr = {{ cost = 1600, hours = 4 }}\n\
+         dvr = {{ cost = 1200, hours = 4 }}\ndefault = {{ cost = 500, hours = 3 }}\n"
+    );
+    let sites = if quarters {
+        &DEMO_SITES[..]
+    } else {
+        &DEMO_SITES[..1]
+    };
+    for (i, (id, name, sensitivity, category, zone)) in sites.iter().enumerate() {
+        let network = Ipv4Addr::from(u32::from(base.network) + i as u32 * step);
+        out.push_str(&format!(
+            "\n[[site]]\nid = \"{id}\"\nname = \"{name}\"\nregion = \"demo\"\n\
+             sensitivity = \"{sensitivity}\"\ncategories = [\"{category}\"]\n\n\
+             [[site.network]]\ncidr = \"{network}/{prefix}\"\nzone = \"{zone}\"\n"
+        ));
+    }
+    out
+}
+
 /// Every TCP and UDP port the simulator may serve.
 fn sim_ports() -> (Vec<u16>, Vec<u16>) {
     let mut tcp: Vec<u16> = PROFILES
@@ -340,6 +414,30 @@ mod tests {
         assert_eq!(prefix_for(255), 23);
         assert_eq!(prefix_for(2000), 21);
         assert_eq!(prefix_for(4000), 20);
+    }
+
+    #[test]
+    fn the_demo_estate_covers_the_range_with_four_sites() {
+        let base: Cidr = "127.77.128.0/24".parse().unwrap();
+        let text = estate_toml(base);
+        let estate = camaudit_policy::Estate::parse("demo", &text).unwrap();
+        assert_eq!(estate.sites.len(), 4);
+        for last in [1u8, 63, 64, 254] {
+            let addr = std::net::Ipv4Addr::new(127, 77, 128, last);
+            assert!(estate.network_of(addr.into()).is_some(), "{addr}");
+        }
+        let (s, _) = estate
+            .network_of("127.77.128.200".parse().unwrap())
+            .unwrap();
+        assert_eq!(estate.sites[s].id, "sim-depot");
+        let tiny = estate_toml("127.77.128.8/31".parse().unwrap());
+        assert_eq!(
+            camaudit_policy::Estate::parse("demo", &tiny)
+                .unwrap()
+                .sites
+                .len(),
+            1
+        );
     }
 
     #[test]

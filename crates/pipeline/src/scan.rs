@@ -45,6 +45,24 @@ pub struct ScanParams {
     pub credentials: bool,
     /// Lab use only: services answer at their usual port plus this.
     pub port_offset: u16,
+    /// Where the scan was run from. Absent from older stores and from
+    /// scans that did not say; written only when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<Vantage>,
+}
+
+/// The network a scan was run from: what it reaches is reachable from
+/// there (a covered device answering a scan from a core network is
+/// connected to it, whatever its own address says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vantage {
+    pub zone: camaudit_policy::Zone,
+    /// The estate's site id, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The sensor's own address, when the vantage was derived from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor_addr: Option<std::net::IpAddr>,
 }
 
 impl Default for ScanParams {
@@ -61,6 +79,7 @@ impl Default for ScanParams {
             interface: None,
             credentials: false,
             port_offset: 0,
+            vantage: None,
         }
     }
 }
@@ -484,6 +503,29 @@ mod tests {
             .into_iter()
             .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_vantage_is_stored_with_the_scan_and_older_stores_have_none() {
+        let p = ScanParams {
+            vantage: Some(Vantage {
+                zone: camaudit_policy::Zone::Core,
+                site: Some("town-hall".into()),
+                sensor_addr: None,
+            }),
+            ..ScanParams::default()
+        };
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            v["vantage"],
+            serde_json::json!({"zone": "core", "site": "town-hall"})
+        );
+        let back: ScanParams = serde_json::from_value(v).unwrap();
+        assert_eq!(back, p);
+        let old: ScanParams = serde_json::from_value(serde_json::json!({"rate": 50})).unwrap();
+        assert_eq!(old.vantage, None);
+        let bad = serde_json::json!({"vantage": {"zone": "dmz"}});
+        assert!(serde_json::from_value::<ScanParams>(bad).is_err());
     }
 
     #[test]

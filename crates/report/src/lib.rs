@@ -16,6 +16,7 @@ mod demo;
 mod devices;
 mod error;
 mod evidence;
+mod findings;
 mod html;
 mod parallel;
 mod registry;
@@ -32,6 +33,10 @@ pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
+pub use findings::{
+    FindingRow, UnplacedRow, WhatIf, findings_summary_line, unplaced_rows, write_findings,
+    write_immediate, write_plan_summary, write_what_if,
+};
 pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
 pub use registry::{registry_json, registry_line};
 pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};

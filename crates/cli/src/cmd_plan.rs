@@ -1,0 +1,303 @@
+//! `camaudit plan`: an estate and its devices → findings by severity, the
+//! actions to take now, and a dated, costed remediation schedule (the
+//! optimiser against the greedy baseline, the gap to the lower bound, the
+//! risk curve), with what-if runs side by side.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use camaudit_policy::{Assessment, Estate, Limits, Policy, assess, remedy};
+use camaudit_report::{
+    WhatIf, findings_summary_line, write_findings, write_immediate, write_plan_summary,
+    write_what_if,
+};
+use time::Date;
+use time::macros::format_description;
+
+use crate::cmd_identify::{write_atomically, write_to};
+use crate::engine_args::EngineArgs;
+use crate::output::Format;
+use crate::plan_sources::{Sourced, from_devices, from_register, from_store};
+
+#[derive(clap::Args)]
+#[command(
+    about = "Plan the remediation: findings by severity, what to do now, and a dated, costed schedule under budget and capacity",
+    long_about = "Plan the remediation of an estate.\n\nPlaces each device on a site and zone of the estate file (docs/estate.md), judges it against the policy controls (data/policy/controls.toml, with your overlay), scores its risk, and schedules the actions the findings ask for: disconnect or update now, verify unknown makers, replace by risk under the budget per quarter and the installers' hours per week. Prints the findings by severity, the immediate actions, the schedule (optimised against the greedy baseline, with the gap to a lower bound) and the risk curve; several --budget-per-quarter or --capacity values are compared side by side.",
+    after_help = "Examples:
+  camaudit plan --estate examples/estate.toml --devices examples/council-devices.jsonl --from 2027-01-01
+  camaudit plan --estate estate.toml --db camaudit.db --from 2027-01-01 -o plan.csv
+  camaudit plan --estate estate.toml --register assets.xlsx --sheet CCTV --from 2027-04-01
+  camaudit plan --estate estate.toml --db camaudit.db --from 2027-01-01 --budget-per-quarter 25000 --budget-per-quarter 60000 --capacity 40
+  camaudit plan --estate estate.toml --devices d.jsonl --from 2027-01-01 --format json | jq '.findings[] | select(.severity == \"critical\")'
+
+Devices come from one of --db (the latest scan, or --scan ID; scans run with --from-zone prove reachability),
+--devices (JSONL from identify, scan, import or pcap) or --register (CSV/XLSX, placed by its Site column).
+The formats, controls and the risk score: docs/plan.md."
+)]
+pub struct Args {
+    /// The estate file: sites, networks and zones, costs, budget and capacity defaults (docs/estate.md).
+    #[arg(long, value_name = "FILE")]
+    estate: PathBuf,
+    /// Devices from this scan store (the latest scan, or --scan).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["devices", "register"])]
+    db: Option<PathBuf>,
+    /// The scan to plan from, in --db (default: the latest).
+    #[arg(long, value_name = "SCAN_ID", requires = "db")]
+    scan: Option<i64>,
+    /// Devices from a JSONL file (the output of identify, scan, import or pcap).
+    #[arg(long, value_name = "FILE", conflicts_with = "register")]
+    devices: Option<PathBuf>,
+    /// Devices from an asset register (CSV or XLSX), checked against the registry and placed by its Site column.
+    #[arg(long, value_name = "FILE")]
+    register: Option<PathBuf>,
+    /// Workbook sheet of --register (default: the first).
+    #[arg(long, requires = "register")]
+    sheet: Option<String>,
+    /// The first day work can happen (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Date,
+    /// Money per quarter, call-outs included (default: the estate's). Repeat to compare.
+    #[arg(long, value_name = "AMOUNT")]
+    budget_per_quarter: Vec<f64>,
+    /// Installer hours per week across the estate (default: the estate's, per region where given). Repeat to compare.
+    #[arg(long, value_name = "HOURS")]
+    capacity: Vec<f64>,
+    /// Quarters the plan may use.
+    #[arg(long, default_value_t = 20)]
+    quarters: u32,
+    /// Your organisation's controls and risk weights over the built-in ones (docs/plan.md, "Controls").
+    #[arg(long, value_name = "FILE")]
+    controls: Option<PathBuf>,
+    /// Write the dated plan to this file: CSV, or JSON when it ends in .json (written whole or not at all).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Output format of the report on standard output: table for people; json (findings, plan, what-if), jsonl or csv (one finding each) for machines.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// No summary line on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{s:?} is not a date: write it as YYYY-MM-DD, e.g. 2027-01-01"))
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    check_limits(&args)?;
+    let estate = Estate::read(&args.estate)?;
+    let policy = policy(&estate, &args)?;
+    let engine = args.engine.options().build()?;
+    let sourced = source(&args, &engine)?;
+    let assessment = assess(&estate, &policy, sourced.assets, &sourced.reach);
+    let runs = plans(&estate, &policy, &assessment, &args)?;
+    let (_, main_plan) = &runs[0];
+    if let Some(path) = &args.output {
+        write_atomically(path, |out| {
+            write_dated_plan(out, path, &main_plan.optimised)
+        })?;
+    }
+    let what_if: Vec<WhatIf> = runs
+        .iter()
+        .map(|(l, p)| WhatIf::of(p, l.budget_per_quarter, l.capacity_hours))
+        .collect();
+    write_to(None, |out| match args.format {
+        Format::Table => write_table(out, &estate, &assessment, main_plan, &what_if),
+        Format::Json => write_json(out, &estate, &policy, &assessment, main_plan, &what_if),
+        other => Ok(write_findings(out, &assessment, other.into())?),
+    })?;
+    if !args.quiet {
+        eprintln!(
+            "camaudit: {} ({})",
+            findings_summary_line(&assessment, &estate),
+            sourced.described
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_limits(args: &Args) -> Result<()> {
+    if let Some(b) = args
+        .budget_per_quarter
+        .iter()
+        .find(|b| !b.is_finite() || **b <= 0.0)
+    {
+        bail!("--budget-per-quarter {b}: give an amount above 0");
+    }
+    if let Some(h) = args.capacity.iter().find(|h| !h.is_finite() || **h <= 0.0) {
+        bail!("--capacity {h}: give installer hours per week above 0");
+    }
+    if args.quarters == 0 || args.quarters > 400 {
+        bail!("--quarters {}: give 1 to 400", args.quarters);
+    }
+    if args.db.is_none() && args.devices.is_none() && args.register.is_none() {
+        bail!(
+            "no devices: give --db camaudit.db (a scan store), --devices devices.jsonl or --register assets.csv"
+        );
+    }
+    Ok(())
+}
+
+/// The built-in controls, then the estate's overlay, then --controls.
+fn policy(estate: &Estate, args: &Args) -> Result<Policy> {
+    let mut policy = Policy::builtin()?;
+    let from_estate = estate
+        .controls
+        .as_ref()
+        .map(|c| args.estate.parent().unwrap_or(Path::new(".")).join(c));
+    for path in from_estate.iter().chain(args.controls.iter()) {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the controls file {}", path.display()))?;
+        policy.overlay(&path.display().to_string(), &text)?;
+    }
+    if let Some(problem) = policy.example_failures().first() {
+        bail!("{problem}: fix the control's condition or its example");
+    }
+    Ok(policy)
+}
+
+fn source(args: &Args, engine: &camaudit_identify::Engine) -> Result<Sourced> {
+    match (&args.db, &args.devices, &args.register) {
+        (Some(db), _, _) => from_store(db, args.scan, engine),
+        (_, Some(d), _) => from_devices(d, engine),
+        (_, _, Some(r)) => from_register(r, args.sheet.as_deref(), engine),
+        _ => bail!("no devices: give --db, --devices or --register"),
+    }
+}
+
+/// One plan per combination of the budgets and capacities given (the
+/// estate's own when none are), the first being the one reported in full.
+fn plans(
+    estate: &Estate,
+    policy: &Policy,
+    a: &Assessment,
+    args: &Args,
+) -> Result<Vec<(Limits, camaudit_plan::Plan)>> {
+    let budgets: Vec<Option<f64>> = or_none(&args.budget_per_quarter);
+    let capacities: Vec<Option<f64>> = or_none(&args.capacity);
+    let first = Limits {
+        start: args.from,
+        budget_per_quarter: budgets[0],
+        capacity_hours: capacities[0],
+        quarters: args.quarters,
+    };
+    let built = remedy(estate, policy, a, &first).context("building the schedule's problem")?;
+    let mut runs = Vec::new();
+    for &budget_per_quarter in &budgets {
+        for &capacity_hours in &capacities {
+            let limits = Limits {
+                budget_per_quarter,
+                capacity_hours,
+                ..first.clone()
+            };
+            let problem = built
+                .problem
+                .with_constraints(camaudit_policy::constraints(estate, &limits))
+                .context("setting the what-if limits")?;
+            runs.push((limits, camaudit_plan::plan(&problem)));
+        }
+    }
+    Ok(runs)
+}
+
+fn or_none(values: &[f64]) -> Vec<Option<f64>> {
+    if values.is_empty() {
+        vec![None]
+    } else {
+        values.iter().copied().map(Some).collect()
+    }
+}
+
+/// The dated plan: CSV, or JSON when the file name ends in .json.
+fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedule) -> Result<()> {
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let format = if json {
+        camaudit_report::Format::Json
+    } else {
+        camaudit_report::Format::Csv
+    };
+    Ok(camaudit_report::write_schedule(out, s, format)?)
+}
+
+fn write_table(
+    out: &mut dyn Write,
+    estate: &Estate,
+    a: &Assessment,
+    plan: &camaudit_plan::Plan,
+    what_if: &[WhatIf],
+) -> Result<()> {
+    write_findings(out, a, camaudit_report::Format::Table)?;
+    write_immediate(out, a)?;
+    writeln!(out)?;
+    write_plan_summary(out, plan, &estate.currency)?;
+    if what_if.len() > 1 {
+        writeln!(out)?;
+        write_what_if(out, what_if, &estate.currency)?;
+    }
+    Ok(())
+}
+
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    organisation: &'a str,
+    controls_version: &'a str,
+    controls_overlays: &'a [String],
+    findings: &'a [camaudit_policy::Finding],
+    unplaced: Vec<camaudit_report::UnplacedRow>,
+    devices: Vec<DeviceRisk<'a>>,
+    plan: &'a camaudit_plan::Plan,
+    improvement: f64,
+    gap: f64,
+    what_if: &'a [WhatIf],
+}
+
+#[derive(serde::Serialize)]
+struct DeviceRisk<'a> {
+    device: &'a str,
+    site: Option<&'a str>,
+    placed_by: camaudit_policy::PlacedBy,
+    risk: f64,
+    risk_explained: String,
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    estate: &Estate,
+    policy: &Policy,
+    a: &Assessment,
+    plan: &camaudit_plan::Plan,
+    what_if: &[WhatIf],
+) -> Result<()> {
+    let doc = PlanJson {
+        organisation: &estate.organisation,
+        controls_version: &policy.version,
+        controls_overlays: &policy.overlays,
+        findings: &a.findings,
+        unplaced: camaudit_report::unplaced_rows(a),
+        devices: a
+            .devices
+            .iter()
+            .map(|d| DeviceRisk {
+                device: &d.asset.id,
+                site: d.site.map(|s| estate.sites[s].id.as_str()),
+                placed_by: d.placed_by,
+                risk: camaudit_policy::round(d.risk.score),
+                risk_explained: d.risk.explain(),
+            })
+            .collect(),
+        plan,
+        improvement: plan.improvement(),
+        gap: plan.gap(),
+        what_if,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).context("writing the plan")?;
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Where `camaudit plan` gets its devices: the store's latest scan (with
+//! every vantage-point scan in it as proof of reachability), a devices
+//! JSONL file, or a checked asset register.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use camaudit_check::{Checker, Role, Verdict};
+use camaudit_identify::Engine;
+use camaudit_model::{Device, KevStatus};
+use camaudit_pipeline::scan::ScanParams;
+use camaudit_policy::{Asset, Reachability, ScanProof};
+use camaudit_store::{ScanId, SqliteStore, Store};
+use time::format_description::well_known::Rfc3339;
+
+/// A devices file line longer than this is refused (a device with all its
+/// evidence is a few kilobytes).
+const MAX_LINE: u64 = 16 << 20;
+
+/// Evidence fields that name a host the device contacted.
+const CONTACT_FIELDS: &[&str] = &["dns.query", "tls.sni", "http.request.host"];
+
+/// Devices and the scans that reached them.
+pub struct Sourced {
+    pub assets: Vec<Asset>,
+    pub reach: Reachability,
+    /// "scan 4 of camaudit.db (2026-11-30T10:00:00Z)", for the summary.
+    pub described: String,
+}
+
+/// The store's scan `scan` (default: the latest), and reachability from
+/// every scan in the store that recorded a vantage point.
+pub fn from_store(db: &Path, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
+    if !db.exists() {
+        bail!(
+            "no scan store at {}: run `camaudit scan … --db {}` first, or give --devices",
+            db.display(),
+            db.display()
+        );
+    }
+    let store = SqliteStore::open(db)
+        .with_context(|| format!("opening the scan store {}", db.display()))?;
+    let scans = store.scans()?;
+    let chosen = match scan {
+        Some(id) => store.scan(ScanId(id))?,
+        None => scans
+            .last()
+            .cloned()
+            .with_context(|| format!("{} holds no scans yet", db.display()))?,
+    };
+    let devices = store.devices(chosen.id)?;
+    let mut reach = Reachability::default();
+    for s in &scans {
+        let params: ScanParams = serde_json::from_value(s.params.clone()).unwrap_or_default();
+        let Some(vantage) = params.vantage else {
+            continue;
+        };
+        let at = s.started_at.format(&Rfc3339).unwrap_or_default();
+        for d in store.devices(s.id)? {
+            let proof = ScanProof {
+                scan: s.id.0,
+                at: at.clone(),
+                zone: vantage.zone,
+                site: vantage.site.clone(),
+                ports: d.open_ports.clone(),
+            };
+            reach.record(d.mac.map(|m| m.to_string()).as_deref(), d.addr, proof);
+        }
+    }
+    Ok(Sourced {
+        assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
+        reach,
+        described: format!(
+            "scan {} of {} ({})",
+            chosen.id,
+            db.display(),
+            chosen.started_at.format(&Rfc3339).unwrap_or_default()
+        ),
+    })
+}
+
+/// A devices JSONL file (the output of identify, scan, import, pcap).
+pub fn from_devices(path: &Path, engine: &Engine) -> Result<Sourced> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut reader = BufReader::new(file);
+    let mut assets = Vec::new();
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        number += 1;
+        let n = reader
+            .by_ref()
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("{}:{number}: reading", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        if n as u64 > MAX_LINE {
+            bail!(
+                "{}:{number}: a line over 16 MiB is not a device",
+                path.display()
+            );
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_slice(&line)
+            .with_context(|| format!("{}:{number}: not JSON: expected one device per line (camaudit identify --format jsonl)", path.display()))?;
+        let device: Device = serde_json::from_value(value.clone()).with_context(|| {
+            format!(
+                "{}:{number}: not a device in camaudit's schema (docs/device-schema.md)",
+                path.display()
+            )
+        })?;
+        assets.push(asset(&device, Some(&value), engine));
+    }
+    Ok(Sourced {
+        described: format!("{} devices from {}", assets.len(), path.display()),
+        assets,
+        reach: Reachability::default(),
+    })
+}
+
+/// A device as an asset, with the hosts its evidence shows it contacting
+/// that the registry lists as a maker's cloud or P2P service, or that a
+/// fingerprint rule reads as a maker's own domain (an EZVIZ camera looking
+/// up `euauth.ezvizlife.com`).
+fn asset(d: &Device, json: Option<&serde_json::Value>, engine: &Engine) -> Asset {
+    let owned;
+    let json = match json {
+        Some(j) => Some(j),
+        None => {
+            // Fields newer sources add (`endpoints`) are read from the
+            // device's own serialisation, whatever the model's version.
+            owned = serde_json::to_value(d).ok();
+            owned.as_ref()
+        }
+    };
+    let mut a = Asset::of_device(d, json);
+    let registry = engine.registry();
+    for e in d
+        .evidence
+        .iter()
+        .filter(|e| CONTACT_FIELDS.contains(&e.field.as_str()))
+    {
+        let host = e.value.trim().trim_end_matches('.').to_ascii_lowercase();
+        let makers_host = e.asserts.manufacturer.is_some() && e.rule.is_some();
+        let cloud = makers_host || !registry.endpoints_for_host(&host).is_empty();
+        if cloud && !a.endpoints.contains(&host) {
+            a.endpoints.push(host);
+        }
+    }
+    a
+}
+
+/// A checked asset register: each line an asset, placed by its site column.
+pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Result<Sourced> {
+    let table = camaudit_check::read_path(path, sheet)?;
+    let report = Checker::new(engine).check(table)?;
+    let site = report.columns.get(Role::Site);
+    let quantity = report.columns.get(Role::Quantity);
+    let cell = |cells: &[String], i: Option<usize>| {
+        i.and_then(|i| cells.get(i))
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    };
+    let assets = report
+        .lines
+        .iter()
+        .map(|l| {
+            let o = &l.outcome;
+            Asset {
+                id: format!("{} row {}", report.file, l.line),
+                addr: None,
+                mac: None,
+                site_cell: cell(&l.cells, site),
+                manufacturer: o.maker.as_ref().map(ToString::to_string),
+                label: o.label.as_ref().map(ToString::to_string),
+                model: o.model.clone(),
+                firmware: None,
+                device_type: None,
+                covered: o.verdict == Verdict::Covered,
+                covered_by: o.covered_by.clone(),
+                kev_affected: o
+                    .kev
+                    .iter()
+                    .filter(|k| k.status == KevStatus::Affected)
+                    .map(|k| k.cve.clone())
+                    .collect(),
+                endpoints: Vec::new(),
+                capabilities: Vec::new(),
+                open_ports: Vec::new(),
+                quantity: cell(&l.cells, quantity)
+                    .and_then(|q| q.parse().ok())
+                    .filter(|&q| q > 0)
+                    .unwrap_or(1),
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(Sourced {
+        described: format!("{} lines of {}", assets.len(), report.file),
+        assets,
+        reach: Reachability::default(),
+    })
+}

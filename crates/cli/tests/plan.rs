@@ -1,0 +1,420 @@
+//! `camaudit plan` end to end: the README's example estate, an asset
+//! register, bad input, the demo's estate, and a scan run from a core
+//! vantage point against the simulator (loopback only) as proof that
+//! covered devices are reachable from core.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn camaudit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_camaudit"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("camaudit runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("camaudit-plan-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const EXAMPLE: [&str; 7] = [
+    "plan",
+    "--estate",
+    "examples/estate.toml",
+    "--devices",
+    "examples/council-devices.jsonl",
+    "--from",
+    "2027-01-01",
+];
+
+#[test]
+fn the_readme_example_prints_findings_actions_schedule_and_curve() {
+    let o = camaudit(&EXAMPLE);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.starts_with("CRITICAL (4)\n"), "{out}");
+    for section in [
+        "HIGH (3)",
+        "MEDIUM (7)",
+        "VERIFY (1)",
+        "UNPLACED (1)",
+        "DO NOW (7)",
+        "SCHEDULE",
+    ] {
+        assert!(out.contains(section), "{section} in\n{out}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("10.40.20.7 ") && l.contains("covered-reaching-internet")),
+        "the EZVIZ camera's DNS query for its cloud: {out}"
+    );
+    assert!(
+        out.contains("no schedule can go below"),
+        "the lower bound: {out}"
+    );
+    assert!(out.lines().any(|l| l.starts_with("risk █")), "{out}");
+    assert!(
+        err.contains("14 devices on 6 sites of Harbridge Borough Council: 15 findings (4 critical, 3 high, 7 medium, 1 verify); 1 unplaced"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
+    let dir = temp("json");
+    let csv = dir.join("plan.csv");
+    let mut args = EXAMPLE.to_vec();
+    let csv_arg = csv.to_str().unwrap();
+    args.extend([
+        "--format",
+        "json",
+        "-o",
+        csv_arg,
+        "--budget-per-quarter",
+        "1500",
+        "--budget-per-quarter",
+        "60000",
+    ]);
+    let o = camaudit(&args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 15);
+    let first = &v["findings"][0];
+    assert_eq!(first["severity"], "critical");
+    assert!(first["sources"][0].as_str().unwrap().contains("hcws386"));
+    assert_eq!(v["what_if"].as_array().unwrap().len(), 2);
+    let tight = &v["what_if"][0];
+    let loose = &v["what_if"][1];
+    assert!(
+        tight["exposure"].as_f64() > loose["exposure"].as_f64(),
+        "less money, more exposure"
+    );
+    assert!(v["plan"]["bound"].as_f64() <= v["plan"]["optimised"]["exposure"].as_f64());
+    let annke = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["device"] == "10.10.1.45")
+        .unwrap();
+    assert!(
+        annke["risk_explained"].as_str().unwrap().ends_with("= 52"),
+        "{annke}"
+    );
+    let plan = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = plan.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("date,period,site,device,action")
+    );
+    assert!(
+        plan.contains(",town-hall,10.10.1.45,disconnect,now,"),
+        "{plan}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_asset_register_is_planned_by_its_site_column() {
+    let dir = temp("register");
+    let register = dir.join("assets.csv");
+    std::fs::write(
+        &register,
+        "Site,Manufacturer,Model,Quantity\n\
+         Police Liaison Office,Hikvision,DS-2CD2143G2-I,3\n\
+         St Mary's Primary School,Axis,M1065-LW,2\n\
+         Old Library,Dahua,IPC-HDW1431T1-S4,1\n\
+         Harbridge Town Hall,Acme Widgets,AW-100,1\n",
+    )
+    .unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--register",
+        register.to_str().unwrap(),
+        "--from",
+        "2027-01-01",
+        "--format",
+        "jsonl",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let findings: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let controls = |row: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f["device"].as_str().unwrap().ends_with(row))
+            .map(|f| f["control"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        controls("row 2"),
+        ["covered-on-sensitive-site", "covered-anywhere"]
+    );
+    assert!(controls("row 3").is_empty(), "Axis is trusted");
+    assert_eq!(
+        controls("row 4"),
+        ["covered-anywhere"],
+        "on no site: still a finding"
+    );
+    assert_eq!(controls("row 5"), ["unknown-maker-on-sensitive-site"]);
+    assert!(err.contains("1 unplaced"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_gets_one_line_naming_the_file_and_line() {
+    let dir = temp("bad");
+    let estate = dir.join("estate.toml");
+    std::fs::write(
+        &estate,
+        "organisation = { name = \"X\" }\n[[site]]\nid = \"a\"\nname = \"A\"\nsensitivity = \"standard\"\n[[site.network]]\ncidr = \"10.0.0.0/24\"\nzone = \"dmz\"\n",
+    )
+    .unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        estate.to_str().unwrap(),
+        "--devices",
+        "examples/council-devices.jsonl",
+        "--from",
+        "2027-01-01",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("estate.toml:8: unknown variant `dmz`"),
+        "{err}"
+    );
+    let devices = dir.join("d.jsonl");
+    std::fs::write(&devices, "{\"addr\":\"10.10.1.5\"}\n").unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--devices",
+        devices.to_str().unwrap(),
+        "--from",
+        "2027-01-01",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("d.jsonl:1: not a device in camaudit's schema"),
+        "{err}"
+    );
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--from",
+        "2027-01-01",
+    ]);
+    assert!(
+        text(&o).1.contains("no devices: give --db"),
+        "{}",
+        text(&o).1
+    );
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--devices",
+        "examples/council-devices.jsonl",
+        "--from",
+        "1 Jan",
+    ]);
+    assert!(text(&o).1.contains("write it as YYYY-MM-DD"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(feature = "sim")]
+mod simulated {
+    use super::*;
+    use camaudit_pipeline::demo::DemoConfig;
+    use camaudit_sim::{Background, SimConfig};
+
+    #[test]
+    fn the_demos_estate_is_planned() {
+        let dir = temp("demo");
+        let o = Command::new(env!("CARGO_BIN_EXE_camaudit"))
+            .args(["demo", "--devices", "40", "--quiet", "--out-dir"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o).1);
+        let estate = dir.join("camaudit-demo-estate.toml");
+        let devices = dir.join("camaudit-demo-devices.jsonl");
+        let o = camaudit(&[
+            "plan",
+            "--estate",
+            estate.to_str().unwrap(),
+            "--devices",
+            devices.to_str().unwrap(),
+            "--from",
+            "2027-01-01",
+            "--format",
+            "json",
+        ]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["unplaced"].as_array().unwrap().len(),
+            0,
+            "every simulated device is on a site"
+        );
+        let covered = std::fs::read_to_string(&devices)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"covered\":true"))
+            .count();
+        assert!(covered > 0);
+        // Every covered device has at least one action in the schedule or
+        // is reported unscheduled.
+        let scheduled: std::collections::HashSet<&str> = v["plan"]["optimised"]["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|visit| visit["actions"].as_array().unwrap())
+            .chain(v["plan"]["optimised"]["unscheduled"].as_array().unwrap())
+            .map(|a| a["device"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            scheduled.len(),
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["device"].as_str().unwrap())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        );
+        assert!(
+            scheduled.len() >= covered,
+            "{} of {covered}",
+            scheduled.len()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_scan_from_core_proves_covered_cctv_devices_reach_core() {
+        let dir = temp("vantage");
+        let config = DemoConfig {
+            devices: 12,
+            ..DemoConfig::default()
+        };
+        let range = config.choose_estate().expect("a free loopback range");
+        let ready = dir.join("ready");
+        let sim = Background::start(
+            SimConfig {
+                devices: 12,
+                base: range.base,
+                seed: 3,
+                ready_file: Some(ready),
+                port_offset: range.port_offset,
+                quiet: true,
+                ..SimConfig::default()
+            },
+            std::time::Duration::from_secs(60),
+        )
+        .expect("the simulator serves");
+        // The simulated devices sit on the site's CCTV network by address.
+        let estate = dir.join("estate.toml");
+        std::fs::write(
+            &estate,
+            format!(
+                "organisation = {{ name = \"Vantage test\" }}\n[[site]]\nid = \"hq\"\nname = \"HQ\"\nsensitivity = \"standard\"\n\
+                 [[site.network]]\ncidr = \"{}\"\nzone = \"isolated-cctv\"\n",
+                range.base
+            ),
+        )
+        .unwrap();
+        let db = dir.join("scan.db");
+        let target = range.base.to_string();
+        let offset = range.port_offset.to_string();
+        let o = camaudit(&[
+            "scan",
+            &target,
+            "--from-zone",
+            "core",
+            "--from-site",
+            "hq",
+            "--estate",
+            estate.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--rate",
+            "20000",
+            "--timeout",
+            "800",
+            "--udp-wait",
+            "500",
+            "--port-offset",
+            &offset,
+            "--quiet",
+            "--format",
+            "jsonl",
+        ]);
+        drop(sim);
+        assert!(o.status.success(), "{}", text(&o).1);
+        let o = camaudit(&[
+            "plan",
+            "--estate",
+            estate.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--from",
+            "2027-01-01",
+            "--format",
+            "jsonl",
+        ]);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        let core: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|f| f["control"] == "covered-connected-to-core")
+            .collect();
+        assert!(!core.is_empty(), "{out}");
+        for f in &core {
+            assert_eq!(f["zone"], "isolated-cctv", "its address says CCTV");
+            let proof = f["evidence"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_str()
+                .unwrap();
+            assert!(
+                proof.starts_with("answered scan 1 run from the core network at hq on "),
+                "{proof}"
+            );
+            assert!(proof.contains("(ports "), "{proof}");
+        }
+        assert!(err.contains("(scan 1 of"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
