@@ -44,6 +44,10 @@ pub trait AuditSink: Send + Sync {
     fn record(&self, entry: AuditEntry);
     /// Pushes buffered records out (at Ctrl-C and at the end of a scan).
     fn flush(&self) {}
+    /// Why records can no longer be written, if so: the scan then stops.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The audit handle probes carry: off by default.
@@ -95,11 +99,15 @@ impl Audit {
             sink.flush();
         }
     }
+
+    pub fn failure(&self) -> Option<String> {
+        self.0.as_ref().and_then(|s| s.failure())
+    }
 }
 
 /// The `--audit-log FILE` sink: JSON lines, appended, each written through
 /// as it is recorded (a line buffer), so a kill loses at most a partial
-/// line. The first write error is kept for [`JsonlAudit::failure`]: a scan
+/// line. The first write error is kept for [`AuditSink::failure`]: a scan
 /// whose requests can no longer be recorded should stop.
 pub struct JsonlAudit {
     path: PathBuf,
@@ -120,14 +128,6 @@ impl JsonlAudit {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The first write error, if any.
-    pub fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 
     fn fail(&self, e: std::io::Error) {
@@ -162,6 +162,13 @@ impl AuditSink for JsonlAudit {
         if let Err(e) = result {
             self.fail(e);
         }
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 

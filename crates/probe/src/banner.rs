@@ -67,7 +67,7 @@ impl Kind {
     }
 
     /// The audit log's protocol and request kind.
-    fn audit_name(self) -> (&'static str, &'static str) {
+    pub fn audit_name(self) -> (&'static str, &'static str) {
         match self {
             Kind::HikSdk => ("hiksdk", "hiksdk 32-byte header (no login)"),
             Kind::Dvrip => ("dhip", "dhip DHDiscover.search"),

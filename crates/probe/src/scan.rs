@@ -193,6 +193,36 @@ fn plan(port: u16) -> Plan {
     }
 }
 
+/// What stage 2 sends to `port` (a usual port, before any offset) when it
+/// is open, as the audit log names the requests: for a dry run's plan.
+pub fn requests_for_port(port: u16) -> Vec<String> {
+    let http = |scheme: &str| {
+        let mut v = vec![format!("{scheme} GET / (up to two same-host redirects)")];
+        v.extend(http::PATHS.iter().map(|p| format!("{scheme} GET {p}")));
+        v.push(format!("{scheme} POST {}", http::VAPIX_PATH));
+        v
+    };
+    let onvif = [
+        "onvif GetSystemDateAndTime",
+        "onvif GetDeviceInformation",
+        "onvif GetDeviceInformation (authenticated, PasswordDigest) if refused and a credential is scoped to the target",
+    ];
+    match plan(port) {
+        Plan::Tls => {
+            let mut v = vec!["tls handshake (certificate read)".to_owned()];
+            v.extend(http("https"));
+            v
+        }
+        Plan::Rtsp => vec!["rtsp OPTIONS".to_owned(), "rtsp DESCRIBE".to_owned()],
+        Plan::Banner(kind) => vec![kind.audit_name().1.to_owned()],
+        Plan::Http => {
+            let mut v = http("http");
+            v.extend(onvif.iter().map(|s| s.to_string()));
+            v
+        }
+    }
+}
+
 impl Scanner {
     /// Builds a scanner. Concurrency is capped to fit the open-file limit
     /// (raised to its hard limit here), keeping room for the store and UDP.
