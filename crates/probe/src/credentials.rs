@@ -39,12 +39,8 @@ use crate::targets::TargetSet;
 /// Why a credentials file cannot be used. No variant ever holds a password.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
-    #[error("reading credentials {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("reading credentials {path}: {error}")]
+    Read { path: PathBuf, error: std::io::Error },
     #[error(
         "{path} can be read or changed by other users (mode {mode:03o}): run `chmod 600 {path}` and try again"
     )]
@@ -422,9 +418,9 @@ fn parse_net(s: &str) -> Option<IpNet> {
 
 /// Refuses a file that group or others may read or write.
 fn check_private(path: &Path) -> Result<(), CredentialError> {
-    let meta = std::fs::metadata(path).map_err(|source| CredentialError::Read {
+    let meta = std::fs::metadata(path).map_err(|error| CredentialError::Read {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
@@ -441,9 +437,9 @@ fn read_private_or_plain(path: &Path, private: bool) -> Result<String, Credentia
     if private {
         check_private(path)?;
     }
-    std::fs::read_to_string(path).map_err(|source| CredentialError::Read {
+    std::fs::read_to_string(path).map_err(|error| CredentialError::Read {
         path: path.to_owned(),
-        source,
+        error,
     })
 }
 

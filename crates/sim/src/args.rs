@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{BindPolicy, Cidr, SimConfig};
+use crate::config::{Accounts, BindPolicy, Cidr, SimConfig};
 
 /// Everything `camaudit sim` takes; flatten it into a binary's arguments
 /// and turn it into a [`SimConfig`] with `into()`.
@@ -103,6 +103,7 @@ impl From<SimArgs> for SimConfig {
             multicast: a.multicast,
             multicast_interface: a.multicast_interface,
             quiet: a.quiet,
+            accounts: Accounts::default(),
         }
     }
 }
@@ -159,6 +160,7 @@ mod tests {
             multicast: true,
             multicast_interface: Some("veth0".into()),
             quiet: true,
+            accounts: Accounts::default(),
         };
         assert_eq!(c, want);
     }
