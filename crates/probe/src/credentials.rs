@@ -40,7 +40,10 @@ use crate::targets::TargetSet;
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     #[error("reading credentials {path}: {error}")]
-    Read { path: PathBuf, error: std::io::Error },
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error(
         "{path} can be read or changed by other users (mode {mode:03o}): run `chmod 600 {path}` and try again"
     )]
