@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use std::sync::Arc;
+
+use camaudit_pipeline::dry_run::{self, ScanPlan};
 use camaudit_pipeline::scan::{CtrlC, ResumeJob, ScanJob, ScanOutcome, ScanParams};
 use camaudit_probe::scan::{DEFAULT_CONCURRENCY, DEFAULT_PORTS, DEFAULT_RATE};
-use camaudit_probe::{Credentials, targets};
+use camaudit_probe::{Audit, JsonlAudit, Keyring, targets};
 use camaudit_store::{ScanId, SqliteStore};
 
 use crate::cmd_identify::write_to;
@@ -26,6 +29,8 @@ use crate::vantage::VantageArgs;
   camaudit scan 127.77.0.0/16 --rate 20000 --concurrency 4000
   camaudit scan --resume 3
   camaudit scan 10.20.8.0/24 --from-zone core --from-site town-hall   # run from the staff LAN
+  camaudit scan 10.20.0.0/24 --credentials onvif.toml --audit-log audit.jsonl
+  camaudit scan 10.20.0.0/24 --credentials onvif.toml --dry-run
 
 Defaults are gentle (300 attempts/s, 256 sockets, one connection at a time per device):
 see docs/scan.md before raising them on a live network."
@@ -69,9 +74,18 @@ pub struct Args {
     /// Also send multicast discovery out of this interface (name or IPv4 address).
     #[arg(long, value_name = "IFACE")]
     interface: Option<String>,
-    /// ONVIF credentials file (`user:password`); without it nothing is authenticated.
+    /// ONVIF credentials: TOML [[credential]] tables, each sent only to targets inside its cidrs
+    /// (docs/scan.md); the old one-line `user:password` file goes to every target. Without it nothing
+    /// is authenticated.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
+    /// Append one JSON line per request sent (time, target, port, protocol, request, bytes, outcome).
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// Print what would be sent where (targets, ports, rate, probes, where each credential would go)
+    /// and send nothing.
+    #[arg(long, conflicts_with = "resume")]
+    dry_run: bool,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -130,13 +144,29 @@ fn read_specs(given: &[String], file: Option<&Path>) -> Result<Vec<String>> {
     Ok(specs)
 }
 
-fn read_credentials(path: Option<&Path>) -> Result<Option<Credentials>> {
+fn read_credentials(path: Option<&Path>) -> Result<Option<Arc<Keyring>>> {
     let Some(p) = path else { return Ok(None) };
-    let text = std::fs::read_to_string(p)
-        .with_context(|| format!("reading credentials {}", p.display()))?;
-    let credentials = Credentials::parse(&text)
-        .with_context(|| format!("{}: expected a line `user:password`", p.display()))?;
-    Ok(Some(credentials))
+    let keyring = Keyring::load(p)?;
+    if keyring.is_unscoped() {
+        eprintln!(
+            "camaudit: warning: {} is an unscoped user:password file: the credential goes to every ONVIF target of this scan; scope it with [[credential]] cidrs = [...] (docs/scan.md)",
+            p.display()
+        );
+    }
+    Ok(Some(Arc::new(keyring)))
+}
+
+fn open_audit(path: Option<&Path>) -> Result<Audit> {
+    let Some(p) = path else {
+        return Ok(Audit::default());
+    };
+    let sink = JsonlAudit::create(p).with_context(|| {
+        format!(
+            "opening the audit log {} (check the directory exists and is writable)",
+            p.display()
+        )
+    })?;
+    Ok(Audit::new(Arc::new(sink)))
 }
 
 fn job_from_args(args: &Args) -> Result<ScanJob> {
@@ -169,11 +199,20 @@ fn job_from_args(args: &Args) -> Result<ScanJob> {
         exclude,
         params,
         credentials: read_credentials(args.credentials.as_deref())?,
+        audit: Audit::default(),
         ctrl_c: CtrlC::Stops,
     })
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.dry_run {
+        // Nothing is opened: no store, no audit log, no socket.
+        let plan = dry_run::plan(&job_from_args(&args)?)?;
+        write_to(args.output.as_deref(), |out| {
+            write_plan(out, &plan, args.format)
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let engine = args.engine.options().build()?;
     let mut store = SqliteStore::open(&args.db)
         .with_context(|| format!("opening the scan store {}", args.db.display()))?;
@@ -183,11 +222,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let job = ResumeJob {
                 scan: ScanId(id),
                 credentials: read_credentials(args.credentials.as_deref())?,
+                audit: open_audit(args.audit_log.as_deref())?,
                 ctrl_c: CtrlC::Stops,
             };
             camaudit_pipeline::scan::resume(&mut store, &engine, job, &display)
         }
-        None => camaudit_pipeline::scan::run(&mut store, &engine, job_from_args(&args)?, &display),
+        None => {
+            let job = ScanJob {
+                audit: open_audit(args.audit_log.as_deref())?,
+                ..job_from_args(&args)?
+            };
+            camaudit_pipeline::scan::run(&mut store, &engine, job, &display)
+        }
     };
     drop(display);
     let outcome = outcome?;
@@ -224,7 +270,7 @@ fn summary_line(o: &ScanOutcome) -> String {
         .iter()
         .filter(|d| d.covered && d.is_rebrand())
         .count();
-    format!(
+    let mut line = format!(
         "scan {} {}: {} hosts answered, {} open ports, {} observations → {} devices, {covered} covered ({rebrands} rebrands unmasked) in {:.1}s",
         o.scan,
         o.status,
@@ -233,7 +279,128 @@ fn summary_line(o: &ScanOutcome) -> String {
         o.observations,
         o.devices.len(),
         o.elapsed.as_secs_f64()
-    )
+    );
+    let ignored = &o.replies_ignored;
+    if ignored.replies > 0 {
+        let first: Vec<String> = ignored
+            .senders
+            .iter()
+            .take(3)
+            .map(|a| a.to_string())
+            .collect();
+        line.push_str(&format!(
+            "; {} discovery replies from addresses outside the targets or excluded were ignored, never probed ({}{})",
+            ignored.replies,
+            first.join(", "),
+            if ignored.senders.len() > 3 { ", …" } else { "" }
+        ));
+    }
+    line
+}
+
+/// The dry run's plan: JSON for `--format json|jsonl`, else lines to read.
+fn write_plan(out: &mut dyn std::io::Write, plan: &ScanPlan, format: Format) -> Result<()> {
+    if matches!(format, Format::Json | Format::Jsonl) {
+        serde_json::to_writer_pretty(&mut *out, plan)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_owned()
+        } else {
+            v.join(" ")
+        }
+    };
+    writeln!(
+        out,
+        "camaudit scan --dry-run: nothing was sent. The scan would:"
+    )?;
+    writeln!(
+        out,
+        "  targets   {} ({} addresses)",
+        list(&plan.targets),
+        plan.addresses
+    )?;
+    writeln!(
+        out,
+        "  exclude   {} (never sent anything; replies from them ignored)",
+        list(&plan.exclude)
+    )?;
+    let ports: Vec<String> = plan.ports.iter().map(u16::to_string).collect();
+    writeln!(
+        out,
+        "  ports     {}{}",
+        ports.join(","),
+        match plan.port_offset {
+            0 => String::new(),
+            n => format!(" (each contacted at +{n})"),
+        }
+    )?;
+    writeln!(
+        out,
+        "  rate      {}/s, {} sockets, {} ms timeout, {} retries: {} TCP connects and {} UDP datagrams, at least {:.0} s",
+        plan.rate,
+        plan.concurrency,
+        plan.timeout_ms,
+        plan.retries,
+        plan.connect_attempts,
+        plan.udp_datagrams,
+        plan.min_seconds.ceil()
+    )?;
+    writeln!(
+        out,
+        "  udp       {}",
+        if plan.udp.is_empty() {
+            "none (--no-udp)".to_owned()
+        } else {
+            plan.udp.join("; ")
+        }
+    )?;
+    if let Some(m) = &plan.multicast {
+        writeln!(
+            out,
+            "  multicast out of {}: {}; replies from non-targets {}",
+            m.interface,
+            m.groups.join("; "),
+            m.replies_from_non_targets
+        )?;
+    }
+    writeln!(out, "  stage 2, on open ports only:")?;
+    // Ports that get the same requests are listed together.
+    let mut groups: Vec<(Vec<String>, &[String])> = Vec::new();
+    for p in &plan.probes {
+        match groups.iter_mut().find(|(_, r)| *r == p.requests.as_slice()) {
+            Some((ports, _)) => ports.push(p.port.to_string()),
+            None => groups.push((vec![p.port.to_string()], &p.requests)),
+        }
+    }
+    for (ports, requests) in groups {
+        writeln!(out, "    {}: {}", ports.join(","), requests.join("; "))?;
+    }
+    if plan.credentials.is_empty() {
+        writeln!(out, "  credentials: none (nothing is authenticated)")?;
+    }
+    for c in &plan.credentials {
+        let protocols: Vec<String> = c.protocols.iter().map(ToString::to_string).collect();
+        writeln!(
+            out,
+            "  credential {:?} ({}): {}{}; {}",
+            c.user,
+            protocols.join(","),
+            c.scope,
+            match c.targets {
+                Some(n) => format!(" (targets it would go to: {n})"),
+                None => String::new(),
+            },
+            if c.allow_plaintext {
+                "PasswordDigest, PasswordText over TLS if the digest is refused"
+            } else {
+                "PasswordDigest only"
+            }
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -55,7 +55,8 @@ enum Command {
     Plan(cmd_plan::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
-    Scan(cmd_scan::Args),
+    // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
+    Scan(Box<cmd_scan::Args>),
     #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
 }
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd_plan::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
-        Command::Scan(args) => cmd_scan::run(args),
+        Command::Scan(args) => cmd_scan::run(*args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
     };

@@ -240,6 +240,7 @@ fn scan_job(config: &DemoConfig, estate: Estate) -> ScanJob {
             ..ScanParams::default()
         },
         credentials: None,
+        audit: camaudit_probe::Audit::default(),
         ctrl_c: CtrlC::Stops,
     }
 }

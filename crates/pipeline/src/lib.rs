@@ -13,6 +13,8 @@
 //! the same way ([`EngineOptions`]). Progress goes to an [`Events`]
 //! implementation; the pipeline prints nothing.
 //!
+//! [`dry_run::plan`] says what a scan would send where without sending it.
+//!
 //! [`grade`] scores devices against a simulator's answer key (for the demo
 //! and the accuracy tests), and with the `demo` feature [`demo`] runs the
 //! whole job on a simulated estate in process.
@@ -20,6 +22,7 @@
 pub mod batch;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod dry_run;
 pub mod engine;
 pub mod events;
 pub mod grade;
@@ -64,6 +67,10 @@ pub enum PipelineError {
     ScanStopped { scan: ScanId, reason: String },
     #[error("writing to the store (resume later with --resume {scan}): {error}")]
     StoreDuringScan { scan: ScanId, error: StoreError },
+    #[error(
+        "{reason}: the scan stopped so that no request goes unrecorded (resume with --resume {scan} once the log can be written)"
+    )]
+    Audit { scan: ScanId, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

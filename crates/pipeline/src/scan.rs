@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use camaudit_identify::Engine;
 use camaudit_model::Device;
 use camaudit_probe::scan::{DEFAULT_CONCURRENCY, DEFAULT_PORTS, DEFAULT_RATE};
-use camaudit_probe::{CHUNK_SIZE, ChunkResult, Credentials, ScanConfig, Scanner, TargetSet};
+use camaudit_probe::udp::Ignored;
+use camaudit_probe::{Audit, CHUNK_SIZE, ChunkResult, Keyring, ScanConfig, Scanner, TargetSet};
 use camaudit_store::{Chunk, ChunkState, NewScan, ScanId, ScanKind, ScanStatus, Store};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -95,7 +96,11 @@ impl ScanParams {
         self
     }
 
-    fn probe_config(&self, credentials: Option<Credentials>) -> Result<ScanConfig, PipelineError> {
+    fn probe_config(
+        &self,
+        credentials: Option<Arc<Keyring>>,
+        audit: Audit,
+    ) -> Result<ScanConfig, PipelineError> {
         let multicast = match &self.interface {
             None => None,
             Some(iface) => Some(
@@ -114,6 +119,7 @@ impl ScanParams {
             udp_wait: Duration::from_millis(self.udp_wait_ms),
             multicast,
             credentials,
+            audit,
             port_offset: self.port_offset,
         })
     }
@@ -137,8 +143,11 @@ pub struct ScanJob {
     /// Never touched (same forms).
     pub exclude: Vec<String>,
     pub params: ScanParams,
-    /// ONVIF credentials; without them nothing is authenticated.
-    pub credentials: Option<Credentials>,
+    /// Scoped ONVIF credentials; without them nothing is authenticated.
+    /// Never stored: `params` only records whether there were any.
+    pub credentials: Option<Arc<Keyring>>,
+    /// Where every request sent is recorded (`--audit-log`).
+    pub audit: Audit,
     pub ctrl_c: CtrlC,
 }
 
@@ -147,7 +156,8 @@ pub struct ScanJob {
 pub struct ResumeJob {
     pub scan: ScanId,
     /// The same credentials again, if the scan used them.
-    pub credentials: Option<Credentials>,
+    pub credentials: Option<Arc<Keyring>>,
+    pub audit: Audit,
     pub ctrl_c: CtrlC,
 }
 
@@ -169,6 +179,9 @@ pub struct ScanOutcome {
     pub observations: u64,
     pub devices: Vec<Device>,
     pub elapsed: Duration,
+    /// Discovery replies from addresses that are not targets (outside the
+    /// list or excluded): seen, never probed, not recorded as devices.
+    pub replies_ignored: Ignored,
 }
 
 /// Runs a new scan: creates it in `store`, probes, records, identifies.
@@ -181,7 +194,7 @@ pub fn run(
     let started = Instant::now();
     let mut params = job.params.normalised();
     params.credentials = job.credentials.is_some();
-    let config = params.probe_config(job.credentials)?;
+    let config = params.probe_config(job.credentials, job.audit)?;
     let targets = parse_targets(&job.targets, &job.exclude)?;
     let scan = store.create_scan(&NewScan {
         kind: ScanKind::Scan,
@@ -233,7 +246,7 @@ pub fn resume(
         (true, given) => given,
         (false, _) => None,
     };
-    let config = params.probe_config(credentials)?;
+    let config = params.probe_config(credentials, job.audit)?;
     let targets = parse_targets(&stored.targets, &stored.exclude)?;
     let discarded = store.discard_unfinished(job.scan)?;
     let done = store.done_chunks(job.scan)?;
@@ -280,6 +293,7 @@ fn stored_outcome(
         observations: store.observation_count(stored.id)?,
         devices: store.devices(stored.id)?,
         elapsed: started.elapsed(),
+        replies_ignored: Ignored::default(),
     })
 }
 
@@ -297,6 +311,7 @@ struct Probed {
     interrupted: bool,
     hosts_up: u64,
     open_ports: u64,
+    replies_ignored: Ignored,
 }
 
 fn finish_scan(
@@ -335,6 +350,7 @@ fn finish_scan(
         observations,
         devices,
         elapsed: started.elapsed(),
+        replies_ignored: probed.replies_ignored,
     })
 }
 
@@ -352,6 +368,7 @@ fn probe_and_record(
         .enable_all()
         .build()
         .map_err(PipelineError::Runtime)?;
+    let audit = run.config.audit.clone();
     let scanner = Arc::new(Scanner::new(run.config).map_err(PipelineError::Probe)?);
     let progress = scanner.progress();
     let cancel = scanner.cancel_handle();
@@ -375,10 +392,12 @@ fn probe_and_record(
         stop: stop.clone(),
     });
     let mut store_error = None;
+    let mut audit_error = None;
     rt.block_on(async {
         loop {
             tokio::select! {
                 Some(()) = signals.recv() => {
+                    audit.flush();
                     if stop.is_requested() {
                         events.stop_now();
                     } else {
@@ -395,6 +414,11 @@ fn probe_and_record(
                         cancel.cancel();
                         store_error = Some(e);
                     }
+                    // Requests that can no longer be recorded must not be sent.
+                    if audit_error.is_none() && let Some(e) = audit.failure() {
+                        cancel.cancel();
+                        audit_error = Some(e);
+                    }
                 }
             }
         }
@@ -402,6 +426,10 @@ fn probe_and_record(
     drop(signal_tx);
     let scan_result = rt.block_on(scan_task);
     rt.shutdown_timeout(Duration::from_secs(1));
+    audit.flush();
+    if let Some(reason) = audit_error.or_else(|| audit.failure()) {
+        return Err(PipelineError::Audit { scan, reason });
+    }
     if let Some(error) = store_error {
         return Err(PipelineError::StoreDuringScan { scan, error });
     }
@@ -419,6 +447,7 @@ fn probe_and_record(
         interrupted: stop.is_requested(),
         hosts_up: progress.get(&progress.hosts_up),
         open_ports: progress.get(&progress.open_ports),
+        replies_ignored: scanner.ignored(),
     })
 }
 
@@ -550,7 +579,10 @@ mod tests {
             interface: Some("camaudit-no-such-if0".to_owned()),
             ..ScanParams::default()
         };
-        let err = p.probe_config(None).unwrap_err().to_string();
+        let err = p
+            .probe_config(None, Audit::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("camaudit-no-such-if0"), "{err}");
     }
 }

@@ -58,6 +58,7 @@ fn job(base: &str) -> ScanJob {
             ..ScanParams::default()
         },
         credentials: None,
+        audit: camaudit_probe::Audit::default(),
         ctrl_c: CtrlC::Ignored,
     }
 }
@@ -275,6 +276,7 @@ fn an_interrupted_scan_resumes_to_the_same_devices() {
             ResumeJob {
                 scan: first.scan,
                 credentials: None,
+                audit: camaudit_probe::Audit::default(),
                 ctrl_c: CtrlC::Ignored,
             },
             &NoEvents,
@@ -301,6 +303,7 @@ fn an_interrupted_scan_resumes_to_the_same_devices() {
         ResumeJob {
             scan: first.scan,
             credentials: None,
+            audit: camaudit_probe::Audit::default(),
             ctrl_c: CtrlC::Ignored,
         },
         &NoEvents,

@@ -66,6 +66,17 @@ impl Kind {
         }
     }
 
+    /// The audit log's protocol and request kind.
+    pub fn audit_name(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::HikSdk => ("hiksdk", "hiksdk 32-byte header (no login)"),
+            Kind::Dvrip => ("dhip", "dhip DHDiscover.search"),
+            Kind::Xmnet => ("xmnet", "xmnet SystemInfo (empty session)"),
+            Kind::Telnet => ("telnet", "telnet banner read"),
+            Kind::Ftp => ("ftp", "ftp banner read"),
+        }
+    }
+
     fn field(self) -> (Source, &'static str) {
         match self {
             Kind::HikSdk => (Source::Hiksdk, "hiksdk.banner"),
@@ -166,7 +177,20 @@ pub async fn grab(ctx: &Ctx, addr: SocketAddr, hello: Option<&[u8]>) -> Option<V
 
 /// Probes a banner port. Returns whether it said anything.
 pub async fn probe(ctx: &Ctx, addr: SocketAddr, kind: Kind, obs: &mut HostObs) -> bool {
-    let Some(raw) = grab(ctx, addr, kind.hello().as_deref()).await else {
+    let hello = kind.hello();
+    let raw = grab(ctx, addr, hello.as_deref()).await;
+    let (protocol, request) = kind.audit_name();
+    ctx.audit.record(
+        addr,
+        protocol,
+        || request.to_owned(),
+        hello.as_ref().map_or(0, Vec::len),
+        match &raw {
+            Some(b) => format!("{} bytes back", b.len()),
+            None => "no reply".to_owned(),
+        },
+    );
+    let Some(raw) = raw else {
         return false;
     };
     let (source, field) = kind.field();

@@ -9,6 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::ProbeError;
+use crate::audit::Audit;
 use crate::ratelimit::RateLimiter;
 use crate::tls;
 use crate::wire::Limits;
@@ -16,34 +17,6 @@ use crate::wire::Limits;
 /// A byte stream to a device: TCP or TLS over TCP.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// A user name and password for ONVIF, given with `--credentials`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials({:?}, <redacted>)", self.username)
-    }
-}
-
-impl Credentials {
-    /// Reads `username:password` from the first non-comment line.
-    pub fn parse(text: &str) -> Option<Credentials> {
-        let line = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-        let (u, p) = line.split_once(':')?;
-        Some(Credentials {
-            username: u.to_owned(),
-            password: p.to_owned(),
-        })
-    }
-}
 
 /// Everything a stage-2 probe needs to talk to a device.
 #[derive(Debug, Clone)]
@@ -57,7 +30,8 @@ pub struct Ctx {
     pub banner_timeout: Duration,
     pub limits: Limits,
     pub tls: Arc<rustls::ClientConfig>,
-    pub credentials: Option<Credentials>,
+    /// Where every request sent is recorded (off unless `--audit-log`).
+    pub audit: Audit,
     /// Lab use: every service is served at its usual port plus this offset
     /// (the simulator's `--port-offset`, for running without privileges).
     /// UDP discovery is sent to the offset ports too.
@@ -73,7 +47,7 @@ impl Ctx {
             banner_timeout: Duration::from_millis(1500),
             limits: Limits::default(),
             tls: tls::client_config()?,
-            credentials: None,
+            audit: Audit::default(),
             port_offset: 0,
         })
     }

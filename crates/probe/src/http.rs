@@ -92,6 +92,19 @@ pub fn build_request(
     bytes
 }
 
+/// One request as sent: method, path, body, and how the audit log names it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    /// The audit log's protocol and request kind (`("onvif", "onvif
+    /// GetDeviceInformation (authenticated)")`); by default `http` or
+    /// `https` and `http GET /path`.
+    pub audit_as: Option<(&'a str, &'a str)>,
+}
+
 /// One request on a fresh connection, bounded in time and size.
 pub async fn exchange(
     ctx: &Ctx,
@@ -102,18 +115,71 @@ pub async fn exchange(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<Reply, ProbeError> {
+    let req = HttpRequest {
+        method,
+        path,
+        content_type,
+        body,
+        audit_as: None,
+    };
+    send(ctx, addr, tls, &req).await
+}
+
+/// [`exchange`] for a request built by the caller, recorded in the audit
+/// log under its own name.
+pub async fn send(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    tls: bool,
+    req: &HttpRequest<'_>,
+) -> Result<Reply, ProbeError> {
+    let HttpRequest {
+        method,
+        path,
+        content_type,
+        body,
+        audit_as,
+    } = *req;
     debug_assert!(method == "GET" || method == "POST");
-    let req = build_request(method, path, &host_header(addr, tls), content_type, body);
-    tokio::time::timeout(ctx.io_timeout, async {
+    let bytes = build_request(method, path, &host_header(addr, tls), content_type, body);
+    let result = tokio::time::timeout(ctx.io_timeout, async {
         let mut s = ctx.open(addr, tls).await?;
-        s.write_all(&req).await?;
+        s.write_all(&bytes).await?;
         s.flush().await?;
         let reply = read_reply(&mut s, &ctx.limits, BodyMode::Http).await;
         let _ = s.shutdown().await;
         reply
     })
     .await
-    .map_err(|_| ProbeError::Timeout)?
+    .map_err(|_| ProbeError::Timeout)
+    .and_then(|r| r);
+    let scheme = if tls { "https" } else { "http" };
+    let (protocol, kind) = match audit_as {
+        Some((p, k)) => (p, k.to_owned()),
+        None => (scheme, String::new()),
+    };
+    ctx.audit.record(
+        addr,
+        protocol,
+        || {
+            if kind.is_empty() {
+                format!("{scheme} {method} {path}")
+            } else {
+                kind
+            }
+        },
+        bytes.len(),
+        outcome(&result),
+    );
+    result
+}
+
+/// How a request ended, for the audit log: the status, or why there was none.
+pub fn outcome(result: &Result<Reply, ProbeError>) -> String {
+    match result {
+        Ok(r) => r.status.to_string(),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// The text of the first `<title>`, entities for the common characters

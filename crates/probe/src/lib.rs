@@ -21,8 +21,10 @@
 //! no credentials are sent unless given, and only discovery requests and
 //! read-only queries are ever built (see `docs/scan.md`).
 
+pub mod audit;
 pub mod banner;
 pub mod conn;
+pub mod credentials;
 pub mod dhip;
 pub mod hash;
 pub mod http;
@@ -42,7 +44,8 @@ pub mod wire;
 pub mod wsd;
 pub mod xml;
 
-pub use conn::Credentials;
+pub use audit::{Audit, AuditEntry, AuditSink, JsonlAudit};
+pub use credentials::{Credential, CredentialError, Keyring};
 pub use scan::{ChunkResult, Progress, ScanConfig, Scanner};
 pub use targets::{CHUNK_SIZE, TargetError, TargetSet};
 

@@ -1,16 +1,26 @@
 //! ONVIF device service: GetSystemDateAndTime (always unauthenticated, it
 //! is what clients use to sync clocks before signing) and
-//! GetDeviceInformation (unauthenticated on many devices; with
-//! WS-UsernameToken when `--credentials` gives a user).
+//! GetDeviceInformation: first unauthenticated (many devices answer it),
+//! then, only when refused and only when a credential is scoped to this
+//! target, with a WS-UsernameToken PasswordDigest.
+//!
+//! A digest is the only form sent by default. A device that refuses it may
+//! want PasswordText; that goes only to a credential marked
+//! `allow_plaintext`, and only over TLS ([`probe_plaintext_over_tls`]).
+//! HTTP Basic is never sent.
 
 use std::net::SocketAddr;
 
 use camaudit_model::Source;
+use zeroize::Zeroizing;
 
-use crate::conn::{Credentials, Ctx};
+use crate::ProbeError;
+use crate::conn::Ctx;
+use crate::credentials::Credential;
 use crate::hash;
-use crate::http::exchange;
+use crate::http::{HttpRequest, send};
 use crate::obs::{HostObs, now_rfc3339};
+use crate::wire::Reply;
 use crate::xml;
 
 pub const DEVICE_SERVICE: &str = "/onvif/device_service";
@@ -32,37 +42,118 @@ impl Call {
     }
 }
 
+/// How a request proves who sends it.
+#[derive(Debug, Clone, Copy)]
+pub enum Token<'a> {
+    None,
+    /// Base64(SHA-1(nonce + created + password)): the default.
+    Digest(&'a Credential),
+    /// The password itself: only with `allow_plaintext`, only over TLS.
+    Text(&'a Credential),
+}
+
+impl Token<'_> {
+    fn audit_suffix(self) -> &'static str {
+        match self {
+            Token::None => "",
+            Token::Digest(_) => " (authenticated, PasswordDigest)",
+            Token::Text(_) => " (authenticated, PasswordText over TLS)",
+        }
+    }
+}
+
+const SECURITY_OPEN: &str = r#"<s:Header><wsse:Security s:mustUnderstand="1" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">"#;
+const SECURITY_CLOSE: &str = "</wsse:UsernameToken></wsse:Security></s:Header>";
+const PROFILE: &str =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0";
+
 /// WS-UsernameToken with a password digest:
 /// Base64(SHA-1(nonce + created + password)).
-pub fn username_token(c: &Credentials, nonce: &[u8], created: &str) -> String {
-    let mut input = nonce.to_vec();
+pub fn username_token(c: &Credential, nonce: &[u8], created: &str) -> String {
+    let mut input = Zeroizing::new(nonce.to_vec());
     input.extend_from_slice(created.as_bytes());
-    input.extend_from_slice(c.password.as_bytes());
+    input.extend_from_slice(c.password().as_bytes());
     let digest = hash::base64(&hash::sha1(&input));
     format!(
         concat!(
-            r#"<s:Header><wsse:Security s:mustUnderstand="1" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">"#,
-            r#"<wsse:UsernameToken><wsse:Username>{}</wsse:Username>"#,
-            r#"<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{}</wsse:Password>"#,
+            "{}<wsse:UsernameToken><wsse:Username>{}</wsse:Username>",
+            r#"<wsse:Password Type="{}#PasswordDigest">{}</wsse:Password>"#,
             r#"<wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-soap-message-security-1.0#Base64Binary">{}</wsse:Nonce>"#,
-            r#"<wsu:Created>{}</wsu:Created></wsse:UsernameToken></wsse:Security></s:Header>"#
+            "<wsu:Created>{}</wsu:Created>{}"
         ),
-        xml::escape(&c.username),
+        SECURITY_OPEN,
+        xml::escape(&c.user),
+        PROFILE,
         digest,
         hash::base64(nonce),
-        created
+        created,
+        SECURITY_CLOSE
     )
 }
 
-/// The SOAP 1.2 envelope for a call.
-pub fn envelope(call: Call, credentials: Option<&Credentials>) -> String {
-    let header = credentials
-        .map(|c| username_token(c, &hash::random_bytes::<16>(), &now_rfc3339()))
-        .unwrap_or_default();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">{header}<s:Body><tds:{0} xmlns:tds="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>"#,
+/// WS-UsernameToken with the password in the clear (PasswordText).
+fn text_token(c: &Credential) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        r#"{SECURITY_OPEN}<wsse:UsernameToken><wsse:Username>{}</wsse:Username><wsse:Password Type="{PROFILE}#PasswordText">{}</wsse:Password>{SECURITY_CLOSE}"#,
+        xml::escape(&c.user),
+        *Zeroizing::new(xml::escape(c.password())),
+    ))
+}
+
+/// The SOAP 1.2 envelope for a call. It may hold a secret: it is wiped
+/// when dropped.
+pub fn envelope(call: Call, token: Token<'_>) -> Zeroizing<String> {
+    let header = match token {
+        Token::None => Zeroizing::new(String::new()),
+        Token::Digest(c) => Zeroizing::new(username_token(
+            c,
+            &hash::random_bytes::<16>(),
+            &now_rfc3339(),
+        )),
+        Token::Text(c) => text_token(c),
+    };
+    Zeroizing::new(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">{}<s:Body><tds:{} xmlns:tds="http://www.onvif.org/ver10/device/wsdl"/></s:Body></s:Envelope>"#,
+        *header,
         call.name()
-    )
+    ))
+}
+
+/// What probing the device service found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Onvif {
+    /// Not an ONVIF device service.
+    NotOnvif,
+    /// GetDeviceInformation answered.
+    Answered,
+    /// GetDeviceInformation refused; `digest_sent` when a credential's
+    /// digest was tried and refused too.
+    Refused { digest_sent: bool },
+}
+
+impl Onvif {
+    pub fn is_onvif(self) -> bool {
+        self != Onvif::NotOnvif
+    }
+}
+
+async fn post(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    tls: bool,
+    call: Call,
+    token: Token<'_>,
+) -> Result<Reply, ProbeError> {
+    let body = envelope(call, token);
+    let kind = format!("onvif {}{}", call.name(), token.audit_suffix());
+    let req = HttpRequest {
+        method: "POST",
+        path: DEVICE_SERVICE,
+        content_type: Some(CONTENT_TYPE),
+        body: body.as_bytes(),
+        audit_as: Some(("onvif", &kind)),
+    };
+    send(ctx, addr, tls, &req).await
 }
 
 /// Reads a GetDeviceInformationResponse into observations. Returns whether
@@ -95,43 +186,73 @@ pub fn is_date_time_response(body: &str) -> bool {
     xml::parse(body).is_ok_and(|d| xml::find(&d, "GetSystemDateAndTimeResponse").is_some())
 }
 
-/// Probes the device service on an HTTP port. Returns whether it is ONVIF.
-pub async fn probe(ctx: &Ctx, addr: SocketAddr, obs: &mut HostObs) -> bool {
-    let post = |call: Call| {
-        let body = envelope(call, ctx.credentials.as_ref());
-        async move {
-            exchange(
-                ctx,
-                addr,
-                false,
-                "POST",
-                DEVICE_SERVICE,
-                Some(CONTENT_TYPE),
-                body.as_bytes(),
-            )
-            .await
-        }
-    };
-    let Ok(reply) = post(Call::GetSystemDateAndTime).await else {
-        return false;
+/// Probes the device service on an HTTP port. `credential` is the one
+/// scoped to this target, if any: it is used only after an unauthenticated
+/// GetDeviceInformation was refused, and only as a digest.
+pub async fn probe(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    credential: Option<&Credential>,
+    obs: &mut HostObs,
+) -> Onvif {
+    let Ok(reply) = post(ctx, addr, false, Call::GetSystemDateAndTime, Token::None).await else {
+        return Onvif::NotOnvif;
     };
     if !is_date_time_response(&String::from_utf8_lossy(&reply.body)) {
-        return false;
+        return Onvif::NotOnvif;
     }
     let xaddr = match addr {
         SocketAddr::V4(a) => format!("http://{}:{}{DEVICE_SERVICE}", a.ip(), a.port()),
         SocketAddr::V6(a) => format!("http://[{}]:{}{DEVICE_SERVICE}", a.ip(), a.port()),
     };
     obs.push(Some(addr.port()), Source::Onvif, "onvif.xaddr", &xaddr);
-    if let Ok(reply) = post(Call::GetDeviceInformation).await {
-        parse_device_information(&String::from_utf8_lossy(&reply.body), addr.port(), obs);
+    if device_information(ctx, addr, false, Token::None, obs).await {
+        return Onvif::Answered;
     }
-    true
+    let Some(c) = credential else {
+        return Onvif::Refused { digest_sent: false };
+    };
+    if device_information(ctx, addr, false, Token::Digest(c), obs).await {
+        Onvif::Answered
+    } else {
+        Onvif::Refused { digest_sent: true }
+    }
+}
+
+/// For a device that refused the digest: GetDeviceInformation with a
+/// PasswordText token over TLS at `tls_addr`, when the credential allows
+/// plaintext. Returns whether it answered; sends nothing otherwise.
+pub async fn probe_plaintext_over_tls(
+    ctx: &Ctx,
+    tls_addr: SocketAddr,
+    credential: &Credential,
+    obs: &mut HostObs,
+) -> bool {
+    if !credential.allow_plaintext {
+        return false;
+    }
+    device_information(ctx, tls_addr, true, Token::Text(credential), obs).await
+}
+
+async fn device_information(
+    ctx: &Ctx,
+    addr: SocketAddr,
+    tls: bool,
+    token: Token<'_>,
+    obs: &mut HostObs,
+) -> bool {
+    match post(ctx, addr, tls, Call::GetDeviceInformation, token).await {
+        Ok(reply) => {
+            parse_device_information(&String::from_utf8_lossy(&reply.body), addr.port(), obs)
+        }
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::{Password, Scope};
 
     const DEVINFO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">
@@ -178,28 +299,35 @@ mod tests {
         assert!(!is_date_time_response(fault));
     }
 
+    fn credential(user: &str, password: &str) -> Credential {
+        Credential::new(
+            user.into(),
+            Password::new(password.into()),
+            Scope::ScanTargets,
+        )
+    }
+
     #[test]
     fn envelopes_carry_no_credentials_unless_given() {
-        let e = envelope(Call::GetDeviceInformation, None);
+        let e = envelope(Call::GetDeviceInformation, Token::None);
         assert!(e.contains("<tds:GetDeviceInformation "));
         assert!(!e.contains("Security"));
-        let c = Credentials {
-            username: "aud<it>".into(),
-            password: "pw".into(),
-        };
-        let e = envelope(Call::GetDeviceInformation, Some(&c));
+        let c = credential("aud<it>", "pw-in-clear");
+        let e = envelope(Call::GetDeviceInformation, Token::Digest(&c));
         assert!(e.contains("<wsse:Username>aud&lt;it&gt;</wsse:Username>"));
-        assert!(!e.contains(">pw<"));
+        assert!(e.contains("#PasswordDigest"));
+        assert!(!e.contains("pw-in-clear"));
+        assert!(!e.contains("PasswordText"));
+        // The clear form is a separate, explicit token.
+        let e = envelope(Call::GetDeviceInformation, Token::Text(&c));
+        assert!(e.contains("#PasswordText\">pw-in-clear<"), "{}", *e);
     }
 
     #[test]
     fn password_digest_matches_the_spec_example() {
         // WS-Security UsernameToken Profile 1.0 style vector, computed with
         // Python: base64(sha1(b64decode(nonce) + created + password)).
-        let c = Credentials {
-            username: "user".into(),
-            password: "taadtaadpstcsm".into(),
-        };
+        let c = credential("user", "taadtaadpstcsm");
         let nonce = [0u8; 16];
         let t = username_token(&c, &nonce, "2003-07-16T01:24:32Z");
         let digest = t

@@ -8,6 +8,7 @@ use camaudit_model::Source;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::ProbeError;
+use crate::audit::Audit;
 use crate::conn::Ctx;
 use crate::obs::HostObs;
 use crate::wire::{BodyMode, Limits, Reply, read_reply};
@@ -53,19 +54,31 @@ pub fn record(obs: &mut HostObs, port: u16, reply: &Reply) {
     }
 }
 
-/// OPTIONS then DESCRIBE over one stream.
+/// OPTIONS then DESCRIBE over one stream, each recorded in `audit`.
 pub async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut S,
     addr: SocketAddr,
     limits: &Limits,
+    audit: &Audit,
 ) -> Result<Vec<Reply>, ProbeError> {
     let u = url(addr);
     let mut replies = Vec::new();
     for (i, method) in ["OPTIONS", "DESCRIBE"].into_iter().enumerate() {
-        s.write_all(&build_request(method, &u, i as u32 + 1))
-            .await?;
-        s.flush().await?;
-        match read_reply(s, limits, BodyMode::LengthOnly).await {
+        let req = build_request(method, &u, i as u32 + 1);
+        let reply = async {
+            s.write_all(&req).await?;
+            s.flush().await?;
+            read_reply(s, limits, BodyMode::LengthOnly).await
+        }
+        .await;
+        audit.record(
+            addr,
+            "rtsp",
+            || format!("rtsp {method} {u}"),
+            req.len(),
+            crate::http::outcome(&reply),
+        );
+        match reply {
             Ok(r) if r.version.starts_with("RTSP/") => replies.push(r),
             Ok(_) => return Err(ProbeError::Malformed("not an RTSP reply".into())),
             Err(e) if replies.is_empty() => return Err(e),
@@ -79,7 +92,7 @@ pub async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
 pub async fn probe(ctx: &Ctx, addr: SocketAddr, obs: &mut HostObs) -> bool {
     let result = tokio::time::timeout(ctx.io_timeout, async {
         let mut s = ctx.tcp(addr).await?;
-        let r = converse(&mut s, addr, &ctx.limits).await;
+        let r = converse(&mut s, addr, &ctx.limits, &ctx.audit).await;
         let _ = s.shutdown().await;
         r
     })
@@ -117,7 +130,7 @@ mod tests {
             }
             seen
         });
-        let replies = converse(&mut client, addr, &Limits::default())
+        let replies = converse(&mut client, addr, &Limits::default(), &Audit::default())
             .await
             .unwrap();
         let sent = srv.await.unwrap();
@@ -161,7 +174,7 @@ mod tests {
         });
         let addr: SocketAddr = "127.0.0.9:554".parse().unwrap();
         assert!(
-            converse(&mut client, addr, &Limits::default())
+            converse(&mut client, addr, &Limits::default(), &Audit::default())
                 .await
                 .is_err()
         );

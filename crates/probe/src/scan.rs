@@ -16,12 +16,15 @@ use camaudit_model::{Observation, Source};
 use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use crate::audit::Audit;
 use crate::banner;
-use crate::conn::{Credentials, Ctx};
+use crate::conn::Ctx;
+use crate::credentials::{Keyring, Protocol};
 use crate::obs::HostObs;
 use crate::ratelimit::RateLimiter;
 use crate::sweep::{Connect, connect};
 use crate::targets::TargetSet;
+use crate::udp::Ignored;
 use crate::{ProbeError, http, neighbour, onvif, rtsp, ssdp, tls, udp};
 
 /// The ports of surveillance gear, swept by default: web (80, 81, 88, 8080,
@@ -63,7 +66,11 @@ pub struct ScanConfig {
     pub udp_wait: Duration,
     /// Multicast discovery out of the interface with this address.
     pub multicast: Option<Ipv4Addr>,
-    pub credentials: Option<Credentials>,
+    /// Scoped credentials; a target gets one only when it is inside the
+    /// scan's targets and the credential's CIDRs ([`Keyring::for_target`]).
+    pub credentials: Option<Arc<Keyring>>,
+    /// Where every request sent is recorded (off by default).
+    pub audit: Audit,
     /// Lab use only: the services are served at their usual ports plus this
     /// offset (the estate simulator's `--port-offset`, which lets it run
     /// without privileges). `ports` still names the usual ports; connections
@@ -85,6 +92,7 @@ impl Default for ScanConfig {
             udp_wait: Duration::from_millis(1500),
             multicast: None,
             credentials: None,
+            audit: Audit::default(),
             port_offset: 0,
         }
     }
@@ -100,6 +108,8 @@ pub struct Progress {
     pub observations: AtomicU64,
     pub chunks_total: AtomicU64,
     pub chunks_done: AtomicU64,
+    /// Discovery replies from addresses that are not targets (dropped).
+    pub replies_ignored: AtomicU64,
 }
 
 impl Progress {
@@ -158,6 +168,8 @@ pub struct Scanner {
     /// rate tokens one after another (the first chunks finish first; their
     /// UDP waits and stage 2 overlap the next chunk's sweep).
     sweep_gate: tokio::sync::Mutex<()>,
+    /// Who sent the replies counted in `Progress::replies_ignored`.
+    ignored: Mutex<Ignored>,
 }
 
 /// What a port gets in stage 2.
@@ -181,6 +193,36 @@ fn plan(port: u16) -> Plan {
     }
 }
 
+/// What stage 2 sends to `port` (a usual port, before any offset) when it
+/// is open, as the audit log names the requests: for a dry run's plan.
+pub fn requests_for_port(port: u16) -> Vec<String> {
+    let http = |scheme: &str| {
+        let mut v = vec![format!("{scheme} GET / (up to two same-host redirects)")];
+        v.extend(http::PATHS.iter().map(|p| format!("{scheme} GET {p}")));
+        v.push(format!("{scheme} POST {}", http::VAPIX_PATH));
+        v
+    };
+    let onvif = [
+        "onvif GetSystemDateAndTime",
+        "onvif GetDeviceInformation",
+        "onvif GetDeviceInformation (authenticated, PasswordDigest) if refused and a credential is scoped to the target",
+    ];
+    match plan(port) {
+        Plan::Tls => {
+            let mut v = vec!["tls handshake (certificate read)".to_owned()];
+            v.extend(http("https"));
+            v
+        }
+        Plan::Rtsp => vec!["rtsp OPTIONS".to_owned(), "rtsp DESCRIBE".to_owned()],
+        Plan::Banner(kind) => vec![kind.audit_name().1.to_owned()],
+        Plan::Http => {
+            let mut v = http("http");
+            v.extend(onvif.iter().map(|s| s.to_string()));
+            v
+        }
+    }
+}
+
 impl Scanner {
     /// Builds a scanner. Concurrency is capped to fit the open-file limit
     /// (raised to its hard limit here), keeping room for the store and UDP.
@@ -194,7 +236,7 @@ impl Scanner {
         let mut ctx = Ctx::new(rate)?;
         ctx.io_timeout = config.io_timeout;
         ctx.connect_timeout = config.connect_timeout.max(Duration::from_millis(500));
-        ctx.credentials = config.credentials.clone();
+        ctx.audit = config.audit.clone();
         ctx.port_offset = config.port_offset;
         // Every offset port must exist.
         config
@@ -207,6 +249,7 @@ impl Scanner {
             progress: Arc::new(Progress::default()),
             cancel: Cancel::default(),
             sweep_gate: tokio::sync::Mutex::new(()),
+            ignored: Mutex::new(Ignored::default()),
         })
     }
 
@@ -220,6 +263,25 @@ impl Scanner {
 
     pub fn cancel_handle(&self) -> Cancel {
         self.cancel.clone()
+    }
+
+    /// Discovery replies dropped so far because their sender is not a
+    /// target (outside the list, or excluded), with the first senders.
+    pub fn ignored(&self) -> Ignored {
+        self.ignored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn note_ignored(&self, ignored: &Ignored) {
+        self.progress
+            .replies_ignored
+            .fetch_add(ignored.replies, Ordering::Relaxed);
+        self.ignored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .merge(ignored);
     }
 
     /// Chunks worked on at once: enough to keep the sockets busy while
@@ -249,7 +311,14 @@ impl Scanner {
 
         if let Some(iface) = self.config.multicast {
             let t = targets.clone();
-            let found = udp::multicast(iface, self.config.udp_wait, move |a| t.contains(a)).await?;
+            let found = udp::multicast(iface, self.config.udp_wait, &self.ctx.audit, move |a| {
+                t.contains(a)
+            })
+            .await?;
+            // Senders that are not targets were seen and are never probed:
+            // multicast replies belong to no block, and stage 2 only talks
+            // to a block's own addresses.
+            self.note_ignored(&found.ignored);
             let mut observations = Vec::new();
             for (_, h) in found.hosts {
                 observations.extend(h.into_vec());
@@ -341,6 +410,7 @@ impl Scanner {
             None => udp::Found::default(),
         };
         drop(udp_permit);
+        self.note_ignored(&udp_found.ignored);
 
         // Stage 2, one task per live host, each holding one socket permit.
         let arp = neighbour::table();
@@ -367,8 +437,9 @@ impl Scanner {
             };
             let me = self.clone();
             let found = found.clone();
+            let t = targets.clone();
             hosts.spawn(async move {
-                me.probe_host(addr, &ports, &locs, &mut obs).await;
+                me.probe_host(addr, &t, &ports, &locs, &mut obs).await;
                 drop(permit);
                 me.keep(&found, obs);
                 me.progress.hosts_done.fetch_add(1, Ordering::Relaxed);
@@ -424,6 +495,17 @@ impl Scanner {
                         Connect::Closed => (false, true),
                         Connect::Filtered => (false, false),
                     };
+                    me.ctx.audit.record(
+                        sa,
+                        "tcp",
+                        || "tcp connect".to_owned(),
+                        0,
+                        match (is_open, answered) {
+                            (true, _) => "open",
+                            (false, true) => "closed",
+                            (false, false) => "filtered",
+                        },
+                    );
                     drop(permit);
                     (addr, port, is_open, answered)
                 });
@@ -460,17 +542,26 @@ impl Scanner {
         open
     }
 
-    /// Stage 2 for one host: its open ports one after another.
+    /// Stage 2 for one host: its open ports one after another. `addr` is
+    /// one of `targets` (stage 2 only ever runs on a block's addresses);
+    /// the keyring checks it again before a credential is used.
     async fn probe_host(
         &self,
         addr: IpAddr,
+        targets: &TargetSet,
         ports: &[u16],
         locations: &[String],
         obs: &mut HostObs,
     ) {
         let ctx = &self.ctx;
-        let mut onvif_found = false;
+        let credential = self
+            .config
+            .credentials
+            .as_deref()
+            .and_then(|k| k.for_target(addr, targets, Protocol::Onvif));
+        let mut onvif_state = onvif::Onvif::NotOnvif;
         let mut onvif_tries = 0;
+        let mut tls_port = None;
         for &port in ports {
             if self.cancel.is_cancelled() {
                 return;
@@ -481,6 +572,7 @@ impl Scanner {
             match plan(port.wrapping_sub(self.config.port_offset)) {
                 Plan::Tls => {
                     if tls::probe_cert(ctx, sa, obs).await {
+                        tls_port.get_or_insert(sa);
                         http::probe(ctx, sa, true, obs).await;
                     } else {
                         plain_http = http::probe(ctx, sa, false, obs).await;
@@ -499,14 +591,22 @@ impl Scanner {
                 Plan::Http => {
                     plain_http = http::probe(ctx, sa, false, obs).await;
                     if !plain_http && tls::probe_cert(ctx, sa, obs).await {
+                        tls_port.get_or_insert(sa);
                         http::probe(ctx, sa, true, obs).await;
                     }
                 }
             }
-            if plain_http && !onvif_found && onvif_tries < 2 {
+            if plain_http && !onvif_state.is_onvif() && onvif_tries < 2 {
                 onvif_tries += 1;
-                onvif_found = onvif::probe(ctx, sa, obs).await;
+                onvif_state = onvif::probe(ctx, sa, credential, obs).await;
             }
+        }
+        // The digest was refused: PasswordText only if the credential says
+        // so, and only over a port that spoke TLS.
+        if let (onvif::Onvif::Refused { digest_sent: true }, Some(c), Some(tls_sa)) =
+            (onvif_state, credential, tls_port)
+        {
+            onvif::probe_plaintext_over_tls(ctx, tls_sa, c, obs).await;
         }
         for loc in locations.iter().take(2) {
             ssdp::fetch_description(ctx, addr, loc, obs).await;

@@ -158,8 +158,20 @@ pub async fn probe_cert(ctx: &Ctx, addr: SocketAddr, obs: &mut HostObs) -> bool 
         let _ = tokio::io::AsyncWriteExt::shutdown(&mut s).await;
         Ok::<_, ProbeError>(leaf)
     })
-    .await;
-    let Ok(Ok(leaf)) = result else { return false };
+    .await
+    .map_err(|_| ProbeError::Timeout)
+    .and_then(|r| r);
+    ctx.audit.record(
+        addr,
+        "tls",
+        || "tls handshake (certificate read)".to_owned(),
+        0,
+        match &result {
+            Ok(_) => "handshake completed".to_owned(),
+            Err(e) => e.to_string(),
+        },
+    );
+    let Ok(leaf) = result else { return false };
     if let Some(der) = leaf
         && let Ok((subject, issuer)) = cert_names(&der)
     {

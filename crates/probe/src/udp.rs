@@ -3,13 +3,14 @@
 //! deadline. Only replies from target addresses are kept, so exclusions
 //! hold for multicast too.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
+use crate::audit::Audit;
 use crate::conn::Ctx;
 use crate::obs::HostObs;
 use crate::{dhip, sadp, ssdp, wsd};
@@ -48,6 +49,16 @@ impl Proto {
         g.parse().unwrap_or(Ipv4Addr::new(239, 255, 255, 250))
     }
 
+    /// The audit log's protocol and request kind.
+    pub fn audit_name(self) -> (&'static str, &'static str) {
+        match self {
+            Proto::Wsd => ("wsd", "wsd Probe"),
+            Proto::Sadp => ("sadp", "sadp inquiry"),
+            Proto::Dhip => ("dhip", "dhip DHDiscover.search"),
+            Proto::Ssdp => ("ssdp", "ssdp M-SEARCH"),
+        }
+    }
+
     pub fn message(self) -> Vec<u8> {
         match self {
             Proto::Wsd => wsd::probe_message(),
@@ -58,11 +69,44 @@ impl Proto {
     }
 }
 
-/// What the replies said, per address; SSDP locations to follow.
+/// Most senders of ignored replies named (the count goes on).
+const MAX_IGNORED_SENDERS: usize = 256;
+
+/// Replies from addresses that are not targets (outside the target list,
+/// or excluded): seen, counted, and never probed or recorded as devices.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    pub replies: u64,
+    /// The first senders, at most 256.
+    pub senders: BTreeSet<IpAddr>,
+}
+
+impl Ignored {
+    pub fn add(&mut self, from: IpAddr) {
+        self.replies += 1;
+        if self.senders.len() < MAX_IGNORED_SENDERS {
+            self.senders.insert(from);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Ignored) {
+        self.replies += other.replies;
+        for &a in &other.senders {
+            if self.senders.len() >= MAX_IGNORED_SENDERS {
+                break;
+            }
+            self.senders.insert(a);
+        }
+    }
+}
+
+/// What the replies said, per address; SSDP locations to follow; replies
+/// from non-targets that were dropped.
 #[derive(Debug, Default)]
 pub struct Found {
     pub hosts: HashMap<IpAddr, HostObs>,
     pub locations: Vec<(IpAddr, String)>,
+    pub ignored: Ignored,
 }
 
 impl Found {
@@ -181,7 +225,19 @@ impl Batch {
             }
             ctx.rate.acquire().await;
             let port = proto.port().saturating_add(ctx.port_offset);
-            let _ = sock.send_to(msg, SocketAddr::new(addr, port)).await;
+            let to = SocketAddr::new(addr, port);
+            let sent = sock.send_to(msg, to).await;
+            let (protocol, request) = proto.audit_name();
+            ctx.audit.record(
+                to,
+                protocol,
+                || format!("{request} (unicast)"),
+                msg.len(),
+                match sent {
+                    Ok(_) => "sent".to_owned(),
+                    Err(e) => format!("not sent: {e}"),
+                },
+            );
         }
     }
 
@@ -195,6 +251,8 @@ impl Batch {
                 for (from, d) in got {
                     if keep(from) {
                         found.take(proto, from, &d);
+                    } else {
+                        found.ignored.add(from);
                     }
                 }
             }
@@ -219,10 +277,12 @@ pub async fn unicast(
 }
 
 /// Sends every probe once to its multicast group out of the interface with
-/// address `iface`, and collects replies for `wait`.
+/// address `iface`, and collects replies for `wait`. Replies from senders
+/// `keep` refuses are counted in [`Found::ignored`] and nothing else.
 pub async fn multicast(
     iface: Ipv4Addr,
     wait: Duration,
+    audit: &Audit,
     keep: impl Fn(IpAddr) -> bool,
 ) -> std::io::Result<Found> {
     let mut found = Found::default();
@@ -239,12 +299,20 @@ pub async fn multicast(
         s.set_nonblocking(true)?;
         s.bind(&SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0).into())?;
         let sock = Arc::new(UdpSocket::from_std(s.into())?);
-        let _ = sock
-            .send_to(
-                &proto.message(),
-                SocketAddr::new(IpAddr::V4(proto.group()), proto.port()),
-            )
-            .await;
+        let msg = proto.message();
+        let to = SocketAddr::new(IpAddr::V4(proto.group()), proto.port());
+        let sent = sock.send_to(&msg, to).await;
+        let (protocol, request) = proto.audit_name();
+        audit.record(
+            to,
+            protocol,
+            || format!("{request} (multicast out of {iface}, TTL 1)"),
+            msg.len(),
+            match sent {
+                Ok(_) => "sent".to_owned(),
+                Err(e) => format!("not sent: {e}"),
+            },
+        );
         tasks.push((proto, tokio::spawn(collect(sock, until))));
     }
     for (proto, t) in tasks {
@@ -252,6 +320,8 @@ pub async fn multicast(
             for (from, d) in got {
                 if keep(from) {
                     found.take(proto, from, &d);
+                } else {
+                    found.ignored.add(from);
                 }
             }
         }

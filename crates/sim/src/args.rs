@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{BindPolicy, Cidr, SimConfig};
+use crate::config::{Accounts, BindPolicy, Cidr, SimConfig};
 
 /// Everything `camaudit sim` takes; flatten it into a binary's arguments
 /// and turn it into a [`SimConfig`] with `into()`.
@@ -52,6 +52,17 @@ pub struct SimArgs {
     /// Print nothing but errors (the ready line still goes to --ready-file).
     #[arg(long, default_value_t = false)]
     pub quiet: bool,
+    /// The user name every device accepts.
+    #[arg(long, default_value_t = Accounts::default().username)]
+    pub username: String,
+    /// Read the password every device accepts from this environment
+    /// variable (the built-in lab password when unset).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// ONVIF on the device at this address takes only a PasswordText token
+    /// and refuses every digest (repeatable): a test for scanners.
+    #[arg(long, value_name = "ADDR")]
+    pub onvif_password_text_only: Vec<std::net::Ipv4Addr>,
 }
 
 /// `--bind`: the values of [`BindPolicy`] as the command line names them.
@@ -103,6 +114,14 @@ impl From<SimArgs> for SimConfig {
             multicast: a.multicast,
             multicast_interface: a.multicast_interface,
             quiet: a.quiet,
+            accounts: Accounts {
+                username: a.username,
+                password: a
+                    .password_env
+                    .and_then(|v| std::env::var(v).ok())
+                    .unwrap_or_else(|| Accounts::default().password),
+                password_text_only: a.onvif_password_text_only,
+            },
         }
     }
 }
@@ -144,6 +163,8 @@ mod tests {
             "--multicast",
             "--multicast-interface=veth0",
             "--quiet",
+            "--username=audit",
+            "--onvif-password-text-only=127.9.1.5",
         ])
         .unwrap();
         let want = SimConfig {
@@ -159,6 +180,11 @@ mod tests {
             multicast: true,
             multicast_interface: Some("veth0".into()),
             quiet: true,
+            accounts: Accounts {
+                username: "audit".into(),
+                password_text_only: vec![std::net::Ipv4Addr::new(127, 9, 1, 5)],
+                ..Accounts::default()
+            },
         };
         assert_eq!(c, want);
     }

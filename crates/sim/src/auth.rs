@@ -173,6 +173,16 @@ pub fn check_wsse(envelope: &str, user: &str, pass: &str) -> bool {
     B64.encode(h.finalize()) == pw.trim()
 }
 
+/// Checks a WS-Security UsernameToken that must carry the password in the
+/// clear (PasswordText, the token type's default when no Type is given);
+/// a PasswordDigest, even a correct one, is refused.
+pub fn check_wsse_text_only(envelope: &str, user: &str, pass: &str) -> bool {
+    if envelope.contains("#PasswordDigest") {
+        return false;
+    }
+    check_wsse(envelope, user, pass)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +230,10 @@ mod tests {
         );
         assert!(check_wsse(&env, "admin", "secret"));
         assert!(!check_wsse(&env, "admin", "other"));
+        // A device that wants the password in the clear refuses the digest.
+        assert!(!check_wsse_text_only(&env, "admin", "secret"));
+        let text = r#"<s:Envelope><s:Header><wsse:Security><wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">secret</wsse:Password></wsse:UsernameToken></wsse:Security></s:Header></s:Envelope>"#;
+        assert!(check_wsse_text_only(text, "admin", "secret"));
+        assert!(!check_wsse_text_only(text, "admin", "other"));
     }
 }

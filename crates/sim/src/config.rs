@@ -79,6 +79,29 @@ pub enum BindPolicy {
     Shared,
 }
 
+/// Who the estate lets in: the one account every device has, and the
+/// devices whose ONVIF service wants the password in the clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accounts {
+    pub username: String,
+    pub password: String,
+    /// ONVIF on the devices at these addresses accepts only a
+    /// WS-UsernameToken PasswordText and refuses every PasswordDigest, as
+    /// some older firmware and NVR front ends do: the case a scanner must
+    /// not answer with the password.
+    pub password_text_only: Vec<Ipv4Addr>,
+}
+
+impl Default for Accounts {
+    fn default() -> Self {
+        Accounts {
+            username: crate::context::DEFAULT_USERNAME.to_owned(),
+            password: crate::context::DEFAULT_PASSWORD.to_owned(),
+            password_text_only: Vec::new(),
+        }
+    }
+}
+
 /// Everything a run of the simulator is told. Binaries parse it from their
 /// arguments (the `args` feature); library users build it, usually as
 /// `SimConfig { devices: 50, ..SimConfig::default() }`.
@@ -113,6 +136,8 @@ pub struct SimConfig {
     pub multicast_interface: Option<String>,
     /// Print nothing but errors (the ready line still goes to --ready-file).
     pub quiet: bool,
+    /// The account the devices accept (library users only).
+    pub accounts: Accounts,
 }
 
 impl Default for SimConfig {
@@ -133,6 +158,7 @@ impl Default for SimConfig {
             multicast: false,
             multicast_interface: None,
             quiet: false,
+            accounts: Accounts::default(),
         }
     }
 }

@@ -52,7 +52,7 @@ use camaudit_model::TruthRecord;
 
 pub use background::Background;
 pub use catalog::{Family, Firmware, PROFILES, Profile, Udp, WebFlavor};
-pub use config::{BindPolicy, Cidr, SimConfig};
+pub use config::{Accounts, BindPolicy, Cidr, SimConfig};
 pub use context::{DEFAULT_PASSWORD, DEFAULT_USERNAME};
 pub use error::SimError;
 pub use estate::{Device, Estate};

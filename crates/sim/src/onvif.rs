@@ -4,7 +4,9 @@
 //! `GetSystemDateAndTime`, `GetCapabilities`, `GetServices`, `GetHostname`,
 //! `GetWsdlUrl`) answer without credentials; everything else, notably
 //! `GetDeviceInformation`, demands a WS-Security UsernameToken and otherwise
-//! returns the `ter:NotAuthorized` sender fault.
+//! returns the `ter:NotAuthorized` sender fault. A device listed in
+//! [`crate::Accounts::password_text_only`] takes only a PasswordText token
+//! and refuses every digest with the same fault.
 
 use crate::auth;
 use crate::catalog::Family;
@@ -81,7 +83,12 @@ pub fn handle(ctx: &Context, dev: &Device, envelope: &str) -> (&'static str, Str
         ),
         "GetWsdlUrl" => "<tds:GetWsdlUrlResponse><tds:WsdlUrl>http://www.onvif.org/Documents/Specifications.aspx</tds:WsdlUrl></tds:GetWsdlUrlResponse>".to_owned(),
         other => {
-            if !auth::check_wsse(envelope, &ctx.username, &ctx.password) {
+            let accepted = if ctx.password_text_only.contains(&dev.addr) {
+                auth::check_wsse_text_only(envelope, &ctx.username, &ctx.password)
+            } else {
+                auth::check_wsse(envelope, &ctx.username, &ctx.password)
+            };
+            if !accepted {
                 return (
                     "400 Bad Request",
                     fault("Sender", "ter:NotAuthorized", "Sender not Authorized"),

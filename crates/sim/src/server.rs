@@ -66,7 +66,7 @@ pub async fn run(
     let conn_permits = soft.saturating_sub(used).clamp(64, 8192) as u32;
     let (stop_tx, stop_rx) = watch::channel(false);
     let running = Arc::new(Running {
-        ctx: Context::new(config.port_offset),
+        ctx: Context::with_accounts(config.port_offset, &config.accounts),
         estate,
         tls: tls::Store::default(),
         conns: Arc::new(Semaphore::new(conn_permits as usize)),
