@@ -5,6 +5,7 @@
 //! label (on a SADP `OEMInfo`, a login-page title, an ONVIF `name/` scope, a
 //! certificate's organisation, an asset register's brand column).
 
+use camaudit_model::origin::SCOPE_NAME_PREFIX;
 use camaudit_model::{Asserts, Confidence, Evidence, Observation, VendorId};
 use camaudit_registry::Registry;
 
@@ -13,8 +14,6 @@ pub const REGISTRY_NAME_RULE: &str = "registry.name";
 
 /// As sure as a rule reading a brand string (the label rules use 0.7–0.8).
 const NAME_CONFIDENCE: f64 = 0.75;
-
-const SCOPE_NAME_PREFIX: &str = "onvif://www.onvif.org/name/";
 
 /// The brand-bearing text of an observation, when its field carries one.
 fn brand_text(obs: &Observation) -> Option<String> {
@@ -26,7 +25,9 @@ fn brand_text(obs: &Observation) -> Option<String> {
         | "import.manufacturer"
         | "import.brand"
         | "http.title" => Some(value.to_owned()),
-        "onvif.scope" => value.strip_prefix(SCOPE_NAME_PREFIX).map(percent_decode),
+        "onvif.scope" => value
+            .strip_prefix(SCOPE_NAME_PREFIX)
+            .map(camaudit_model::origin::percent_decode),
         "tls.cert.subject" => value
             .split(',')
             .find_map(|part| part.trim().strip_prefix("O="))
@@ -57,38 +58,4 @@ pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Opt
         },
         confidence: Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO),
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_scope_names() {
-        assert_eq!(percent_decode("ANNKE%20C800"), "ANNKE C800");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-    }
 }

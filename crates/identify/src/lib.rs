@@ -259,6 +259,7 @@ impl Engine {
             covered: !attribution.covered_by.is_empty(),
             covered_by: attribution.covered_by,
             confidence: attribution.confidence,
+            platform_confirmed: None,
             attribution: attribution.steps,
             conflicts,
             evidence,

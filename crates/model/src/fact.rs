@@ -206,6 +206,12 @@ pub struct Asserts {
     pub serial: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
+    /// Evidence against a maker: the device does not run this maker's
+    /// platform (its vendor API answered 404, its web server is one the
+    /// maker's firmware never uses). Lowers that maker's confidence; never
+    /// names another maker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_manufacturer: Option<VendorId>,
 }
 
 impl Asserts {
@@ -256,6 +262,31 @@ impl Asserts {
         fill(&mut self.firmware, &other.firmware);
         fill(&mut self.serial, &other.serial);
         fill(&mut self.mac, &other.mac);
+        fill(&mut self.not_manufacturer, &other.not_manufacturer);
+    }
+
+    /// True when these facts say anything about who made the device or what
+    /// it is, beyond the brand it shows: what a user-set value may never
+    /// assert (`docs/attribution.md`).
+    pub fn beyond_label(&self) -> bool {
+        self.manufacturer.is_some()
+            || self.platform.is_some()
+            || self.model.is_some()
+            || self.firmware.is_some()
+            || self.serial.is_some()
+            || self.not_manufacturer.is_some()
+    }
+
+    /// What a user-set value may say: the brand it names, as a label hint
+    /// (a maker named in a user field is a label, not platform evidence).
+    pub fn as_label_hint(&self) -> Asserts {
+        Asserts {
+            label_vendor: self
+                .label_vendor
+                .clone()
+                .or_else(|| self.manufacturer.clone()),
+            ..Asserts::default()
+        }
     }
 }
 
@@ -296,5 +327,21 @@ mod tests {
             r#"{"manufacturer":"hikvision","device_type":"camera"}"#
         );
         assert!(serde_json::from_str::<Asserts>(r#"{"maker":"x"}"#).is_err());
+        let against: Asserts = serde_json::from_str(r#"{"not_manufacturer":"hikvision"}"#).unwrap();
+        assert_eq!(against.not_manufacturer.unwrap().as_str(), "hikvision");
+    }
+
+    #[test]
+    fn a_label_hint_keeps_only_the_brand() {
+        let a = Asserts {
+            manufacturer: Some(VendorId::new("hikvision").unwrap()),
+            model: Some("replacement".into()),
+            device_type: Some(DeviceType::Camera),
+            ..Asserts::default()
+        };
+        assert!(a.beyond_label());
+        let hint = a.as_label_hint();
+        assert_eq!(hint.label_vendor.as_ref().unwrap().as_str(), "hikvision");
+        assert!(!hint.beyond_label() && hint.device_type.is_none());
     }
 }
