@@ -9,6 +9,8 @@ use camaudit_model::origin::SCOPE_NAME_PREFIX;
 use camaudit_model::{Asserts, Confidence, Evidence, Observation, VendorId};
 use camaudit_registry::Registry;
 
+use crate::origin::{reads_user_text, user_hint_cap};
+
 /// The rule id of label evidence found by registry name lookup.
 pub const REGISTRY_NAME_RULE: &str = "registry.name";
 
@@ -16,6 +18,8 @@ pub const REGISTRY_NAME_RULE: &str = "registry.name";
 const NAME_CONFIDENCE: f64 = 0.75;
 
 /// The brand-bearing text of an observation, when its field carries one.
+/// Fields a user sets (names, host names) are read too: a brand found
+/// there is a weak hint (`origin.rs`), never the maker.
 fn brand_text(obs: &Observation) -> Option<String> {
     let value = obs.value.trim();
     match obs.field.as_str() {
@@ -24,7 +28,11 @@ fn brand_text(obs: &Observation) -> Option<String> {
         | "upnp.manufacturer"
         | "import.manufacturer"
         | "import.brand"
-        | "http.title" => Some(value.to_owned()),
+        | "http.title"
+        | "dhcp.hostname"
+        | "snmp.sysname"
+        | "upnp.friendly_name"
+        | "nmap.hostname" => Some(value.to_owned()),
         "onvif.scope" => value
             .strip_prefix(SCOPE_NAME_PREFIX)
             .map(camaudit_model::origin::percent_decode),
@@ -37,15 +45,30 @@ fn brand_text(obs: &Observation) -> Option<String> {
 }
 
 /// The registry vendor a label field names: the whole text, else its first
-/// word ("ANNKE C800" in an ONVIF name scope).
+/// word ("ANNKE C800" in an ONVIF name scope, "hikvision-lobby" as a host
+/// name).
 pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Option<Evidence> {
     let text = brand_text(obs)?;
-    let id: VendorId = registry.lookup_name(&text).or_else(|| {
-        let first = text.split_whitespace().next()?;
-        (first.len() < text.len())
-            .then(|| registry.lookup_name(first))
-            .flatten()
-    })?;
+    let user_set = reads_user_text(obs.field.as_str(), &obs.value, Some(REGISTRY_NAME_RULE));
+    let first_word = |t: &str, user_set: bool| -> Option<String> {
+        let word = t.split_whitespace().next()?;
+        // A host name joins its words with dashes or dots.
+        let word = if user_set {
+            word.split(|c: char| !c.is_alphanumeric())
+                .find(|w| w.len() >= 3)?
+        } else {
+            word
+        };
+        (word.len() < t.len()).then(|| word.to_owned())
+    };
+    let id: VendorId = registry
+        .lookup_name(&text)
+        .or_else(|| registry.lookup_name(&first_word(&text, user_set)?))?;
+    let confidence = if user_set {
+        user_hint_cap()
+    } else {
+        Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO)
+    };
     Some(Evidence {
         source: obs.source,
         port: obs.port,
@@ -56,6 +79,6 @@ pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Opt
             label_vendor: Some(id),
             ..Asserts::default()
         },
-        confidence: Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO),
+        confidence,
     })
 }

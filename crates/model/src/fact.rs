@@ -36,6 +36,18 @@ impl Confidence {
         Confidence(self.0 * other.0)
     }
 
+    /// What is left of a claim once evidence against it is weighed: the
+    /// claim holds only if the evidence against it is wrong, so 0.99 against
+    /// 0.6 is 0.396.
+    pub fn weakened_by(self, against: Confidence) -> Confidence {
+        Confidence(self.0 * (1.0 - against.0))
+    }
+
+    /// The smaller of the two: a cap.
+    pub fn at_most(self, cap: Confidence) -> Confidence {
+        if self.0 <= cap.0 { self } else { cap }
+    }
+
     /// Rounded to three decimals for output, so that reports are stable.
     pub fn rounded(self) -> Confidence {
         Confidence((self.0 * 1000.0).round() / 1000.0)
@@ -302,6 +314,11 @@ mod tests {
         assert!((c.combine(c).get() - 0.84).abs() < 1e-9);
         assert!((c.chain(c).get() - 0.36).abs() < 1e-9);
         assert_eq!(Confidence::ONE.combine(c).get(), 1.0);
+        let strong = Confidence::new(0.99).unwrap();
+        assert!((strong.weakened_by(c).get() - 0.396).abs() < 1e-9);
+        assert_eq!(strong.weakened_by(Confidence::ZERO), strong);
+        assert_eq!(strong.at_most(c), c);
+        assert_eq!(c.at_most(strong), c);
     }
 
     #[test]
