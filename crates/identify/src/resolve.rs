@@ -45,7 +45,8 @@ pub(crate) struct Tally {
 struct ValueGroup {
     key: String,
     value: String,
-    pieces: Vec<(String, Confidence)>,
+    /// (what makes a piece distinct, its best confidence, user-set)
+    pieces: Vec<(String, Confidence, bool)>,
     rules: Vec<String>,
     firmware_set: bool,
 }
@@ -85,20 +86,23 @@ impl Tally {
             if !group.rules.contains(&rule) {
                 group.rules.push(rule);
             }
-            match group.pieces.iter_mut().find(|(p, _)| *p == piece) {
-                Some((_, c)) if ev.confidence > *c => *c = ev.confidence,
+            match group.pieces.iter_mut().find(|(p, _, _)| *p == piece) {
+                Some((_, c, _)) if ev.confidence > *c => *c = ev.confidence,
                 Some(_) => {}
-                None => group.pieces.push((piece, ev.confidence)),
+                None => group.pieces.push((piece, ev.confidence, user_set)),
             }
         }
         let hint_cap = Confidence::new(USER_HINT_MAX).unwrap_or(Confidence::ZERO);
         let mut candidates: Vec<Candidate> = groups
             .into_iter()
             .map(|g| {
+                // Names a user typed add nothing to a value the firmware
+                // gives; alone, they are a hint.
                 let combined = g
                     .pieces
                     .iter()
-                    .fold(Confidence::ZERO, |acc, (_, c)| acc.combine(*c));
+                    .filter(|(_, _, user)| !(g.firmware_set && *user))
+                    .fold(Confidence::ZERO, |acc, (_, c, _)| acc.combine(*c));
                 Candidate {
                     confidence: if g.firmware_set {
                         combined
