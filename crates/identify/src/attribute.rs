@@ -68,54 +68,20 @@ pub(crate) fn attribute(registry: &Registry, inputs: Inputs<'_>) -> Attribution 
         label_vendor: label.and_then(|c| VendorId::new(&c.value).ok()),
         ..Attribution::default()
     };
-    let from_platform = platform.and_then(|c| {
-        let id = VendorId::new(&c.value).ok()?;
-        out.steps.push(step(
-            format!(
-                "platform evidence names {id} (rules: {})",
-                c.rules.join(", ")
-            ),
-            c.before_against.unwrap_or(c.confidence),
-            Vec::new(),
-        ));
-        if let (Some(before), Some(a)) = (c.before_against, against.get(id.as_str())) {
-            out.steps
-                .push(contradicted_step(&id, before, c.confidence, a));
-        }
-        Some((id, c.confidence))
-    });
+    let from_platform = platform.and_then(|c| maker_from_platform(c, against, &mut out.steps));
     let user_label = label.filter(|c| !c.firmware_set);
-    let from_label = match (user_label, &from_platform) {
-        (Some(hint), Some((maker, _))) => {
-            let consistent = out
-                .label_vendor
-                .as_ref()
-                .is_some_and(|l| label_fits_maker(registry, l, maker, scope));
-            out.steps
-                .push(user_label_set_aside(hint, maker, consistent));
-            if !consistent {
-                out.label_vendor = None;
-            }
-            None
-        }
-        _ => {
-            if let Some(hint) = user_label {
-                out.steps.push(step(
-                    format!(
-                        "label {} comes only from names set by whoever installed the device (rules: {}): a weak hint, not evidence of the maker",
-                        hint.value,
-                        hint.rules.join(", ")
-                    ),
-                    hint.confidence,
-                    Vec::new(),
-                ));
-            }
-            out.label_vendor
-                .clone()
-                .zip(label.map(|c| c.confidence))
-                .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps))
-                .map(|(maker, c)| weigh_against(maker, c, label, against, &mut out.steps))
-        }
+    if let Some(hint) = user_label {
+        note_user_label(registry, hint, from_platform.as_ref(), scope, &mut out);
+    }
+    // A name beside platform evidence says nothing of the maker.
+    let from_label = if user_label.is_some() && from_platform.is_some() {
+        None
+    } else {
+        out.label_vendor
+            .clone()
+            .zip(label.map(|c| c.confidence))
+            .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps))
+            .map(|(maker, c)| weigh_against(maker, c, label, against, &mut out.steps))
     };
     let chosen = choose(from_platform, from_label, &mut out.steps)
         .map(|(maker, c)| company_behind_brand(registry, maker, c, scope, &mut out.steps))
@@ -140,6 +106,60 @@ pub(crate) fn attribute(registry: &Registry, inputs: Inputs<'_>) -> Attribution 
         out.confidence = confidence.rounded();
     }
     out
+}
+
+/// The maker platform evidence names, lowered by the evidence against it.
+fn maker_from_platform(
+    c: &Candidate,
+    against: &AgainstTable,
+    steps: &mut Vec<AttributionStep>,
+) -> Option<(VendorId, Confidence)> {
+    let id = VendorId::new(&c.value).ok()?;
+    steps.push(step(
+        format!(
+            "platform evidence names {id} (rules: {})",
+            c.rules.join(", ")
+        ),
+        c.before_against.unwrap_or(c.confidence),
+        Vec::new(),
+    ));
+    if let (Some(before), Some(a)) = (c.before_against, against.get(id.as_str())) {
+        steps.push(contradicted_step(&id, before, c.confidence, a));
+    }
+    Some((id, c.confidence))
+}
+
+/// Writes down a label only names a user set support. Beside platform
+/// evidence it is set aside, and dropped as the label unless it fits the
+/// platform's maker; alone, it is a weak hint.
+fn note_user_label(
+    registry: &Registry,
+    hint: &Candidate,
+    platform: Option<&(VendorId, Confidence)>,
+    scope: LinkScope<'_>,
+    out: &mut Attribution,
+) {
+    let Some((maker, _)) = platform else {
+        out.steps.push(step(
+            format!(
+                "label {} comes only from names set by whoever installed the device (rules: {}): a weak hint, not evidence of the maker",
+                hint.value,
+                hint.rules.join(", ")
+            ),
+            hint.confidence,
+            Vec::new(),
+        ));
+        return;
+    };
+    let consistent = out
+        .label_vendor
+        .as_ref()
+        .is_some_and(|l| label_fits_maker(registry, l, maker, scope));
+    out.steps
+        .push(user_label_set_aside(hint, maker, consistent));
+    if !consistent {
+        out.label_vendor = None;
+    }
 }
 
 /// A name the installer gave never outranks firmware evidence: it is set

@@ -7,6 +7,7 @@ use camaudit_registry::Registry;
 use crate::MODEL_FIELD;
 use crate::against::AgainstTable;
 use crate::origin::is_user_set;
+use crate::resolve::Tally;
 
 /// Fields whose evidence does not confirm a platform: the ONVIF
 /// `GetDeviceInformation` strings and WS-Discovery scopes (a standard
@@ -47,6 +48,24 @@ pub(crate) fn platform_confirms(
                     .iter()
                     .any(|l| l.company == *maker))
     })
+}
+
+/// Evidence against a maker nothing on the device claims says nothing about
+/// it (every web server that is not Hikvision's answers 404 to `/ISAPI`):
+/// only what weighed on a claimed maker stays in the device's evidence.
+pub(crate) fn keep_what_weighed(
+    evidence: &mut Vec<Evidence>,
+    manufacturer: Option<&VendorId>,
+    claims: [&Tally; 2],
+) {
+    evidence.retain(|e| {
+        e.asserts.not_manufacturer.as_ref().is_none_or(|v| {
+            manufacturer == Some(v)
+                || claims
+                    .iter()
+                    .any(|t| t.candidates.iter().any(|c| c.value == v.as_str()))
+        })
+    });
 }
 
 /// Writes the evidence against the chosen maker into the manufacturer's

@@ -250,17 +250,11 @@ impl Engine {
             firmware.as_deref(),
         );
         let mut evidence = draft.evidence.into_vec();
-        // Evidence against a maker nothing on the device claims says
-        // nothing about it (every non-Hikvision web server answers 404 to
-        // /ISAPI): keep only what weighed.
-        evidence.retain(|e| {
-            e.asserts.not_manufacturer.as_ref().is_none_or(|v| {
-                attribution.manufacturer.as_ref() == Some(v)
-                    || [&maker, &label]
-                        .iter()
-                        .any(|t| t.candidates.iter().any(|c| c.value == v.as_str()))
-            })
-        });
+        contradiction::keep_what_weighed(
+            &mut evidence,
+            attribution.manufacturer.as_ref(),
+            [&maker, &label],
+        );
         evidence.sort_by(|a, b| {
             b.confidence
                 .partial_cmp(&a.confidence)
