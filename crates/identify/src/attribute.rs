@@ -14,6 +14,7 @@ use camaudit_model::DeviceType;
 use camaudit_model::{AttributionStep, Confidence, VendorId};
 use camaudit_registry::{BrandLink, Equipment, Registry};
 
+use crate::against::{Against, AgainstTable};
 use crate::resolve::Candidate;
 
 /// The attribution of one device.
@@ -45,34 +46,43 @@ impl LinkScope<'_> {
     }
 }
 
-pub(crate) fn attribute(
-    registry: &Registry,
-    label: Option<&Candidate>,
-    platform: Option<&Candidate>,
-    scope: LinkScope<'_>,
-    device_type: Option<DeviceType>,
-) -> Attribution {
+/// Everything attribution depends on, resolved from the evidence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    pub label: Option<&'a Candidate>,
+    pub platform: Option<&'a Candidate>,
+    pub scope: LinkScope<'a>,
+    pub device_type: Option<DeviceType>,
+    pub against: &'a AgainstTable,
+}
+
+pub(crate) fn attribute(registry: &Registry, inputs: Inputs<'_>) -> Attribution {
+    let Inputs {
+        label,
+        platform,
+        scope,
+        device_type,
+        against,
+    } = inputs;
     let mut out = Attribution {
         label_vendor: label.and_then(|c| VendorId::new(&c.value).ok()),
         ..Attribution::default()
     };
-    let from_platform = platform.and_then(|c| {
-        let id = VendorId::new(&c.value).ok()?;
-        out.steps.push(step(
-            format!(
-                "platform evidence names {id} (rules: {})",
-                c.rules.join(", ")
-            ),
-            c.confidence,
-            Vec::new(),
-        ));
-        Some((id, c.confidence))
-    });
-    let from_label = out
-        .label_vendor
-        .clone()
-        .zip(label.map(|c| c.confidence))
-        .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps));
+    let from_platform = platform.and_then(|c| maker_from_platform(c, against, &mut out.steps));
+    let user_label = label.filter(|c| !c.firmware_set);
+    if let Some(hint) = user_label {
+        note_user_label(registry, hint, from_platform.as_ref(), scope, &mut out);
+    }
+    // A name beside platform evidence says nothing of the maker.
+    let from_label = if user_label.is_some() && from_platform.is_some() {
+        None
+    } else {
+        out.label_vendor
+            .clone()
+            .zip(label.map(|c| c.confidence))
+            .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps))
+            .map(|(maker, c)| weigh_against(maker, c, label, against, &mut out.steps))
+    };
     let chosen = choose(from_platform, from_label, &mut out.steps)
         .map(|(maker, c)| company_behind_brand(registry, maker, c, scope, &mut out.steps))
         .map(|(maker, c)| {
@@ -96,6 +106,147 @@ pub(crate) fn attribute(
         out.confidence = confidence.rounded();
     }
     out
+}
+
+/// The maker platform evidence names, lowered by the evidence against it.
+fn maker_from_platform(
+    c: &Candidate,
+    against: &AgainstTable,
+    steps: &mut Vec<AttributionStep>,
+) -> Option<(VendorId, Confidence)> {
+    let id = VendorId::new(&c.value).ok()?;
+    steps.push(step(
+        format!(
+            "platform evidence names {id} (rules: {})",
+            c.rules.join(", ")
+        ),
+        c.before_against.unwrap_or(c.confidence),
+        Vec::new(),
+    ));
+    if let (Some(before), Some(a)) = (c.before_against, against.get(id.as_str())) {
+        steps.push(contradicted_step(&id, before, c.confidence, a));
+    }
+    Some((id, c.confidence))
+}
+
+/// Writes down a label only names a user set support. Beside platform
+/// evidence it is set aside, and dropped as the label unless it fits the
+/// platform's maker; alone, it is a weak hint.
+fn note_user_label(
+    registry: &Registry,
+    hint: &Candidate,
+    platform: Option<&(VendorId, Confidence)>,
+    scope: LinkScope<'_>,
+    out: &mut Attribution,
+) {
+    let Some((maker, _)) = platform else {
+        out.steps.push(step(
+            format!(
+                "label {} comes only from names set by whoever installed the device (rules: {}): a weak hint, not evidence of the maker",
+                hint.value,
+                hint.rules.join(", ")
+            ),
+            hint.confidence,
+            Vec::new(),
+        ));
+        return;
+    };
+    let consistent = out
+        .label_vendor
+        .as_ref()
+        .is_some_and(|l| label_fits_maker(registry, l, maker, scope));
+    out.steps
+        .push(user_label_set_aside(hint, maker, consistent));
+    if !consistent {
+        out.label_vendor = None;
+    }
+}
+
+/// A name the installer gave never outranks firmware evidence: it is set
+/// aside, and stays the device's label only when the registry relates that
+/// brand to the maker the platform names (an OEM's default name, "LTS …" on
+/// a Hikvision-made LTS camera).
+fn user_label_set_aside(hint: &Candidate, maker: &VendorId, consistent: bool) -> AttributionStep {
+    let verdict = if consistent {
+        format!("it fits {maker}, which the platform names, so it stays the label, as a hint")
+    } else {
+        format!("set aside: a name never outranks firmware evidence, which names {maker}")
+    };
+    step(
+        format!(
+            "the name {} was set by whoever installed the device (rules: {}): {verdict}",
+            hint.value,
+            hint.rules.join(", ")
+        ),
+        hint.confidence,
+        Vec::new(),
+    )
+}
+
+/// Whether a brand is the maker, one of its group, or a brand the registry
+/// relates to it.
+fn label_fits_maker(
+    registry: &Registry,
+    label: &VendorId,
+    maker: &VendorId,
+    scope: LinkScope<'_>,
+) -> bool {
+    label == maker
+        || registry.owner_chain(label).iter().any(|e| e.id == *maker)
+        || registry.owner_chain(maker).iter().any(|e| e.id == *label)
+        || registry
+            .brand_links(label)
+            .into_iter()
+            .any(|l| l.company == *maker && scope.admits(l))
+}
+
+/// The maker a label points at, weighed against the evidence that the
+/// device does not run that maker's platform.
+fn weigh_against(
+    maker: VendorId,
+    confidence: Confidence,
+    label: Option<&Candidate>,
+    against: &AgainstTable,
+    steps: &mut Vec<AttributionStep>,
+) -> (VendorId, Confidence) {
+    let Some(a) = against.get(maker.as_str()) else {
+        return (maker, confidence);
+    };
+    let after = confidence.weakened_by(a.confidence);
+    let (says, rules) = label.map_or((String::new(), String::new()), |l| {
+        (l.value.clone(), l.rules.join(", "))
+    });
+    steps.push(step(
+        format!(
+            "the label says {says} (rules: {rules}), but {maker}'s platform is contradicted ({}; rules: {}): label only, platform unconfirmed; {maker} lowered from {} to {}",
+            a.seen.join("; "),
+            a.rules.join(", "),
+            confidence.rounded().get(),
+            after.rounded().get()
+        ),
+        after,
+        Vec::new(),
+    ));
+    (maker, after)
+}
+
+fn contradicted_step(
+    maker: &VendorId,
+    before: Confidence,
+    after: Confidence,
+    a: &Against,
+) -> AttributionStep {
+    step(
+        format!(
+            "evidence against {maker}'s platform ({}; rules: {}): {maker} lowered from {} to {}",
+            a.seen.join("; "),
+            a.rules.join(", "),
+            before.rounded().get(),
+            after.rounded().get()
+        ),
+        after,
+        Vec::new(),
+    )
 }
 
 fn step(claim: String, confidence: Confidence, sources: Vec<String>) -> AttributionStep {

@@ -10,6 +10,7 @@ use camaudit_model::{Asserts, Evidence, Mac, Observation, Source, Transport};
 use camaudit_rules::{Hit, RuleSet};
 
 use crate::evidence::EvidenceSet;
+use crate::origin::{as_user_hint, reads_user_text};
 
 /// Everything learned about one address.
 #[derive(Debug)]
@@ -108,8 +109,16 @@ impl<'r> Collector<'r> {
         self.hits.clear();
         self.rules
             .matches(obs.field.as_str(), &obs.value, &mut self.hits);
+        let user_set = reads_user_text(obs.field.as_str(), &obs.value, None);
         for hit in self.hits.drain(..) {
-            let asserts = hit.rule.asserts_for(&hit.captured);
+            let mut asserts = hit.rule.asserts_for(&hit.captured);
+            let mut confidence = hit.rule.confidence;
+            if user_set {
+                (asserts, confidence) = as_user_hint(&asserts, confidence);
+                if asserts.is_empty() {
+                    continue;
+                }
+            }
             if let Some(mac) = asserts.mac {
                 record.note_mac(mac, obs.source, obs.port);
             }
@@ -120,7 +129,7 @@ impl<'r> Collector<'r> {
                 value: Evidence::clip_value(&obs.value),
                 rule: Some(hit.rule.id.clone()),
                 asserts,
-                confidence: hit.rule.confidence,
+                confidence,
             });
         }
     }

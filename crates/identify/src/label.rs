@@ -5,8 +5,11 @@
 //! label (on a SADP `OEMInfo`, a login-page title, an ONVIF `name/` scope, a
 //! certificate's organisation, an asset register's brand column).
 
+use camaudit_model::origin::SCOPE_NAME_PREFIX;
 use camaudit_model::{Asserts, Confidence, Evidence, Observation, VendorId};
 use camaudit_registry::Registry;
+
+use crate::origin::{reads_user_text, user_hint_cap};
 
 /// The rule id of label evidence found by registry name lookup.
 pub const REGISTRY_NAME_RULE: &str = "registry.name";
@@ -14,9 +17,9 @@ pub const REGISTRY_NAME_RULE: &str = "registry.name";
 /// As sure as a rule reading a brand string (the label rules use 0.7–0.8).
 const NAME_CONFIDENCE: f64 = 0.75;
 
-const SCOPE_NAME_PREFIX: &str = "onvif://www.onvif.org/name/";
-
 /// The brand-bearing text of an observation, when its field carries one.
+/// Fields a user sets (names, host names) are read too: a brand found
+/// there is a weak hint (`origin.rs`), never the maker.
 fn brand_text(obs: &Observation) -> Option<String> {
     let value = obs.value.trim();
     match obs.field.as_str() {
@@ -25,8 +28,14 @@ fn brand_text(obs: &Observation) -> Option<String> {
         | "upnp.manufacturer"
         | "import.manufacturer"
         | "import.brand"
-        | "http.title" => Some(value.to_owned()),
-        "onvif.scope" => value.strip_prefix(SCOPE_NAME_PREFIX).map(percent_decode),
+        | "http.title"
+        | "dhcp.hostname"
+        | "snmp.sysname"
+        | "upnp.friendly_name"
+        | "nmap.hostname" => Some(value.to_owned()),
+        "onvif.scope" => value
+            .strip_prefix(SCOPE_NAME_PREFIX)
+            .map(camaudit_model::origin::percent_decode),
         "tls.cert.subject" => value
             .split(',')
             .find_map(|part| part.trim().strip_prefix("O="))
@@ -36,15 +45,30 @@ fn brand_text(obs: &Observation) -> Option<String> {
 }
 
 /// The registry vendor a label field names: the whole text, else its first
-/// word ("ANNKE C800" in an ONVIF name scope).
+/// word ("ANNKE C800" in an ONVIF name scope, "hikvision-lobby" as a host
+/// name).
 pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Option<Evidence> {
     let text = brand_text(obs)?;
-    let id: VendorId = registry.lookup_name(&text).or_else(|| {
-        let first = text.split_whitespace().next()?;
-        (first.len() < text.len())
-            .then(|| registry.lookup_name(first))
-            .flatten()
-    })?;
+    let user_set = reads_user_text(obs.field.as_str(), &obs.value, Some(REGISTRY_NAME_RULE));
+    let first_word = |t: &str, user_set: bool| -> Option<String> {
+        let word = t.split_whitespace().next()?;
+        // A host name joins its words with dashes or dots.
+        let word = if user_set {
+            word.split(|c: char| !c.is_alphanumeric())
+                .find(|w| w.len() >= 3)?
+        } else {
+            word
+        };
+        (word.len() < t.len()).then(|| word.to_owned())
+    };
+    let id: VendorId = registry
+        .lookup_name(&text)
+        .or_else(|| registry.lookup_name(&first_word(&text, user_set)?))?;
+    let confidence = if user_set {
+        user_hint_cap()
+    } else {
+        Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO)
+    };
     Some(Evidence {
         source: obs.source,
         port: obs.port,
@@ -55,40 +79,6 @@ pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Opt
             label_vendor: Some(id),
             ..Asserts::default()
         },
-        confidence: Confidence::new(NAME_CONFIDENCE).unwrap_or(Confidence::ZERO),
+        confidence,
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_scope_names() {
-        assert_eq!(percent_decode("ANNKE%20C800"), "ANNKE C800");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-    }
 }

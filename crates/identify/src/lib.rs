@@ -12,22 +12,26 @@
 //! be traced to the observation and rule behind it ([`Device::evidence`]).
 //! Unknown stays unknown: a fact no evidence supports is `None`.
 
+mod against;
 mod attribute;
 mod collect;
+mod contradiction;
 mod evidence;
 mod label;
 mod memo;
 mod merge;
+mod origin;
 mod resolve;
 mod vulnerabilities;
 
 use camaudit_model::{
-    Asserts, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source, VendorId,
+    Asserts, Conflict, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source, VendorId,
 };
 use camaudit_oui::OuiTable;
 use camaudit_registry::{Registry, RegistryError};
 use camaudit_rules::{RuleErrors, RuleSet};
 
+use crate::against::AgainstTable;
 use crate::attribute::LinkScope;
 use crate::collect::Collector;
 use crate::memo::AttributionMemo;
@@ -192,8 +196,10 @@ impl Engine {
         if let Some((mac, source, port)) = draft.mac {
             self.add_oui_evidence(&mut draft, mac, source, port);
         }
+        let against = AgainstTable::of(draft.evidence.as_slice());
         let tally = |k| Tally::of(draft.evidence.as_slice(), k);
-        let (label, maker) = (tally(FactKind::LabelVendor), tally(FactKind::Manufacturer));
+        let (label, mut maker) = (tally(FactKind::LabelVendor), tally(FactKind::Manufacturer));
+        maker.weaken(&against);
         let (model, firmware) = (tally(FactKind::Model), tally(FactKind::Firmware));
         let (serial, device_type) = (tally(FactKind::Serial), tally(FactKind::DeviceType));
         let platform = tally(FactKind::Platform);
@@ -206,15 +212,17 @@ impl Engine {
             model: model_best,
             date,
         };
-        let attribution = self.memo.get_or_compute(
-            &self.registry,
-            label_best,
-            platform_best,
+        let inputs = attribute::Inputs {
+            label: label_best,
+            platform: platform_best,
             scope,
-            type_best,
-            || attribute::attribute(&self.registry, label_best, platform_best, scope, type_best),
-        );
-        let conflicts = [
+            device_type: type_best,
+            against: &against,
+        };
+        let attribution = self.memo.get_or_compute(&self.registry, inputs, || {
+            attribute::attribute(&self.registry, inputs)
+        });
+        let mut conflicts: Vec<Conflict> = [
             (FactKind::Manufacturer, &maker),
             (FactKind::LabelVendor, &label),
             (FactKind::Model, &model),
@@ -226,6 +234,12 @@ impl Engine {
         .into_iter()
         .filter_map(|(k, t)| t.conflict(k))
         .collect();
+        if let Some(m) = &attribution.manufacturer {
+            contradiction::record(&mut conflicts, m, attribution.confidence, &against);
+        }
+        let platform_confirmed = attribution.manufacturer.as_ref().map(|m| {
+            contradiction::platform_confirms(&self.registry, draft.evidence.as_slice(), m)
+        });
         let best = |t: &Tally| t.best().map(|c| c.value.clone());
         let (model, firmware) = (best(&model), best(&firmware));
         let vulnerabilities = self.kev_memo.notes(
@@ -236,6 +250,11 @@ impl Engine {
             firmware.as_deref(),
         );
         let mut evidence = draft.evidence.into_vec();
+        contradiction::keep_what_weighed(
+            &mut evidence,
+            attribution.manufacturer.as_ref(),
+            [&maker, &label],
+        );
         evidence.sort_by(|a, b| {
             b.confidence
                 .partial_cmp(&a.confidence)
@@ -259,6 +278,7 @@ impl Engine {
             covered: !attribution.covered_by.is_empty(),
             covered_by: attribution.covered_by,
             confidence: attribution.confidence,
+            platform_confirmed,
             attribution: attribution.steps,
             conflicts,
             evidence,

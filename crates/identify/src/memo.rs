@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use camaudit_model::DeviceType;
 use camaudit_registry::{BrandLink, Registry};
 
-use crate::attribute::{Attribution, LinkScope};
+use crate::attribute::{Attribution, Inputs};
 use crate::resolve::Candidate;
 
 /// Past this many entries the memo starts again, so that hostile input
@@ -36,6 +36,8 @@ struct Key {
     /// counts in full).
     dated: bool,
     device_type: Option<DeviceType>,
+    /// Evidence against makers, which changes the confidences.
+    against: Vec<(String, u64, Vec<String>)>,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -43,6 +45,8 @@ struct CandidateKey {
     value: String,
     confidence: u64,
     rules: Vec<String>,
+    firmware_set: bool,
+    before_against: Option<u64>,
 }
 
 impl CandidateKey {
@@ -51,6 +55,8 @@ impl CandidateKey {
             value: c.value.clone(),
             confidence: c.confidence.get().to_bits(),
             rules: c.rules.clone(),
+            firmware_set: c.firmware_set,
+            before_against: c.before_against.map(|b| b.get().to_bits()),
         }
     }
 }
@@ -75,16 +81,14 @@ impl AttributionMemo {
     pub(crate) fn get_or_compute(
         &self,
         registry: &Registry,
-        label: Option<&Candidate>,
-        platform: Option<&Candidate>,
-        scope: LinkScope<'_>,
-        device_type: Option<DeviceType>,
+        inputs: Inputs<'_>,
         compute: impl FnOnce() -> Attribution,
     ) -> Attribution {
         let links: &[BrandLink] = registry.brand_link_list();
+        let scope = inputs.scope;
         let key = Key {
-            label: label.map(CandidateKey::of),
-            platform: platform.map(CandidateKey::of),
+            label: inputs.label.map(CandidateKey::of),
+            platform: inputs.platform.map(CandidateKey::of),
             admitted: self
                 .limited
                 .iter()
@@ -95,7 +99,8 @@ impl AttributionMemo {
                 })
                 .collect(),
             dated: scope.date.is_some(),
-            device_type,
+            device_type: inputs.device_type,
+            against: inputs.against.key(),
         };
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();

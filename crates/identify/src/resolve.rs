@@ -2,8 +2,23 @@
 //! and pick one. Distinct rules agreeing strengthen a value (noisy-OR); the
 //! same rule firing on several ports counts once. Losing values are kept as a
 //! [`Conflict`] so that disagreement is reported, never hidden.
+//!
+//! A value someone set on the device (a name, a host name) counts once per
+//! underlying text, whichever channels echo it, [`USER_HINT_CONFIDENCE`]
+//! each, never above [`USER_HINT_MAX`] together, and never ahead of a value
+//! firmware-set evidence supports.
 
-use camaudit_model::{Confidence, Conflict, ConflictingValue, Evidence, FactKind};
+use camaudit_model::{Confidence, Conflict, ConflictingValue, Evidence, FactKind, settable_text};
+
+use crate::against::AgainstTable;
+use crate::origin::is_user_set;
+
+/// What one user-set name weighs: a hint.
+pub(crate) const USER_HINT_CONFIDENCE: f64 = 0.2;
+
+/// The most a value that only user-set names support can weigh, however
+/// many different names agree.
+pub(crate) const USER_HINT_MAX: f64 = 0.3;
 
 /// One value a fact could take, with its combined support.
 #[derive(Debug, Clone)]
@@ -11,6 +26,12 @@ pub(crate) struct Candidate {
     pub value: String,
     pub confidence: Confidence,
     pub rules: Vec<String>,
+    /// Whether firmware-set evidence supports the value, not only values a
+    /// user set.
+    pub firmware_set: bool,
+    /// The confidence before evidence against the value was weighed, when
+    /// there was some.
+    pub before_against: Option<Confidence>,
 }
 
 /// All candidates for one fact, best first.
@@ -19,8 +40,16 @@ pub(crate) struct Tally {
     pub candidates: Vec<Candidate>,
 }
 
-/// (normalised value, display value, [(rule, best confidence)])
-type ValueGroup = (String, String, Vec<(String, Confidence)>);
+/// One value's support: each distinct piece of evidence with its best
+/// confidence, and whether any piece is firmware-set.
+struct ValueGroup {
+    key: String,
+    value: String,
+    /// (what makes a piece distinct, its best confidence, user-set)
+    pieces: Vec<(String, Confidence, bool)>,
+    rules: Vec<String>,
+    firmware_set: bool,
+}
 
 impl Tally {
     pub fn of(evidence: &[Evidence], kind: FactKind) -> Tally {
@@ -30,43 +59,82 @@ impl Tally {
                 continue;
             };
             let rule = ev.rule.clone().unwrap_or_else(|| ev.field.clone());
+            let user_set = is_user_set(ev);
+            // A name seen as the name scope, the page title and the host
+            // name is one value the installer typed, not three pieces.
+            let piece = if user_set {
+                format!("user:{}", settable_text(&ev.field, &ev.value))
+            } else {
+                rule.clone()
+            };
             let key = value.trim().to_ascii_uppercase();
-            let group = match groups.iter_mut().position(|g| g.0 == key) {
-                Some(i) => &mut groups[i],
+            let i = match groups.iter().position(|g| g.key == key) {
+                Some(i) => i,
                 None => {
-                    groups.push((key, value.trim().to_owned(), Vec::new()));
-                    groups.last_mut().expect("just pushed")
+                    groups.push(ValueGroup {
+                        key,
+                        value: value.trim().to_owned(),
+                        pieces: Vec::new(),
+                        rules: Vec::new(),
+                        firmware_set: false,
+                    });
+                    groups.len() - 1
                 }
             };
-            match group.2.iter_mut().find(|(r, _)| *r == rule) {
-                Some((_, c)) if ev.confidence > *c => *c = ev.confidence,
+            let group = &mut groups[i];
+            group.firmware_set |= !user_set;
+            if !group.rules.contains(&rule) {
+                group.rules.push(rule);
+            }
+            match group.pieces.iter_mut().find(|(p, _, _)| *p == piece) {
+                Some((_, c, _)) if ev.confidence > *c => *c = ev.confidence,
                 Some(_) => {}
-                None => group.2.push((rule, ev.confidence)),
+                None => group.pieces.push((piece, ev.confidence, user_set)),
             }
         }
+        let hint_cap = Confidence::new(USER_HINT_MAX).unwrap_or(Confidence::ZERO);
         let mut candidates: Vec<Candidate> = groups
             .into_iter()
-            .map(|(_, value, rules)| Candidate {
-                confidence: rules
+            .map(|g| {
+                // Names a user typed add nothing to a value the firmware
+                // gives; alone, they are a hint.
+                let combined = g
+                    .pieces
                     .iter()
-                    .fold(Confidence::ZERO, |acc, (_, c)| acc.combine(*c)),
-                rules: rules.into_iter().map(|(r, _)| r).collect(),
-                value,
+                    .filter(|(_, _, user)| !(g.firmware_set && *user))
+                    .fold(Confidence::ZERO, |acc, (_, c, _)| acc.combine(*c));
+                Candidate {
+                    confidence: if g.firmware_set {
+                        combined
+                    } else {
+                        combined.at_most(hint_cap)
+                    },
+                    rules: g.rules,
+                    value: g.value,
+                    firmware_set: g.firmware_set,
+                    before_against: None,
+                }
             })
             .collect();
-        candidates.sort_by(|a, b| {
-            b.confidence
-                .partial_cmp(&a.confidence)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.value.cmp(&b.value))
-        });
+        sort(&mut candidates);
         Tally { candidates }
+    }
+
+    /// Weighs the evidence against each value (makers whose platform the
+    /// device contradicts) and orders the candidates again.
+    pub fn weaken(&mut self, against: &AgainstTable) {
+        for c in &mut self.candidates {
+            if let Some(a) = against.get(&c.value) {
+                c.before_against = Some(c.confidence);
+                c.confidence = c.confidence.weakened_by(a.confidence);
+            }
+        }
+        sort(&mut self.candidates);
     }
 
     pub fn best(&self) -> Option<&Candidate> {
         self.candidates.first()
     }
-
     pub fn conflict(&self, fact: FactKind) -> Option<Conflict> {
         let (best, rest) = self.candidates.split_first()?;
         if rest.is_empty() {
@@ -86,6 +154,21 @@ impl Tally {
                 .collect(),
         })
     }
+}
+
+/// Values firmware-set evidence supports first, then by confidence: a value
+/// only names typed by a user support never outranks one the firmware gives.
+fn sort(candidates: &mut [Candidate]) {
+    candidates.sort_by(|a, b| {
+        b.firmware_set
+            .cmp(&a.firmware_set)
+            .then_with(|| {
+                b.confidence
+                    .partial_cmp(&a.confidence)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .then_with(|| a.value.cmp(&b.value))
+    });
 }
 
 fn fact_value(ev: &Evidence, kind: FactKind) -> Option<String> {

@@ -101,6 +101,14 @@ pub struct Device {
     pub covered_by: Vec<String>,
     /// Confidence in the manufacturer attribution (0 when unknown).
     pub confidence: Confidence,
+    /// Whether the device's own platform (a vendor API, a discovery
+    /// protocol, a server banner, a firmware string) names the manufacturer:
+    /// `false` when it rests on the label, model number or MAC block alone
+    /// (a relabelled or spoofed ONVIF string looks exactly like that).
+    /// Omitted when the manufacturer is unknown, and in devices stored
+    /// before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_confirmed: Option<bool>,
     #[serde(default)]
     pub attribution: Vec<AttributionStep>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -36,6 +36,18 @@ impl Confidence {
         Confidence(self.0 * other.0)
     }
 
+    /// What is left of a claim once evidence against it is weighed: the
+    /// claim holds only if the evidence against it is wrong, so 0.99 against
+    /// 0.6 is 0.396.
+    pub fn weakened_by(self, against: Confidence) -> Confidence {
+        Confidence(self.0 * (1.0 - against.0))
+    }
+
+    /// The smaller of the two: a cap.
+    pub fn at_most(self, cap: Confidence) -> Confidence {
+        if self.0 <= cap.0 { self } else { cap }
+    }
+
     /// Rounded to three decimals for output, so that reports are stable.
     pub fn rounded(self) -> Confidence {
         Confidence((self.0 * 1000.0).round() / 1000.0)
@@ -206,6 +218,12 @@ pub struct Asserts {
     pub serial: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
+    /// Evidence against a maker: the device does not run this maker's
+    /// platform (its vendor API answered 404, its web server is one the
+    /// maker's firmware never uses). Lowers that maker's confidence; never
+    /// names another maker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_manufacturer: Option<VendorId>,
 }
 
 impl Asserts {
@@ -256,6 +274,31 @@ impl Asserts {
         fill(&mut self.firmware, &other.firmware);
         fill(&mut self.serial, &other.serial);
         fill(&mut self.mac, &other.mac);
+        fill(&mut self.not_manufacturer, &other.not_manufacturer);
+    }
+
+    /// True when these facts say anything about who made the device or what
+    /// it is, beyond the brand it shows: what a user-set value may never
+    /// assert (`docs/attribution.md`).
+    pub fn beyond_label(&self) -> bool {
+        self.manufacturer.is_some()
+            || self.platform.is_some()
+            || self.model.is_some()
+            || self.firmware.is_some()
+            || self.serial.is_some()
+            || self.not_manufacturer.is_some()
+    }
+
+    /// What a user-set value may say: the brand it names, as a label hint
+    /// (a maker named in a user field is a label, not platform evidence).
+    pub fn as_label_hint(&self) -> Asserts {
+        Asserts {
+            label_vendor: self
+                .label_vendor
+                .clone()
+                .or_else(|| self.manufacturer.clone()),
+            ..Asserts::default()
+        }
     }
 }
 
@@ -271,6 +314,11 @@ mod tests {
         assert!((c.combine(c).get() - 0.84).abs() < 1e-9);
         assert!((c.chain(c).get() - 0.36).abs() < 1e-9);
         assert_eq!(Confidence::ONE.combine(c).get(), 1.0);
+        let strong = Confidence::new(0.99).unwrap();
+        assert!((strong.weakened_by(c).get() - 0.396).abs() < 1e-9);
+        assert_eq!(strong.weakened_by(Confidence::ZERO), strong);
+        assert_eq!(strong.at_most(c), c);
+        assert_eq!(c.at_most(strong), c);
     }
 
     #[test]
@@ -296,5 +344,21 @@ mod tests {
             r#"{"manufacturer":"hikvision","device_type":"camera"}"#
         );
         assert!(serde_json::from_str::<Asserts>(r#"{"maker":"x"}"#).is_err());
+        let against: Asserts = serde_json::from_str(r#"{"not_manufacturer":"hikvision"}"#).unwrap();
+        assert_eq!(against.not_manufacturer.unwrap().as_str(), "hikvision");
+    }
+
+    #[test]
+    fn a_label_hint_keeps_only_the_brand() {
+        let a = Asserts {
+            manufacturer: Some(VendorId::new("hikvision").unwrap()),
+            model: Some("replacement".into()),
+            device_type: Some(DeviceType::Camera),
+            ..Asserts::default()
+        };
+        assert!(a.beyond_label());
+        let hint = a.as_label_hint();
+        assert_eq!(hint.label_vendor.as_ref().unwrap().as_str(), "hikvision");
+        assert!(!hint.beyond_label() && hint.device_type.is_none());
     }
 }

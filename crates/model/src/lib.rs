@@ -7,6 +7,10 @@
 //! `pcap` and `import` all print (documented in `docs/device-schema.md`),
 //! with a [`KevNote`] per known exploited vulnerability of its maker.
 //!
+//! Every field says who sets its value ([`set_by`]): the firmware, or the
+//! installer (a name, a host name), whose values are never more than a weak
+//! label hint.
+//!
 //! The types validate on construction (and on deserialisation), so a vendor id
 //! that is not a slug, a field name outside the vocabulary's grammar or a
 //! confidence above 1 cannot exist past the edge of the program.
@@ -17,6 +21,7 @@ mod fact;
 mod kev;
 mod mac;
 mod observation;
+pub mod origin;
 pub mod text;
 mod truth;
 mod vendor;
@@ -26,6 +31,7 @@ pub use fact::{Asserts, Confidence, DeviceType, FactKind};
 pub use kev::{KevNote, KevStatus};
 pub use mac::Mac;
 pub use observation::{Field, Observation, Source, Transport};
+pub use origin::{SetBy, set_by, settable_text};
 pub use truth::{TruthRecord, TruthRole};
 pub use vendor::VendorId;
 

@@ -31,6 +31,9 @@ pub const PATHS: &[&str] = &[
     "/stw-cgi/system.cgi?msubmenu=deviceinfo&action=view",
 ];
 
+/// The field recording a vendor endpoint that answered 404 Not Found.
+pub const NOT_FOUND_FIELD: &str = "http.not_found";
+
 /// Axis VAPIX: a read-only JSON query that recent AXIS OS answers without
 /// credentials (Basic Device Information API, `getAllUnrestrictedProperties`).
 pub const VAPIX_PATH: &str = "/axis-cgi/basicdeviceinfo.cgi";
@@ -295,6 +298,12 @@ pub async fn probe(ctx: &Ctx, addr: SocketAddr, tls: bool, obs: &mut HostObs) ->
         let favicon = p == "/favicon.ico";
         match exchange(ctx, addr, tls, "GET", p, None, &[]).await {
             Ok(reply) if telling(reply.status) => record(obs, port, p, &reply, favicon),
+            // A vendor endpoint that was asked for and does not exist is
+            // evidence against that vendor's platform (docs/attribution.md);
+            // one never asked for is not.
+            Ok(reply) if reply.status == 404 && !favicon => {
+                obs.push(Some(port), Source::Http, NOT_FOUND_FIELD, p);
+            }
             Ok(_) => {}
             // A device that stops answering is left alone.
             Err(ProbeError::Timeout) => return true,

@@ -160,8 +160,13 @@ async fn a_small_loopback_estate() {
             .any(|o| o.starts_with("http.header.www-authenticate=Digest realm=\"DS-2CD2385G1-I\""))
     );
     assert!(hik_obs.contains(&"http.header.location=/doc/page/login.asp".to_owned()));
-    // 404s of vendor paths are not kept
-    assert!(!hik_obs.iter().any(|o| o.contains("magicBox")));
+    // A vendor path that answered 404 is kept as that fact alone (evidence
+    // against the vendor's platform), none of the reply.
+    let magicbox: Vec<&String> = hik_obs.iter().filter(|o| o.contains("magicBox")).collect();
+    assert_eq!(
+        magicbox,
+        ["http.not_found=/cgi-bin/magicBox.cgi?action=getSystemInfo"]
+    );
 
     // Endless headers: cut, the Server header still kept, the scan went on.
     let evil_obs = at("127.0.91.3");

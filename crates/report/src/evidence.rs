@@ -80,6 +80,10 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "http.path",
         "The web server{on_port} serves the page {value}",
     ),
+    p(
+        "http.not_found",
+        "The web server{on_port} has no page {value} (it answered 404 Not Found)",
+    ),
     pm(
         "http.header.server",
         "The web server{on_port} identified itself as “{value}”",
@@ -220,6 +224,10 @@ pub(crate) const PHRASES: &[Phrase] = &[
     p(
         "snmp.sysdescr",
         "The device's management interface (SNMP) describes it as “{value}”",
+    ),
+    p(
+        "snmp.sysname",
+        "The device's SNMP name, which whoever runs it sets, is “{value}”",
     ),
     p(
         "telnet.banner",

@@ -149,6 +149,81 @@ firmware = "2.0"
         assert!(e.contains("captures[1] has no named group"), "{e}");
     }
 
+    const AGAINST: &str = r#"
+[[rule]]
+id = "acme.serial.not-acme"
+field = "onvif.serial"
+pattern = '^\S+$'
+unless = '^AC\d{8}$'
+confidence = 0.5
+reference = "made up for a test"
+asserts = { not_manufacturer = "acme" }
+not_examples = ["AC12345678", "two words"]
+[[rule.example]]
+value = "EMU-0001"
+"#;
+
+    #[test]
+    fn unless_keeps_a_rule_from_firing_and_negative_facts_load() {
+        let set = load(AGAINST).unwrap();
+        assert!(set.self_test().is_empty(), "{:?}", set.self_test());
+        let hits = set.match_value("onvif.serial", "EMU-0001");
+        assert_eq!(hits.len(), 1);
+        let a = hits[0].rule.asserts_for(&hits[0].captured);
+        assert_eq!(a.not_manufacturer.unwrap().as_str(), "acme");
+        assert!(a.manufacturer.is_none());
+        assert!(set.match_value("onvif.serial", "AC12345678").is_empty());
+        // An `unless` that lets a not_example through is caught.
+        let loose = AGAINST.replace("unless = '^AC\\d{8}$'", "unless = '^XX$'");
+        let f = load(&loose).unwrap().self_test();
+        assert!(
+            f.iter()
+                .any(|f| f.value == "AC12345678" && f.problem.contains("not_examples")),
+            "{f:?}"
+        );
+        let e = load_err(&AGAINST.replace("^AC", "(^AC"));
+        assert!(e.contains("rule acme.serial.not-acme: unless:"), "{e}");
+        let e = load_err(&AGAINST.replace(
+            "{ not_manufacturer = \"acme\" }",
+            "{ manufacturer = \"acme\", not_manufacturer = \"acme\" }",
+        ));
+        assert!(
+            e.contains("both manufacturer and not_manufacturer acme"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_rule_on_a_user_set_value_may_name_a_brand_only() {
+        let text = r#"
+[[rule]]
+id = "acme.onvif.scope-name"
+field = "onvif.scope"
+pattern = '^onvif://www\.onvif\.org/name/Acme(?:%20(?P<model>\S+))?$'
+confidence = 0.8
+reference = "made up for a test"
+asserts = { label_vendor = "acme" }
+[[rule.example]]
+value = "onvif://www.onvif.org/name/Acme"
+"#;
+        assert!(load(text).unwrap().self_test().is_empty());
+        let with_model = text.replace(
+            "value = \"onvif://www.onvif.org/name/Acme\"",
+            "value = \"onvif://www.onvif.org/name/Acme%20C1\"",
+        );
+        let f = load(&with_model).unwrap().self_test();
+        assert!(
+            f.iter().any(|f| f.problem.contains("set by the user")),
+            "{f:?}"
+        );
+        let as_maker = text.replace("label_vendor = \"acme\"", "manufacturer = \"acme\"");
+        let f = load(&as_maker).unwrap().self_test();
+        assert!(
+            f.iter().any(|f| f.problem.contains("label_vendor only")),
+            "{f:?}"
+        );
+    }
+
     #[test]
     fn duplicate_ids_across_files_are_errors() {
         let e = RuleSet::from_sources(vec![

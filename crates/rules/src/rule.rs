@@ -91,6 +91,8 @@ pub struct Rule {
     pub pattern: Regex,
     /// Patterns run after a match to extract facts (`captures` in the file).
     pub extractors: Vec<Regex>,
+    /// When it matches too, the rule does not fire (`unless` in the file).
+    pub unless: Option<Regex>,
     pub confidence: Confidence,
     pub reference: String,
     pub asserts: Asserts,
@@ -140,6 +142,16 @@ impl Rule {
             has_captures = true;
             extractors.push(re);
         }
+        let unless = spec
+            .unless
+            .as_deref()
+            .map(|u| {
+                RegexBuilder::new(u)
+                    .size_limit(PATTERN_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| err(format!("unless: {}", one_line(&e.to_string()))))
+            })
+            .transpose()?;
         let confidence = Confidence::new(spec.confidence).map_err(|e| err(e.to_string()))?;
         if spec.reference.trim().is_empty() {
             return Err(err(
@@ -148,6 +160,13 @@ impl Rule {
         }
         if spec.asserts.is_empty() && !has_captures {
             return Err(err("asserts no fact and captures nothing".into()));
+        }
+        if let Some(against) = &spec.asserts.not_manufacturer
+            && spec.asserts.manufacturer.as_ref() == Some(against)
+        {
+            return Err(err(format!(
+                "asserts both manufacturer and not_manufacturer {against}"
+            )));
         }
         if spec.asserts.mac.is_some() {
             return Err(err(
@@ -170,6 +189,7 @@ impl Rule {
             fields,
             pattern,
             extractors,
+            unless,
             confidence,
             reference: spec.reference,
             asserts: spec.asserts,
@@ -185,9 +205,18 @@ impl Rule {
         self.match_value(value).unwrap_or_default()
     }
 
-    /// Matches the rule against a value: None when it does not match, else
-    /// what its capture groups pulled out. One search either way.
+    /// Whether the `unless` pattern keeps the rule from firing on a value.
+    pub fn excluded(&self, value: &str) -> bool {
+        self.unless.as_ref().is_some_and(|u| u.is_match(value))
+    }
+
+    /// Matches the rule against a value: None when it does not match (or
+    /// its `unless` does), else what its capture groups pulled out. One
+    /// search either way.
     pub fn match_value(&self, value: &str) -> Option<Captured> {
+        if self.excluded(value) {
+            return None;
+        }
         if !self.has_captures {
             return self.pattern.is_match(value).then(Captured::default);
         }

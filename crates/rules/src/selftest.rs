@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use camaudit_model::SetBy;
+
 use crate::rule::{Captured, Rule};
 use crate::set::RuleSet;
 
@@ -58,6 +60,9 @@ fn check_rule(set: &RuleSet, rule: &Rule, failures: &mut Vec<ExampleFailure>) {
         if let Some(problem) = capture_mismatch(&ex.expect, &own.captured) {
             fail(&ex.value, problem);
         }
+        if let Some(problem) = beyond_a_user_value(rule, &ex.field, &ex.value, &own.captured) {
+            fail(&ex.value, problem);
+        }
         let own_maker = rule.asserts.manufacturer.as_ref();
         for other in &hits {
             let other_maker = other.rule.asserts.manufacturer.as_ref();
@@ -79,10 +84,31 @@ fn check_rule(set: &RuleSet, rule: &Rule, failures: &mut Vec<ExampleFailure>) {
         }
     }
     for value in &rule.not_examples {
-        if rule.pattern.is_match(value) {
+        if rule.match_value(value).is_some() {
             fail(value, "matches, but is listed in not_examples".into());
         }
     }
+}
+
+/// A value whoever installed the device sets (an ONVIF name scope, a host
+/// name) is a label hint at most: a rule that reads one may assert the brand
+/// it names, nothing more. The identify engine drops the rest anyway; this
+/// says so to the rule's author.
+fn beyond_a_user_value(
+    rule: &Rule,
+    field: &str,
+    value: &str,
+    captured: &Captured,
+) -> Option<String> {
+    if camaudit_model::set_by(field, value) != SetBy::User {
+        return None;
+    }
+    let captures = !captured.is_empty();
+    (rule.asserts.beyond_label() || rule.asserts.device_type.is_some() || captures).then(|| {
+        format!(
+            "{field} is set by the user here (docs/fields.md): a rule reading it may assert label_vendor only, not manufacturer, platform, device_type, not_manufacturer or captures"
+        )
+    })
 }
 
 fn capture_mismatch(expect: &Captured, got: &Captured) -> Option<String> {

@@ -168,7 +168,11 @@ impl RuleSet {
         }
         for member in group.set.matches(value).iter() {
             let rule = &self.rules[group.rules[member]];
-            // The set has already proved the match; only captures remain.
+            // The set has already proved the match; only `unless` and the
+            // captures remain.
+            if rule.excluded(value) {
+                continue;
+            }
             out.push(Hit {
                 rule,
                 captured: rule.capture(value),

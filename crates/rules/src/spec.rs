@@ -39,6 +39,10 @@ pub(crate) struct RuleSpec {
     /// with named groups (local, cheap patterns; see docs/rules.md).
     #[serde(default)]
     pub captures: Vec<String>,
+    /// A pattern that, when it also matches, keeps the rule from firing:
+    /// "any serial number, unless it fits Hikvision's grammar".
+    #[serde(default)]
+    pub unless: Option<String>,
     pub confidence: f64,
     #[serde(default)]
     pub reference: String,

@@ -1,0 +1,207 @@
+//! Issue 10 §2: evidence against a maker counts. A device whose ONVIF
+//! strings say HIKVISION but whose web server is a Python server, whose
+//! `/ISAPI/System/deviceInfo` answered 404 and whose serial fits no
+//! Hikvision grammar is a label without a platform, not Hikvision at 0.999.
+//! A real Hikvision that simply was not probed over HTTP is unconfirmed,
+//! never contradicted: a probe not sent is not evidence.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use camaudit_identify::Engine;
+use camaudit_model::{Device, Observation};
+
+fn engine() -> Engine {
+    Engine::builtin().expect("built-in engine loads")
+}
+
+fn one(engine: &Engine, obs: &[(&str, &str)]) -> Device {
+    let addr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 20));
+    let obs: Vec<Observation> = obs
+        .iter()
+        .map(|(f, v)| Observation::new(addr, Some(80), f, v).expect("valid observation"))
+        .collect();
+    let mut devices = engine.identify(&obs);
+    assert_eq!(devices.len(), 1, "{devices:#?}");
+    devices.remove(0)
+}
+
+fn maker(d: &Device) -> Option<&str> {
+    d.manufacturer.as_ref().map(|m| m.as_str())
+}
+
+/// What an ONVIF emulator on a PC says when it is told to be a Hikvision.
+const ONVIF_AS_HIKVISION: &[(&str, &str)] = &[
+    ("onvif.manufacturer", "HIKVISION"),
+    ("onvif.model", "DS-2CD2385G1-I"),
+    ("onvif.firmware", "1.0.0"),
+    ("onvif.serial", "EMU-0001"),
+    (
+        "onvif.scope",
+        "onvif://www.onvif.org/name/HIKVISION%20DS-2CD2385G1-I",
+    ),
+    (
+        "onvif.scope",
+        "onvif://www.onvif.org/location/city/hangzhou",
+    ),
+    (
+        "onvif.scope",
+        "onvif://www.onvif.org/hardware/DS-2CD2385G1-I",
+    ),
+];
+
+#[test]
+fn a_hikvision_label_on_a_python_server_is_a_label_only() {
+    let mut obs = ONVIF_AS_HIKVISION.to_vec();
+    obs.push(("http.header.server", "BaseHTTP/0.6 Python/3.11.2"));
+    obs.push(("http.not_found", "/ISAPI/System/deviceInfo"));
+    let d = one(&engine(), &obs);
+    assert_eq!(
+        d.label_vendor.as_ref().map(|l| l.as_str()),
+        Some("hikvision")
+    );
+    assert_eq!(maker(&d), Some("hikvision"), "the label still says so");
+    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
+    assert_eq!(d.platform_confirmed, Some(false));
+    assert!(
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains("/ISAPI/System/deviceInfo")),
+        "{:#?}",
+        d.attribution
+    );
+    let against = d
+        .conflicts
+        .iter()
+        .find(|c| c.fact.as_str() == "manufacturer")
+        .and_then(|c| c.rejected.iter().find(|r| r.value == "not hikvision"))
+        .expect("the contradiction is a conflict");
+    assert_eq!(
+        against.rules,
+        [
+            "hikvision.onvif.serial-not-hikvision",
+            "hikvision.http.server-python",
+            "hikvision.http.not-found-isapi"
+        ]
+    );
+}
+
+/// Each contradiction weighs on its own: more of them, less left.
+#[test]
+fn every_contradiction_lowers_the_maker_further() {
+    let engine = engine();
+    let base = one(&engine, ONVIF_AS_HIKVISION);
+    let mut obs = ONVIF_AS_HIKVISION.to_vec();
+    obs.push(("http.not_found", "/ISAPI/System/deviceInfo"));
+    let with_404 = one(&engine, &obs);
+    obs.push(("http.header.server", "lighttpd/1.4.59"));
+    let with_both = one(&engine, &obs);
+    assert!(base.confidence > with_404.confidence, "{with_404:#?}");
+    assert!(with_404.confidence > with_both.confidence, "{with_both:#?}");
+}
+
+/// A real Hikvision seen only through ONVIF (an nmap or ONVIF-only sweep):
+/// its serial fits, no vendor path was asked for, so nothing contradicts
+/// it. It is unconfirmed, not contradicted.
+#[test]
+fn a_hikvision_seen_only_by_onvif_is_unconfirmed_not_contradicted() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "HIKVISION"),
+            ("onvif.model", "DS-2CD2385G1-I"),
+            ("onvif.firmware", "V5.5.6 build 180326"),
+            ("onvif.serial", "DS-2CD2385G1-I20190315AAWRD12345678"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("hikvision"));
+    assert!(d.covered && d.confidence.get() > 0.9, "{d:#?}");
+    assert_eq!(d.platform_confirmed, Some(false));
+    assert!(
+        !d.attribution
+            .iter()
+            .any(|s| s.claim.contains("contradicted")),
+        "{:#?}",
+        d.attribution
+    );
+    assert!(
+        d.evidence
+            .iter()
+            .all(|e| e.asserts.not_manufacturer.is_none())
+    );
+}
+
+#[test]
+fn a_hikvision_api_confirms_the_platform() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "HIKVISION"),
+            ("http.header.server", "App-webs/"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("hikvision"));
+    assert_eq!(d.platform_confirmed, Some(true));
+}
+
+/// Every web server that is not Hikvision's answers 404 to /ISAPI: that says
+/// nothing about an Axis camera, and is not listed on it.
+#[test]
+fn evidence_against_a_maker_nobody_claims_is_not_listed() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "AXIS"),
+            (
+                "http.header.www-authenticate",
+                "Basic realm=\"AXIS_ACCC8E012345\"",
+            ),
+            ("http.not_found", "/ISAPI/System/deviceInfo"),
+            ("onvif.serial", "ACCC8E012345"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("axis"));
+    assert!(!d.covered);
+    assert!(
+        d.evidence
+            .iter()
+            .all(|e| e.asserts.not_manufacturer.is_none()),
+        "{:#?}",
+        d.evidence
+    );
+    assert!(
+        d.conflicts
+            .iter()
+            .all(|c| c.fact.as_str() != "manufacturer")
+    );
+}
+
+/// ONVIF GetDeviceInformation's firmware and serial fill the device's
+/// fields even when no rule knows the maker, as the model already did.
+#[test]
+fn generic_onvif_firmware_and_serial_are_kept() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "Acme Vision"),
+            ("onvif.model", "AV-100"),
+            ("onvif.firmware", "2.4.1"),
+            ("onvif.serial", "AV1000012345"),
+        ],
+    );
+    assert_eq!(d.model.as_deref(), Some("AV-100"));
+    assert_eq!(d.firmware.as_deref(), Some("2.4.1"));
+    assert_eq!(d.serial.as_deref(), Some("AV1000012345"));
+    assert!(d.manufacturer.is_none(), "unknown stays unknown: {d:#?}");
+    assert!(d.conflicts.is_empty(), "{:#?}", d.conflicts);
+    // With a maker's rule reading the same value, the two agree.
+    let d = one(
+        &engine(),
+        &[(
+            "onvif.firmware",
+            "V2.800.0000018.0.R, Build Date: 2021-07-07",
+        )],
+    );
+    assert_eq!(d.firmware.as_deref(), Some("V2.800.0000018.0.R"));
+    assert!(d.conflicts.iter().all(|c| c.fact.as_str() != "firmware"));
+}
