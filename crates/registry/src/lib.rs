@@ -63,7 +63,8 @@ pub use query::{
 };
 pub use types::{
     BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
-    KevEntry, Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
+    KevEntry, Level, ModelException, ModelPattern, OverlayInfo, Reading, Regime, RegimeKind,
+    Relation,
 };
 
 /// The registry files as embedded at build time, in [`load::FILES`] order.
@@ -654,3 +655,5 @@ fn dedup(items: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_disputes;
