@@ -268,3 +268,164 @@ fn exception_rules() {
         "{err}"
     );
 }
+
+fn split_registry(split: &str) -> crate::Registry {
+    match load_with(&[("entities.toml", &entities_with(split))]) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn regimes(findings: &[crate::CoverageFinding]) -> Vec<&str> {
+    findings.iter().map(|f| f.regime.as_str()).collect()
+}
+
+#[test]
+fn a_regime_that_covers_under_some_readings_only_is_disputed() {
+    let r = split_registry(SPLIT);
+    let split = id("splitco");
+    assert!(r.coverage(&split).is_empty(), "no guess either way");
+    let disputed = r.disputed_coverage(&split);
+    let names: Vec<&str> = disputed.iter().map(|d| d.regime.as_str()).collect();
+    // `ban` names acme and reaches subsidiaries; `by-country` tests CN;
+    // `narrow-ban` does not reach subsidiaries, so neither reading.
+    assert_eq!(names, ["ban", "by-country"]);
+    let ban = &disputed[0];
+    assert_eq!(ban.outcomes.len(), 2);
+    assert_eq!(ban.outcomes[0].readings[0].reading, 1);
+    assert!(ban.outcomes[0].finding.is_none());
+    let covering = ban.outcomes[1].finding.as_ref().unwrap();
+    assert_eq!(covering.entity, id("acme"));
+    assert!(
+        covering.basis.contains("splitco (reading 2) → acme"),
+        "{}",
+        covering.basis
+    );
+    assert!(
+        covering
+            .sources
+            .contains(&"https://example.org/regulator".to_owned())
+    );
+    assert_eq!(
+        ban.describe(),
+        "readings disagree: ban covers it under splitco reading 2 (controlled by acme), not under splitco reading 1 (a company of US with no controlling company)"
+    );
+    assert!(
+        ban.sources()
+            .contains(&"https://example.org/splitco/split".to_owned())
+    );
+}
+
+#[test]
+fn a_regime_that_covers_under_every_reading_covers() {
+    // Reading 1 now puts the company itself in CN: the jurisdiction test
+    // covers it either way, the ban (which names acme) still only under 2.
+    let split = SPLIT.replacen(
+        "[[entity.reading]]\nbasis",
+        "[[entity.reading]]\njurisdiction = \"CN\"\nbasis",
+        1,
+    );
+    let r = split_registry(&split);
+    let s = id("splitco");
+    assert_eq!(regimes(&r.coverage(&s)), ["by-country"]);
+    let disputed = r.disputed_coverage(&s);
+    assert_eq!(disputed.len(), 1);
+    assert_eq!(disputed[0].regime, "ban");
+}
+
+#[test]
+fn a_company_controlled_by_a_disputed_one_inherits_the_dispute() {
+    let child = r#"
+[[entity]]
+id = "splitco-eu"
+name = "SplitCo Europe BV"
+jurisdiction = "NL"
+parent = "splitco"
+confidence = "high"
+sources = ["https://example.org/splitco-eu"]
+"#;
+    let r = split_registry(&format!("{SPLIT}{child}"));
+    let eu = id("splitco-eu");
+    assert!(r.coverage(&eu).is_empty());
+    assert_eq!(r.disputed_coverage(&eu).len(), 2);
+}
+
+#[test]
+fn undisputed_findings_name_their_weakest_link() {
+    let r = load_with(&[]).unwrap();
+    // acme-sub (medium) → acme (high), named by `ban` (high).
+    let f = r.coverage(&id("acme-sub"));
+    let ban = f.iter().find(|f| f.regime == "ban").unwrap();
+    assert_eq!(ban.weakest_link.level, crate::Level::Medium);
+    assert_eq!(
+        ban.weakest_link.claim,
+        "acme-sub → acme (controlling shareholder)"
+    );
+    // The jurisdiction test is the regime's reading (medium), not the
+    // company's jurisdiction (high).
+    let f = r.coverage(&id("acme"));
+    let uk = f.iter().find(|f| f.regime == "by-country").unwrap();
+    assert_eq!(
+        uk.weakest_link.claim,
+        "by-country read as covering companies of CN (an interpretation)"
+    );
+}
+
+mod strength {
+    use super::*;
+    use crate::{Level, Link, coverage_strength};
+    use camaudit_model::Verdict;
+
+    #[test]
+    fn a_low_link_anywhere_makes_coverage_likely() {
+        let r = load_with(&[]).unwrap();
+        let holding = r.coverage(&id("acme"));
+        let strong = Link::new("platform evidence names acme", Level::High, Vec::new());
+        let s = coverage_strength(&[strong], &holding, &[]).unwrap();
+        assert_eq!(s.verdict, Verdict::Covered);
+        // The best-supported regime speaks: `ban` names acme at high.
+        assert_eq!(s.weakest_link, "platform evidence names acme (high)");
+
+        let weak = Link::new(
+            "label relabel → OEM / white-label reseller of acme",
+            Level::Low,
+            Vec::new(),
+        );
+        let s = coverage_strength(&[weak], &holding, &[]).unwrap();
+        assert_eq!(s.verdict, Verdict::LikelyCovered);
+        assert_eq!(
+            s.weakest_link,
+            "label relabel → OEM / white-label reseller of acme (low)"
+        );
+        assert!((s.weakest_confidence.get() - 0.4).abs() < 1e-9);
+        assert!(coverage_strength(&[], &[], &[]).is_none());
+    }
+
+    #[test]
+    fn a_dispute_is_its_own_verdict_unless_a_regime_covers_regardless() {
+        let r = split_registry(SPLIT);
+        let s = id("splitco");
+        let d = coverage_strength(&[], &r.coverage(&s), &r.disputed_coverage(&s)).unwrap();
+        assert_eq!(d.verdict, Verdict::Disputed);
+        assert_eq!(d.disputed_by, ["ban", "by-country"]);
+        assert!(
+            d.weakest_link
+                .starts_with("readings disagree: ban covers it")
+        );
+
+        let acme = r.coverage(&id("acme"));
+        let c = coverage_strength(&[], &acme, &r.disputed_coverage(&s)).unwrap();
+        assert_eq!(c.verdict, Verdict::Covered);
+        assert!(c.disputed_by.is_empty());
+    }
+
+    #[test]
+    fn evidence_confidence_maps_to_levels() {
+        let c = |v| camaudit_model::Confidence::new(v).unwrap();
+        assert_eq!(Level::from_confidence(c(0.99)), Level::High);
+        assert_eq!(Level::from_confidence(c(0.9)), Level::High);
+        assert_eq!(Level::from_confidence(c(0.675)), Level::Medium);
+        assert_eq!(Level::from_confidence(c(0.5)), Level::Medium);
+        assert_eq!(Level::from_confidence(c(0.36)), Level::Low);
+    }
+}

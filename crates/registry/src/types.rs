@@ -2,6 +2,7 @@ use camaudit_model::{Confidence, VendorId};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::Link;
 use crate::kev::KevRange;
 
 /// How well a registry fact is supported by its sources.
@@ -36,6 +37,17 @@ impl Level {
             Level::High => "high",
             Level::Medium => "medium",
             Level::Low => "low",
+        }
+    }
+
+    /// The level a degree of belief from evidence stands for: 0.9 and
+    /// above high, 0.5 and above medium, below that low (a fingerprint too
+    /// weak to clear a device is too weak to condemn it firmly).
+    pub fn from_confidence(c: Confidence) -> Level {
+        match c.get() {
+            v if v >= 0.9 => Level::High,
+            v if v >= 0.5 => Level::Medium,
+            _ => Level::Low,
         }
     }
 
@@ -347,6 +359,9 @@ pub struct CoverageFinding {
     pub sources: Vec<String>,
     /// Since when, where known.
     pub from: Option<String>,
+    /// The weakest fact the finding rests on (a parent link, the company's
+    /// jurisdiction, the coverage entry, the regime's reading), in words.
+    pub weakest_link: Link,
 }
 
 /// A model-number grammar of one vendor.
