@@ -19,6 +19,7 @@ mod label;
 mod memo;
 mod merge;
 mod resolve;
+mod strength;
 mod vulnerabilities;
 
 use camaudit_model::{
@@ -258,6 +259,7 @@ impl Engine {
                 .and_then(|c| DeviceType::parse(&c.value).ok()),
             covered: !attribution.covered_by.is_empty(),
             covered_by: attribution.covered_by,
+            coverage: attribution.coverage,
             confidence: attribution.confidence,
             attribution: attribution.steps,
             conflicts,

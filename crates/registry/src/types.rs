@@ -51,7 +51,8 @@ impl Level {
         }
     }
 
-    pub(crate) fn rank(self) -> u8 {
+    /// Low 0, medium 1, high 2: for comparing levels.
+    pub fn rank(self) -> u8 {
         match self {
             Level::Low => 0,
             Level::Medium => 1,
