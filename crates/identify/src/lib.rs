@@ -22,6 +22,7 @@ mod memo;
 mod merge;
 mod origin;
 mod resolve;
+mod strength;
 mod vulnerabilities;
 
 use camaudit_model::{
@@ -277,6 +278,7 @@ impl Engine {
                 .and_then(|c| DeviceType::parse(&c.value).ok()),
             covered: !attribution.covered_by.is_empty(),
             covered_by: attribution.covered_by,
+            coverage: attribution.coverage,
             confidence: attribution.confidence,
             platform_confirmed,
             attribution: attribution.steps,

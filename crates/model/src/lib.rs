@@ -25,6 +25,7 @@ pub mod origin;
 pub mod text;
 mod truth;
 mod vendor;
+mod verdict;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
@@ -34,6 +35,7 @@ pub use observation::{Field, Observation, Source, Transport};
 pub use origin::{SetBy, set_by, settable_text};
 pub use truth::{TruthRecord, TruthRole};
 pub use vendor::VendorId;
+pub use verdict::{CoverageStrength, Verdict};
 
 /// Why a value could not become one of the model's types.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -73,7 +73,11 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     e.name.clone(),
                     e.jurisdiction.clone(),
                     e.parent.as_ref().map_or("-".into(), |p| p.to_string()),
-                    joined_or_dash(&listed.covered_by, ","),
+                    match listed.disputed_by.as_slice() {
+                        [] => joined_or_dash(&listed.covered_by, ","),
+                        d if listed.covered_by.is_empty() => format!("disputed: {}", d.join(",")),
+                        d => format!("{}; disputed: {}", listed.covered_by.join(","), d.join(",")),
+                    },
                     e.confidence.as_str().into(),
                     sources_text(&e.sources),
                 ]
@@ -310,10 +314,29 @@ fn company_lines(c: &CompanyProfile) -> Vec<String> {
     if let Some(n) = &e.notes {
         text.push(format!("  notes: {n}"));
     }
-    if c.coverage.is_empty() {
+    for (i, r) in e.readings.iter().enumerate() {
+        let parent = r
+            .parent
+            .as_ref()
+            .map_or("no controlling company".to_owned(), |p| {
+                format!("controlled by {p}")
+            });
+        text.push(format!(
+            "  reading {} ({}, {parent}; {}): {}",
+            i + 1,
+            r.jurisdiction,
+            r.confidence.as_str(),
+            r.basis
+        ));
+        text.push(format!("    sources: {}", sources_text(&r.sources)));
+    }
+    if c.coverage.is_empty() && c.disputed.is_empty() {
         text.push(
             "  covered by: nothing (no procurement-ban regime covers it or its owners)".into(),
         );
+    }
+    for d in &c.disputed {
+        text.push(format!("  disputed: {}", d.describe()));
     }
     for f in &c.coverage {
         let interp = if f.interpretation {
@@ -329,6 +352,7 @@ fn company_lines(c: &CompanyProfile) -> Vec<String> {
             f.basis
         ));
         text.push(format!("    sources: {}", sources_text(&f.sources)));
+        text.push(format!("    weakest link: {}", f.weakest_link.to_text()));
     }
     for f in &c.risk_flags {
         text.push(format!(
@@ -398,6 +422,17 @@ fn brand_lines(b: &BrandProfile) -> Vec<String> {
                 link.model_prefixes.join(", ")
             ));
         }
+        for e in &link.exceptions {
+            text.push(format!(
+                "    except models starting {} ({}{}): {}",
+                e.model_prefixes.join(", "),
+                e.confidence.as_str(),
+                e.made_by
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(", made by {m}")),
+                e.basis
+            ));
+        }
         text.push(format!("    sources: {}", sources_text(&link.sources)));
         if let Some(n) = &link.notes {
             text.push(format!("    notes: {n}"));
@@ -411,6 +446,13 @@ fn brand_lines(b: &BrandProfile) -> Vec<String> {
                 company.covered_by.join(", ")
             }
         ));
+        if let Some(s) = &company.strength {
+            text.push(format!(
+                "    a device with only this label: {}; weakest link: {}",
+                s.verdict.as_str(),
+                s.weakest_link
+            ));
+        }
     }
     text.extend(kev_lines(&b.kev));
     text.extend(equivalence_lines(&b.equivalences));
