@@ -1,6 +1,6 @@
 //! Reading and validating the registry files.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use camaudit_model::VendorId;
 use camaudit_model::text::line_of_offset;
@@ -100,6 +100,8 @@ struct RawEntity {
     #[serde(default)]
     sources: Vec<String>,
     #[serde(default)]
+    via: BTreeMap<String, String>,
+    #[serde(default)]
     notes: Option<String>,
 }
 
@@ -127,6 +129,8 @@ struct RawBrand {
     #[serde(default)]
     sources: Vec<String>,
     #[serde(default)]
+    via: BTreeMap<String, String>,
+    #[serde(default)]
     notes: Option<String>,
     #[serde(default)]
     model_prefixes: Vec<String>,
@@ -151,6 +155,8 @@ struct RawCoverage {
     confidence: Level,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    via: BTreeMap<String, String>,
     #[serde(default)]
     scope: Option<String>,
 }
@@ -248,6 +254,22 @@ impl Checker<'_> {
         for s in sources {
             if let Err(p) = check_source(s) {
                 self.fail(id, p);
+            }
+        }
+    }
+
+    /// `via` maps a cited source to the copy it was read at: the key must be
+    /// one of the entry's sources, the copy a valid address of its own.
+    fn via(&mut self, id: &str, sources: &[String], via: &BTreeMap<String, String>) {
+        for (original, copy) in via {
+            if !sources.iter().any(|s| s == original) {
+                self.fail(
+                    id,
+                    format!("via names {original:?}, which is not one of its sources"),
+                );
+            }
+            if let Err(p) = check_source(copy) {
+                self.fail(id, format!("via {original:?}: {p}"));
             }
         }
     }
@@ -692,6 +714,7 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
         c.text(&id, "name", &e.name);
         c.country(&id, "jurisdiction", &e.jurisdiction);
         c.sources(&id, &e.sources);
+        c.via(&id, &e.sources, &e.via);
         let parent = e.parent.as_deref().and_then(|p| c.slug(&id, "parent", p));
         if parent.is_none() && e.parent_relation.is_some() {
             c.fail(&id, "parent_relation without parent");
@@ -709,6 +732,7 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
             state_ownership: e.state_ownership,
             confidence: e.confidence,
             sources: e.sources,
+            via: e.via,
             notes: e.notes,
         });
     }
@@ -779,6 +803,7 @@ fn check_brands(
         }
         c.text(&id, "name", &b.name);
         c.sources(&id, &b.sources);
+        c.via(&id, &b.sources, &b.via);
         c.date(&id, "from", b.from.as_deref());
         c.date(&id, "until", b.until.as_deref());
         if let (Some(f), Some(u)) = (&b.from, &b.until)
@@ -809,6 +834,7 @@ fn check_brands(
             until: b.until,
             confidence: b.confidence,
             sources: b.sources,
+            via: b.via,
             notes: b.notes,
             model_prefixes: b.model_prefixes,
         });
@@ -854,6 +880,7 @@ fn check_coverage(
         c.text(&id, "basis", &r.basis);
         c.date(&id, "from", r.from.as_deref());
         c.sources(&id, &r.sources);
+        c.via(&id, &r.sources, &r.via);
         let Some(entity) = c.slug(&id, "entity", &r.entity) else {
             continue;
         };
@@ -869,6 +896,7 @@ fn check_coverage(
             interpretation: r.interpretation,
             confidence: r.confidence,
             sources: r.sources,
+            via: r.via,
             scope: r.scope,
         });
     }
