@@ -11,10 +11,11 @@
 //! (lower) confidence.
 
 use camaudit_model::DeviceType;
-use camaudit_model::{AttributionStep, Confidence, VendorId};
-use camaudit_registry::{BrandLink, Equipment, Registry};
+use camaudit_model::{AttributionStep, Confidence, CoverageStrength, VendorId};
+use camaudit_registry::{BrandLink, Equipment, Registry, coverage_strength};
 
 use crate::resolve::Candidate;
+use crate::strength;
 
 /// The attribution of one device.
 #[derive(Debug, Default, Clone)]
@@ -24,6 +25,8 @@ pub(crate) struct Attribution {
     pub owner: Option<VendorId>,
     pub label_relation: Option<&'static str>,
     pub covered_by: Vec<String>,
+    /// How firmly the coverage stands (`crate::strength`).
+    pub coverage: Option<CoverageStrength>,
     pub confidence: Confidence,
     pub steps: Vec<AttributionStep>,
 }
@@ -40,7 +43,7 @@ pub(crate) struct LinkScope<'a> {
 }
 
 impl LinkScope<'_> {
-    fn admits(&self, link: &BrandLink) -> bool {
+    pub(crate) fn admits(&self, link: &BrandLink) -> bool {
         link.applies_to_model(self.model) && link.applies_at(self.date)
     }
 }
@@ -73,6 +76,7 @@ pub(crate) fn attribute(
         .clone()
         .zip(label.map(|c| c.confidence))
         .and_then(|(l, c)| maker_from_label(registry, &l, c, scope, &mut out.steps));
+    let platform_named = from_platform.clone();
     let chosen = choose(from_platform, from_label, &mut out.steps)
         .map(|(maker, c)| company_behind_brand(registry, maker, c, scope, &mut out.steps))
         .map(|(maker, c)| {
@@ -91,7 +95,15 @@ pub(crate) fn attribute(
             out.label_relation = Some(explain_rebrand(registry, label, &maker, &mut out.steps));
         }
         out.owner = owner(registry, &maker, &mut out.steps);
-        out.covered_by = coverage(registry, &maker, device_type, &mut out.steps);
+        let from = strength::Sources {
+            platform: platform_named.as_ref().map(|(p, c)| (p, *c)),
+            label: out.label_vendor.as_ref().zip(label.map(|c| c.confidence)),
+        };
+        let route = strength::route(registry, &from, &maker, confidence, scope);
+        let (covered_by, strength) =
+            coverage(registry, &maker, device_type, &route, &mut out.steps);
+        out.covered_by = covered_by;
+        out.coverage = strength;
         out.manufacturer = Some(maker);
         out.confidence = confidence.rounded();
     }
@@ -189,6 +201,19 @@ fn maker_from_label(
         return Some((label.clone(), label_confidence));
     }
     let Some(link) = best_link(registry, label, scope) else {
+        if let Some((link, exception)) = strength::exception_maker(registry, label, scope) {
+            let made_by = exception.made_by.clone()?;
+            let confidence = label_confidence.chain(exception.confidence.confidence());
+            steps.push(step(
+                format!(
+                    "label {label}: this model line is documented as not {}'s but {made_by}'s: {}",
+                    link.company, exception.basis
+                ),
+                confidence,
+                exception.sources.clone(),
+            ));
+            return Some((made_by, confidence));
+        }
         steps.push(no_link_step(registry, label, scope));
         return None;
     };
@@ -215,7 +240,13 @@ fn no_link_step(registry: &Registry, label: &VendorId, scope: LinkScope<'_>) -> 
         .into_iter()
         .map(|l| {
             let mut limit = l.company.to_string();
-            if !l.applies_to_model(scope.model) {
+            if let Some(e) = l.exception_for(scope.model).filter(|e| e.is_firm()) {
+                limit.push_str(&format!(
+                    " except models {} ({})",
+                    e.model_prefixes.join("/"),
+                    e.basis
+                ));
+            } else if !l.applies_to_model(scope.model) {
                 limit.push_str(&format!(" for models {}", l.model_prefixes.join("/")));
             }
             if !l.applies_at(scope.date) {
@@ -245,7 +276,7 @@ fn no_link_step(registry: &Registry, label: &VendorId, scope: LinkScope<'_>) -> 
 /// this device. A relation known only for some model lines (a reseller that
 /// relabels one maker's recorders but not its cameras), or for a period the
 /// device's date is outside of, does not speak for it.
-fn best_link<'r>(
+pub(crate) fn best_link<'r>(
     registry: &'r Registry,
     brand: &VendorId,
     scope: LinkScope<'_>,
@@ -392,20 +423,26 @@ fn equipment_class(device_type: Option<DeviceType>) -> Option<Option<Equipment>>
     }
 }
 
+/// The regimes that cover the device (sorted), and how firmly: each
+/// covering and each disputed finding that reaches its equipment is written
+/// down, and the route to the maker joins them for the verdict's strength.
 fn coverage(
     registry: &Registry,
     maker: &VendorId,
     device_type: Option<DeviceType>,
+    route: &[camaudit_registry::Link],
     steps: &mut Vec<AttributionStep>,
-) -> Vec<String> {
+) -> (Vec<String>, Option<CoverageStrength>) {
     let class = equipment_class(device_type);
-    let mut regimes: Vec<String> = Vec::new();
-    for f in registry.coverage(maker) {
-        let reaches = registry.regime(&f.regime).is_none_or(|r| {
+    let reaches = |regime: &str| {
+        registry.regime(regime).is_none_or(|r| {
             r.equipment.is_empty()
                 || class.is_none_or(|c| c.is_some_and(|c| r.equipment.contains(&c)))
-        });
-        if !reaches {
+        })
+    };
+    let mut holding = Vec::new();
+    for f in registry.coverage(maker) {
+        if !reaches(&f.regime) {
             let what = device_type.map_or("this device", |t| t.as_str());
             steps.push(step(
                 format!(
@@ -430,9 +467,23 @@ fn coverage(
             f.confidence.confidence(),
             f.sources.clone(),
         ));
-        regimes.push(f.regime);
+        holding.push(f);
     }
+    let disputed: Vec<_> = registry
+        .disputed_coverage(maker)
+        .into_iter()
+        .filter(|d| reaches(&d.regime))
+        .collect();
+    for d in &disputed {
+        steps.push(step(
+            format!("disputed: {}", d.describe()),
+            Confidence::ZERO,
+            d.sources(),
+        ));
+    }
+    let strength = coverage_strength(route, &holding, &disputed);
+    let mut regimes: Vec<String> = holding.into_iter().map(|f| f.regime).collect();
     regimes.sort();
     regimes.dedup();
-    regimes
+    (regimes, strength)
 }

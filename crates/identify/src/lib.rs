@@ -19,6 +19,7 @@ mod label;
 mod memo;
 mod merge;
 mod resolve;
+mod strength;
 mod vulnerabilities;
 
 use camaudit_model::{
@@ -264,6 +265,7 @@ impl Engine {
                 .and_then(|c| DeviceType::parse(&c.value).ok()),
             covered: !attribution.covered_by.is_empty(),
             covered_by: attribution.covered_by,
+            coverage: attribution.coverage,
             confidence: attribution.confidence,
             attribution: steps,
             conflicts,

@@ -30,8 +30,9 @@ pub(crate) struct AttributionMemo {
 struct Key {
     label: Option<CandidateKey>,
     platform: Option<CandidateKey>,
-    /// For each limited brand link, whether it admits the device.
-    admitted: Vec<bool>,
+    /// For each limited brand link, whether it admits the device, and
+    /// which of its model-line exceptions the model is in.
+    admitted: Vec<(bool, Option<usize>)>,
     /// Whether the date is known (a dated device's historical relation
     /// counts in full).
     dated: bool,
@@ -61,7 +62,12 @@ impl AttributionMemo {
             .brand_link_list()
             .iter()
             .enumerate()
-            .filter(|(_, l)| !l.model_prefixes.is_empty() || l.from.is_some() || l.until.is_some())
+            .filter(|(_, l)| {
+                !l.model_prefixes.is_empty()
+                    || !l.exceptions.is_empty()
+                    || l.from.is_some()
+                    || l.until.is_some()
+            })
             .map(|(i, _)| i)
             .collect();
         AttributionMemo {
@@ -88,10 +94,13 @@ impl AttributionMemo {
             admitted: self
                 .limited
                 .iter()
-                .map(|&i| {
-                    links.get(i).is_some_and(|l| {
-                        l.applies_to_model(scope.model) && l.applies_at(scope.date)
-                    })
+                .map(|&i| match links.get(i) {
+                    Some(l) => (
+                        l.applies_to_model(scope.model) && l.applies_at(scope.date),
+                        l.exception_for(scope.model)
+                            .and_then(|e| l.exceptions.iter().position(|x| std::ptr::eq(x, e))),
+                    ),
+                    None => (false, None),
                 })
                 .collect(),
             dated: scope.date.is_some(),

@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Asserts, Confidence, DeviceType, FactKind, KevNote, Mac, Source, VendorId};
+use crate::{
+    Asserts, Confidence, CoverageStrength, DeviceType, FactKind, KevNote, Mac, Source, VendorId,
+};
 
 /// One observation that supported a fact about a device, with the rule that
 /// read it.
@@ -99,6 +101,13 @@ pub struct Device {
     pub covered: bool,
     /// Regime ids, e.g. `ndaa-889`, `fcc-covered-list`, `uk-2022-directive`.
     pub covered_by: Vec<String>,
+    /// How firmly the coverage stands (`covered` or `likely-covered`, with
+    /// the chain's weakest link), or `disputed` when a regime covers the
+    /// device under some readings of its maker's jurisdiction only (then
+    /// `covered` is false and `covered_by` empty: camaudit does not guess
+    /// either way). Absent when no regime covers it under any reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageStrength>,
     /// Confidence in the manufacturer attribution (0 when unknown).
     pub confidence: Confidence,
     #[serde(default)]

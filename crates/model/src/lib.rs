@@ -20,6 +20,7 @@ mod observation;
 pub mod text;
 mod truth;
 mod vendor;
+mod verdict;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
@@ -28,6 +29,7 @@ pub use mac::Mac;
 pub use observation::{Field, Observation, Source, Transport};
 pub use truth::{TruthRecord, TruthRole};
 pub use vendor::VendorId;
+pub use verdict::{CoverageStrength, Verdict};
 
 /// Why a value could not become one of the model's types.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

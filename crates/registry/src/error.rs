@@ -24,6 +24,17 @@ pub enum RegistryError {
         id: String,
         problem: String,
     },
+    /// As [`RegistryError::Invalid`], for a part of an entry whose line is
+    /// known: `data/registry/entities.toml:41: entity tp-link reading 2:
+    /// parent "tp-lnk" is not an entity`.
+    #[error("{file}:{line}: {kind} {id}: {problem}")]
+    InvalidAt {
+        file: String,
+        line: usize,
+        kind: &'static str,
+        id: String,
+        problem: String,
+    },
     /// Several problems, all reported at once so that a curator fixes them
     /// in one pass.
     #[error("{}", Many(.0))]

@@ -37,6 +37,7 @@
 //! assert!(reg.coverage(&VendorId::new("axis").unwrap()).is_empty());
 //! ```
 
+mod coverage;
 mod date;
 mod equivalence;
 mod error;
@@ -54,6 +55,8 @@ use std::sync::{Arc, Mutex};
 use camaudit_model::VendorId;
 
 pub use camaudit_model::date::{BuildDate, parse_build_date};
+use coverage::Findings;
+pub use coverage::{DisputedFinding, Link, ReadingOutcome, ReadingRef, coverage_strength};
 pub use equivalence::ModelEquivalence;
 pub use error::RegistryError;
 pub use kev::{KevMatch, KevRange, KevStatus};
@@ -65,7 +68,8 @@ pub use query::{
 pub use sources::{BUILTIN_SOURCE_HOSTS, RankedSource, SourceClass, SourceHost, SourceHosts};
 pub use types::{
     BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
-    KevEntry, Level, ModelPattern, OverlayInfo, Regime, RegimeKind, Relation,
+    KevEntry, Level, ModelException, ModelPattern, OverlayInfo, Reading, Regime, RegimeKind,
+    Relation,
 };
 
 /// The registry files as embedded at build time, in [`load::FILES`] order.
@@ -105,7 +109,7 @@ pub struct Registry {
     findings_memo: Arc<Mutex<FindingsMemo>>,
 }
 
-type FindingsMemo = HashMap<(VendorId, RegimeKind), Arc<[CoverageFinding]>>;
+type FindingsMemo = HashMap<(VendorId, RegimeKind), Arc<Findings>>;
 
 /// The files an overlay directory may hold besides the registry's own.
 pub const OVERLAY_META: &str = "overlay.toml";
@@ -352,12 +356,16 @@ impl Registry {
     /// a label brand to its company first ([`Registry::brand_links`]).
     pub fn coverage(&self, manufacturer: &VendorId) -> Vec<CoverageFinding> {
         self.findings(manufacturer, RegimeKind::ProcurementBan)
+            .holding
+            .clone()
     }
 
     /// As [`Registry::coverage`], for the risk-flag regimes (listings that do
     /// not make equipment covered).
     pub fn risk_flags(&self, manufacturer: &VendorId) -> Vec<CoverageFinding> {
         self.findings(manufacturer, RegimeKind::RiskFlag)
+            .holding
+            .clone()
     }
 
     /// All regimes, sorted by id.
@@ -448,7 +456,18 @@ impl Registry {
         hits.into_iter().map(|(_, e)| e).collect()
     }
 
-    fn findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
+    /// The regimes that cover equipment made by this manufacturer under
+    /// some readings of a disputed jurisdiction or control on its owner
+    /// chain, and not under others (`[[entity.reading]]`), sorted by regime
+    /// id. Such a regime is not in [`Registry::coverage`]: the verdict is
+    /// `disputed`, not a guess either way.
+    pub fn disputed_coverage(&self, manufacturer: &VendorId) -> Vec<DisputedFinding> {
+        self.findings(manufacturer, RegimeKind::ProcurementBan)
+            .disputed
+            .clone()
+    }
+
+    fn findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Arc<Findings> {
         let key = (manufacturer.clone(), kind);
         let memo = || {
             self.findings_memo
@@ -456,113 +475,11 @@ impl Registry {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
         if let Some(f) = memo().get(&key) {
-            return f.to_vec();
+            return f.clone();
         }
-        let found = self.compute_findings(manufacturer, kind);
-        memo().insert(key, found.as_slice().into());
+        let found = Arc::new(self.compute_findings(manufacturer, kind));
+        memo().insert(key, found.clone());
         found
-    }
-
-    fn compute_findings(&self, manufacturer: &VendorId, kind: RegimeKind) -> Vec<CoverageFinding> {
-        let chain = self.owner_chain(manufacturer);
-        if chain.is_empty() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for regime in self.regimes.iter().filter(|r| r.kind == kind) {
-            let reach = if regime.includes_subsidiaries {
-                chain.len()
-            } else {
-                1
-            };
-            let explicit = chain[..reach].iter().enumerate().find_map(|(depth, e)| {
-                self.coverage_index
-                    .get(&(regime.id.clone(), e.id.clone()))
-                    .map(|&i| (depth, &self.coverage[i]))
-            });
-            if let Some((depth, entry)) = explicit {
-                out.push(self.explicit_finding(&chain, depth, entry));
-                continue;
-            }
-            let by_country = chain[..reach]
-                .iter()
-                .position(|e| regime.applies_to_jurisdictions.contains(&e.jurisdiction));
-            if let Some(depth) = by_country {
-                out.push(self.jurisdiction_finding(&chain, depth, regime));
-            }
-        }
-        out
-    }
-
-    fn explicit_finding(
-        &self,
-        chain: &[&Entity],
-        depth: usize,
-        entry: &CoverageEntry,
-    ) -> CoverageFinding {
-        let covered = chain[depth];
-        let basis = if depth == 0 {
-            entry.basis.clone()
-        } else {
-            format!(
-                "{} is controlled by {} ({}), and the regime extends to subsidiaries and affiliates. {}",
-                chain[0].id,
-                covered.id,
-                describe_chain(&chain[..=depth]),
-                entry.basis
-            )
-        };
-        let mut sources = entry.sources.clone();
-        for e in &chain[..depth] {
-            sources.extend(e.sources.iter().cloned());
-        }
-        CoverageFinding {
-            regime: entry.regime.clone(),
-            entity: covered.id.clone(),
-            basis,
-            interpretation: entry.interpretation,
-            confidence: link_level(&chain[..depth]).weakest(entry.confidence),
-            sources: dedup(sources),
-            from: entry.from.clone(),
-        }
-    }
-
-    fn jurisdiction_finding(
-        &self,
-        chain: &[&Entity],
-        depth: usize,
-        regime: &Regime,
-    ) -> CoverageFinding {
-        let covered = chain[depth];
-        let reading = regime.jurisdiction_basis.as_deref().unwrap_or("");
-        let basis = if depth == 0 {
-            format!(
-                "{} ({}) is a company of {}. {}",
-                covered.id, covered.name, covered.jurisdiction, reading
-            )
-        } else {
-            format!(
-                "{} is controlled by {} ({}), a company of {}. {}",
-                chain[0].id,
-                covered.id,
-                describe_chain(&chain[..=depth]),
-                covered.jurisdiction,
-                reading
-            )
-        };
-        let mut sources = regime.sources.clone();
-        for e in &chain[..=depth] {
-            sources.extend(e.sources.iter().cloned());
-        }
-        CoverageFinding {
-            regime: regime.id.clone(),
-            entity: covered.id.clone(),
-            basis,
-            interpretation: true,
-            confidence: link_level(&chain[..=depth]).weakest(regime.confidence),
-            sources: dedup(sources),
-            from: Some(regime.date.clone()),
-        }
     }
 }
 
@@ -633,26 +550,7 @@ fn read_overlay(dir: &Path) -> Result<load::OverlayInput, RegistryError> {
     })
 }
 
-/// `ezviz → hikvision (…)`: the owner chain as text.
-fn describe_chain(chain: &[&Entity]) -> String {
-    let ids: Vec<&str> = chain.iter().map(|e| e.id.as_str()).collect();
-    ids.join(" → ")
-}
-
-/// The weakest confidence among the entities a conclusion passes through.
-fn link_level(entities: &[&Entity]) -> Level {
-    entities
-        .iter()
-        .fold(Level::High, |acc, e| acc.weakest(e.confidence))
-}
-
-fn dedup(items: Vec<String>) -> Vec<String> {
-    let mut seen = HashSet::new();
-    items
-        .into_iter()
-        .filter(|s| seen.insert(s.clone()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_disputes;

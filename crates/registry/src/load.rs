@@ -16,7 +16,10 @@ use crate::types::{
 };
 use crate::{Registry, date};
 
+mod disputes;
 mod extra;
+
+use disputes::Locate;
 
 /// How many files a registry directory may hold.
 pub(crate) const N_FILES: usize = 9;
@@ -103,6 +106,8 @@ struct RawEntity {
     via: BTreeMap<String, String>,
     #[serde(default)]
     notes: Option<String>,
+    #[serde(default)]
+    reading: Vec<toml::Spanned<disputes::RawReading>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -134,7 +139,33 @@ struct RawBrand {
     notes: Option<String>,
     #[serde(default)]
     model_prefixes: Vec<String>,
+    #[serde(default)]
+    exception: Vec<toml::Spanned<disputes::RawException>>,
 }
+
+impl Locate for EntityFile {
+    fn locate(&mut self, text: &str) {
+        for e in &mut self.entity {
+            disputes::locate_readings(&mut e.reading, text);
+        }
+    }
+}
+
+impl Locate for BrandFile {
+    fn locate(&mut self, text: &str) {
+        for b in &mut self.brand {
+            disputes::locate_exceptions(&mut b.exception, text);
+        }
+    }
+}
+
+impl Locate for RegimeFile {}
+impl Locate for CoverageFile {}
+impl Locate for PatternFile {}
+impl Locate for EndpointFile {}
+impl Locate for KevFile {}
+impl Locate for extra::EquivalenceFile {}
+impl Locate for DecisionFile {}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -247,15 +278,32 @@ impl Checker<'_> {
             .push(RegistryError::invalid(self.file, self.kind, id, problem));
     }
 
+    /// A problem in a part of an entry (`reading 2`) whose line is known.
+    fn fail_at(&mut self, line: usize, id: &str, part: &str, problem: impl Into<String>) {
+        self.errors.push(RegistryError::InvalidAt {
+            file: self.file.to_owned(),
+            line,
+            kind: self.kind,
+            id: format!("{id} {part}"),
+            problem: problem.into(),
+        });
+    }
+
     fn sources(&mut self, id: &str, sources: &[String]) {
+        for p in self.source_problems(sources) {
+            self.fail(id, p);
+        }
+    }
+
+    /// What is wrong with a list of sources: none, or ones that are not
+    /// citations.
+    fn source_problems(&self, sources: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
         if sources.is_empty() {
-            self.fail(id, "no sources: every entry must cite at least one");
+            out.push("no sources: every entry must cite at least one".to_owned());
         }
-        for s in sources {
-            if let Err(p) = check_source(s) {
-                self.fail(id, p);
-            }
-        }
+        out.extend(sources.iter().filter_map(|s| check_source(s).err()));
+        out
     }
 
     /// `via` maps a cited source to the copy it was read at: the key must be
@@ -342,7 +390,7 @@ fn check_source(s: &str) -> Result<(), String> {
     ))
 }
 
-fn parse<T: DeserializeOwned + Default>(
+fn parse<T: DeserializeOwned + Default + Locate>(
     file: &str,
     text: Option<&str>,
     errors: &mut Vec<RegistryError>,
@@ -351,7 +399,10 @@ fn parse<T: DeserializeOwned + Default>(
         return T::default();
     };
     match toml::from_str::<T>(text) {
-        Ok(v) => v,
+        Ok(mut v) => {
+            v.locate(text);
+            v
+        }
         Err(e) => {
             errors.push(RegistryError::Parse {
                 file: file.to_owned(),
@@ -702,6 +753,7 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
     };
     let mut seen = HashSet::new();
     let mut out = Vec::new();
+    let mut reading_lines: HashMap<VendorId, Vec<usize>> = HashMap::new();
     for e in raw {
         let id = e.id.clone();
         let Some(slug) = c.slug(&id, "id", &id) else {
@@ -711,6 +763,11 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
             c.fail(&id, "duplicate id");
             continue;
         }
+        let (lines, readings): (Vec<usize>, Vec<_>) =
+            disputes::check_readings(&mut c, &id, &e.jurisdiction, e.parent.is_some(), e.reading)
+                .into_iter()
+                .unzip();
+        reading_lines.insert(slug.clone(), lines);
         c.text(&id, "name", &e.name);
         c.country(&id, "jurisdiction", &e.jurisdiction);
         c.sources(&id, &e.sources);
@@ -734,8 +791,10 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
             sources: e.sources,
             via: e.via,
             notes: e.notes,
+            readings,
         });
     }
+    disputes::check_reading_parents(&mut c, &out, &reading_lines);
     // Parents must exist, and the parent links must not loop.
     let by_id: HashMap<&VendorId, &Entity> = out.iter().map(|e| (&e.id, e)).collect();
     for e in &out {
@@ -824,6 +883,8 @@ fn check_brands(
             c.fail(&id, format!("company {:?} is not an entity", b.company));
             continue;
         }
+        let exceptions =
+            disputes::check_exceptions(&mut c, &id, company.as_str(), entity_ids, b.exception);
         out.push(BrandLink {
             brand,
             name: b.name,
@@ -837,6 +898,7 @@ fn check_brands(
             via: b.via,
             notes: b.notes,
             model_prefixes: b.model_prefixes,
+            exceptions,
         });
     }
     // Display names of one brand must agree, or the brand is two brands.

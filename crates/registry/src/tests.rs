@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use super::*;
 
-const META: &str = r#"
+pub(crate) const META: &str = r#"
 version = "test.1"
 date = "2026-01-02"
 "#;
 
-const REGIMES: &str = r#"
+pub(crate) const REGIMES: &str = r#"
 [[regime]]
 id = "ban"
 title = "A ban that names companies"
@@ -58,7 +58,7 @@ confidence = "high"
 sources = ["https://example.org/flag"]
 "#;
 
-const ENTITIES: &str = r#"
+pub(crate) const ENTITIES: &str = r#"
 [[entity]]
 id = "acme"
 name = "Acme Vision Co., Ltd."
@@ -110,7 +110,7 @@ confidence = "high"
 sources = ["https://example.org/zte"]
 "#;
 
-const BRANDS: &str = r#"
+pub(crate) const BRANDS: &str = r#"
 [[brand]]
 id = "relabel"
 name = "Relabel"
@@ -132,7 +132,7 @@ confidence = "high"
 sources = ["https://example.org/oldco"]
 "#;
 
-const COVERAGE: &str = r#"
+pub(crate) const COVERAGE: &str = r#"
 [[coverage]]
 regime = "ban"
 entity = "acme"
@@ -159,7 +159,7 @@ confidence = "high"
 sources = ["https://example.org/flag#acme"]
 "#;
 
-const PATTERNS: &str = r#"
+pub(crate) const PATTERNS: &str = r#"
 [[pattern]]
 id = "acme.ac"
 vendor = "acme"
@@ -171,7 +171,7 @@ sources = ["https://example.org/models"]
 "#;
 
 /// The test registry with some files replaced.
-fn load_with(replace: &[(&str, &str)]) -> Result<Registry, RegistryError> {
+pub(crate) fn load_with(replace: &[(&str, &str)]) -> Result<Registry, RegistryError> {
     let mut files: Vec<(&str, &str)> = vec![
         ("registry.toml", META),
         ("regimes.toml", REGIMES),
@@ -190,7 +190,7 @@ fn load_with(replace: &[(&str, &str)]) -> Result<Registry, RegistryError> {
     Registry::from_texts("data/registry", &files)
 }
 
-fn good() -> Registry {
+pub(crate) fn good() -> Registry {
     match load_with(&[]) {
         Ok(r) => r,
         Err(e) => panic!("test registry does not load:\n{e}"),
@@ -199,14 +199,14 @@ fn good() -> Registry {
 
 /// Loads with replacements and returns the error text, failing the test if
 /// the registry loads.
-fn error_of(replace: &[(&str, &str)]) -> String {
+pub(crate) fn error_of(replace: &[(&str, &str)]) -> String {
     match load_with(replace) {
         Ok(_) => panic!("a broken registry loaded"),
         Err(e) => e.to_string(),
     }
 }
 
-fn id(s: &str) -> VendorId {
+pub(crate) fn id(s: &str) -> VendorId {
     VendorId::new(s).unwrap()
 }
 

@@ -4,6 +4,7 @@ use camaudit_model::{Confidence, VendorId};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::Link;
 use crate::kev::KevRange;
 
 /// How well a registry fact is supported by its sources.
@@ -41,7 +42,19 @@ impl Level {
         }
     }
 
-    pub(crate) fn rank(self) -> u8 {
+    /// The level a degree of belief from evidence stands for: 0.9 and
+    /// above high, 0.5 and above medium, below that low (a fingerprint too
+    /// weak to clear a device is too weak to condemn it firmly).
+    pub fn from_confidence(c: Confidence) -> Level {
+        match c.get() {
+            v if v >= 0.9 => Level::High,
+            v if v >= 0.5 => Level::Medium,
+            _ => Level::Low,
+        }
+    }
+
+    /// Low 0, medium 1, high 2: for comparing levels.
+    pub fn rank(self) -> u8 {
         match self {
             Level::Low => 0,
             Level::Medium => 1,
@@ -141,6 +154,73 @@ pub struct Entity {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub via: BTreeMap<String, String>,
     pub notes: Option<String>,
+    /// Two or more readings of the company's jurisdiction or control where
+    /// sources genuinely disagree (`[[entity.reading]]`); empty when they do
+    /// not. An entity with readings has no `parent` of its own: each reading
+    /// says who controls it, and coverage is judged under every reading.
+    pub readings: Vec<Reading>,
+}
+
+/// One reading of a company's jurisdiction or control, where sources
+/// disagree: TP-Link Systems Inc. as the independent US company it says it
+/// has been since the 2022 split, or as still controlled from Shenzhen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    /// The country whose law the company is read as subject to under this
+    /// reading (ISO 3166-1 alpha-2); the entity's own `jurisdiction` when the
+    /// file does not say.
+    pub jurisdiction: String,
+    /// The controlling company under this reading, if any.
+    pub parent: Option<VendorId>,
+    /// What the control consists of under this reading.
+    pub parent_relation: Option<String>,
+    /// The reading in the curator's words, and who holds it.
+    pub basis: String,
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+/// A model line a brand relation is documented *not* to reach: the brand
+/// sells it, but the related company does not make it (a line the brand
+/// markets as NDAA-compliant, made by another maker).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelException {
+    /// The line's model numbers start with one of these (case-insensitive).
+    pub model_prefixes: Vec<String>,
+    /// What the sources say about the line, in the curator's words.
+    pub basis: String,
+    /// Who makes the line instead, when a source names it.
+    pub made_by: Option<VendorId>,
+    /// `high` or `medium`: the relation does not speak for the line. `low`:
+    /// the relation still does, but a covered verdict through it is only
+    /// likely.
+    pub confidence: Level,
+    pub sources: Vec<String>,
+    pub notes: Option<String>,
+}
+
+impl ModelException {
+    /// Whether the model belongs to the excepted line (an unknown model
+    /// does not).
+    pub fn covers_model(&self, model: Option<&str>) -> bool {
+        model.is_some_and(|m| starts_with_any(m, &self.model_prefixes))
+    }
+
+    /// Whether the exception is documented well enough to take the line out
+    /// of the relation (medium or high).
+    pub fn is_firm(&self) -> bool {
+        self.confidence != Level::Low
+    }
+}
+
+/// Whether `model` starts with one of `prefixes`, ignoring case and
+/// surrounding space.
+fn starts_with_any(model: &str, prefixes: &[String]) -> bool {
+    let model = model.trim().to_ascii_uppercase();
+    prefixes
+        .iter()
+        .any(|p| model.starts_with(&p.trim().to_ascii_uppercase()))
 }
 
 /// One relation of a label brand to a company.
@@ -166,21 +246,29 @@ pub struct BrandLink {
     /// When not empty, the relation is known to hold only for models whose
     /// number starts with one of these (case-insensitive).
     pub model_prefixes: Vec<String>,
+    /// Model lines the relation is documented not to reach
+    /// (`[[brand.exception]]`).
+    pub exceptions: Vec<ModelException>,
 }
 
 impl BrandLink {
     /// Whether the relation is known to hold for a device of this model:
     /// always when the link has no model prefixes; otherwise only for a
     /// model starting with one of them (an unknown model does not qualify).
+    /// A model in a line that a firm (medium or high) exception takes out of
+    /// the relation does not qualify either.
     pub fn applies_to_model(&self, model: Option<&str>) -> bool {
-        if self.model_prefixes.is_empty() {
-            return true;
-        }
-        let Some(model) = model else { return false };
-        let model = model.trim().to_ascii_uppercase();
-        self.model_prefixes
+        let in_scope = self.model_prefixes.is_empty()
+            || model.is_some_and(|m| starts_with_any(m, &self.model_prefixes));
+        in_scope && self.exception_for(model).is_none_or(|e| !e.is_firm())
+    }
+
+    /// The exception whose line this model is in, the firmest first.
+    pub fn exception_for(&self, model: Option<&str>) -> Option<&ModelException> {
+        self.exceptions
             .iter()
-            .any(|p| model.starts_with(&p.to_ascii_uppercase()))
+            .filter(|e| e.covers_model(model))
+            .max_by_key(|e| e.confidence.rank())
     }
 
     /// Whether the relation held on `date` (`YYYY`, `YYYY-MM` or
@@ -283,6 +371,9 @@ pub struct CoverageFinding {
     pub sources: Vec<String>,
     /// Since when, where known.
     pub from: Option<String>,
+    /// The weakest fact the finding rests on (a parent link, the company's
+    /// jurisdiction, the coverage entry, the regime's reading), in words.
+    pub weakest_link: Link,
 }
 
 /// A model-number grammar of one vendor.
