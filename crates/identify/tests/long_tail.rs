@@ -237,3 +237,40 @@ fn a_china_address_block_of_a_maker_the_registry_knows_gives_no_hint() {
     assert!(!d.covered);
     assert!(!d.attribution.iter().any(|s| s.claim.starts_with("verify:")));
 }
+
+#[test]
+fn tp_link_cameras_are_disputed_not_guessed() {
+    use camaudit_model::Verdict;
+    let engine = engine();
+    for (field, value) in [
+        ("import.brand", "Tapo"),
+        ("onvif.manufacturer", "VIGI"),
+        ("import.manufacturer", "TP-Link"),
+    ] {
+        let d = one(&engine, &[(field, value)]);
+        assert_eq!(
+            d.manufacturer.as_ref().map(|m| m.as_str()),
+            Some("tp-link-systems"),
+            "{value}"
+        );
+        let c = d
+            .coverage
+            .as_ref()
+            .unwrap_or_else(|| panic!("{value}: no coverage {d:#?}"));
+        assert_eq!(c.verdict, Verdict::Disputed, "{value}: {c:?}");
+    }
+    // The Shenzhen company itself is not disputed.
+    let d = one(
+        &engine,
+        &[("import.manufacturer", "TP-Link Technologies Co., Ltd.")],
+    );
+    let c = d.coverage.as_ref().expect("covered");
+    assert_eq!(c.verdict, Verdict::Covered, "{c:?}");
+}
+
+#[test]
+fn reolink_is_a_shenzhen_company() {
+    let d = one(&engine(), &[("onvif.manufacturer", "Reolink")]);
+    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("reolink"));
+    assert!(d.covered_by.iter().any(|r| r == "uk-2022-directive"));
+}

@@ -31,7 +31,10 @@ fn verdict_strength_follows_the_route_to_the_maker() {
     // Only the label, and Swann's relation to Hikvision is low (community
     // reports): covered, but only likely, and the table says why.
     let d = one(&engine, &[("import.brand", "Swann")]);
-    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("hikvision"));
+    assert_eq!(
+        d.manufacturer.as_ref().map(|m| m.as_str()),
+        Some("hikvision")
+    );
     let c = d.coverage.as_ref().expect("covered");
     assert_eq!(c.verdict, Verdict::LikelyCovered, "{c:?}");
     assert!(
@@ -53,6 +56,9 @@ fn verdict_strength_follows_the_route_to_the_maker() {
     assert_eq!(c.verdict, Verdict::Covered, "{c:?}");
 
     // A trusted maker has no coverage at all.
-    let d = one(&engine, &[("import.manufacturer", "Axis Communications AB")]);
+    let d = one(
+        &engine,
+        &[("import.manufacturer", "Axis Communications AB")],
+    );
     assert!(d.coverage.is_none() && !d.covered, "{d:#?}");
 }
