@@ -56,6 +56,10 @@ pub struct ListedEntity<'r> {
     pub entity: &'r Entity,
     /// Regime ids, as [`Registry::coverage`] finds them.
     pub covered_by: Vec<String>,
+    /// Regimes that cover it under some readings of a disputed
+    /// jurisdiction only ([`Registry::disputed_coverage`]); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disputed_by: Vec<String>,
 }
 
 impl Registry {
@@ -81,6 +85,11 @@ impl Registry {
             .map(|entity| ListedEntity {
                 entity,
                 covered_by: self.covered_by(&entity.id),
+                disputed_by: self
+                    .disputed_coverage(&entity.id)
+                    .into_iter()
+                    .map(|d| d.regime)
+                    .collect(),
             })
             .collect()
     }
