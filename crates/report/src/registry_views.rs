@@ -63,7 +63,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "REGIMES",
-            &["ID", "KIND", "DATE", "SUBSIDIARIES", "CONF", "STRONGEST SOURCE"],
+            &[
+                "ID",
+                "KIND",
+                "DATE",
+                "SUBSIDIARIES",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             regimes.iter().map(|g| {
                 vec![
                     g.id.clone(),
@@ -107,7 +114,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "BRANDS",
-            &["BRAND", "RELATION", "COMPANY", "PERIOD", "CONF", "STRONGEST SOURCE"],
+            &[
+                "BRAND",
+                "RELATION",
+                "COMPANY",
+                "PERIOD",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             brands.iter().map(|b| {
                 vec![
                     b.brand.to_string(),
@@ -164,7 +178,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "ENDPOINTS",
-            &["VENDOR", "SERVICE", "HOSTS", "PORTS", "CONF", "STRONGEST SOURCE"],
+            &[
+                "VENDOR",
+                "SERVICE",
+                "HOSTS",
+                "PORTS",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             endpoints.iter().map(|e| {
                 vec![
                     e.vendor.to_string(),
@@ -206,7 +227,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "MODEL EQUIVALENCES",
-            &["BRAND", "MODEL", "MAKER", "ORIGINAL", "CONF", "STRONGEST SOURCE"],
+            &[
+                "BRAND",
+                "MODEL",
+                "MAKER",
+                "ORIGINAL",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             equivalences.iter().map(|e| {
                 vec![
                     e.brand.to_string(),
