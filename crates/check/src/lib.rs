@@ -9,11 +9,20 @@
 //! → company → owners → regimes, with sources and confidence), and the
 //! device becomes a [`Verdict`]:
 //!
-//! - `covered`: a procurement-ban regime covers the maker (or an
-//!   organisation's overlay bans it);
+//! - `covered`: a procurement-ban regime covers the maker and every link of
+//!   the chain is of medium or high confidence (or an organisation's
+//!   overlay bans it);
+//! - `likely-covered`: a regime covers the maker, but the chain rests on a
+//!   low-confidence link (a brand relation known from one community report,
+//!   protocol compatibility); [`Outcome::weakest_link`] names it;
+//! - `disputed`: the maker's jurisdiction or control is disputed and a
+//!   regime covers it under some readings only (an overlay decision settles
+//!   it for the organisation);
 //! - `not-covered`: the maker is positively identified as a registry company
 //!   that no regime covers (or the overlay trusts it);
 //! - `unknown`: anything else. camaudit never guesses.
+//!
+//! [`FailOn`] turns the verdicts into a purchase gate.
 //!
 //! ```no_run
 //! use camaudit_check::{Checker, read_path};
@@ -79,21 +88,54 @@ impl CheckError {
     }
 }
 
-/// The answer for one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+/// The answer for one line: the same vocabulary as a device's coverage.
+pub use camaudit_model::Verdict;
+
+/// Which verdicts make `camaudit check` fail (exit status 3): a line whose
+/// verdict is this one or more serious, in the order covered >
+/// likely-covered > disputed > unknown > not-covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FailOn {
+    /// Only `covered` lines.
     Covered,
-    NotCovered,
+    /// `covered` and `likely-covered` lines.
+    Likely,
+    /// Those and `disputed` lines: a dispute is for a person (or an overlay
+    /// decision) to settle, not for the gate to wave through.
+    #[default]
+    Disputed,
+    /// Everything not positively `not-covered`: an allow-list gate.
     Unknown,
 }
 
-impl Verdict {
+impl FailOn {
+    pub const ALL: [FailOn; 4] = [
+        FailOn::Covered,
+        FailOn::Likely,
+        FailOn::Disputed,
+        FailOn::Unknown,
+    ];
+
+    /// The least serious verdict that fails.
+    pub fn threshold(self) -> Verdict {
+        match self {
+            FailOn::Covered => Verdict::Covered,
+            FailOn::Likely => Verdict::LikelyCovered,
+            FailOn::Disputed => Verdict::Disputed,
+            FailOn::Unknown => Verdict::Unknown,
+        }
+    }
+
+    pub fn fails(self, verdict: Verdict) -> bool {
+        verdict >= self.threshold()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Covered => "covered",
-            Verdict::NotCovered => "not-covered",
-            Verdict::Unknown => "unknown",
+            FailOn::Covered => "covered",
+            FailOn::Likely => "likely",
+            FailOn::Disputed => "disputed",
+            FailOn::Unknown => "unknown",
         }
     }
 }
@@ -213,6 +255,13 @@ pub struct Outcome {
     pub covered_by: Vec<String>,
     /// Confidence in the maker (0 when unknown).
     pub confidence: f64,
+    /// For a covered, likely-covered or disputed line: the weakest link of
+    /// the chain in words, "label swann → OEM / white-label reseller of
+    /// hikvision (low)", or what the readings disagree on.
+    pub weakest_link: Option<String>,
+    /// For a disputed line: the regimes that cover it under some readings
+    /// of its maker's jurisdiction only.
+    pub disputed_by: Vec<String>,
     /// One line: "annke → OEM / white-label reseller of hikvision".
     pub summary: String,
     pub reasons: Vec<Reason>,
@@ -253,6 +302,11 @@ impl Report {
         self.lines
             .iter()
             .any(|l| l.outcome.verdict == Verdict::Covered)
+    }
+
+    /// Whether any line fails the gate.
+    pub fn fails(&self, gate: FailOn) -> bool {
+        self.lines.iter().any(|l| gate.fails(l.outcome.verdict))
     }
 }
 
@@ -483,6 +537,8 @@ impl Outcome {
             model: None,
             covered_by: Vec::new(),
             confidence: 0.0,
+            weakest_link: None,
+            disputed_by: Vec::new(),
             summary: why.clone(),
             reasons: vec![Reason::new(why, 0.0, Vec::new())],
             kev: Vec::new(),
@@ -643,8 +699,11 @@ fn outcome_for(
     let identified_trusted = maker
         .as_ref()
         .is_some_and(|m| registry.entity(m).is_some() && confidence >= TRUSTED_MIN_CONFIDENCE);
-    let verdict = match decision {
-        _ if !covered_by.is_empty() => {
+    let strength = device.coverage.as_ref();
+    let mut weakest_link = strength.map(|c| c.weakest_link.clone());
+    let mut disputed_by = Vec::new();
+    let verdict = match (decision, strength) {
+        (_, Some(c)) if c.verdict.is_covered() => {
             if let Some(d) = decision.filter(|d| d.kind == DecisionKind::Trusted) {
                 reasons.push(decision_reason(
                     registry,
@@ -652,21 +711,41 @@ fn outcome_for(
                     "but regimes cover it, and a regime prevails over an organisation's decision",
                 ));
             }
-            Verdict::Covered
+            c.verdict
         }
-        Some(d) if d.kind == DecisionKind::Banned => {
+        (Some(d), _) if d.kind == DecisionKind::Banned => {
             reasons.push(decision_reason(registry, d, "so the line is covered"));
-            covered_by.push(format!(
-                "decision:{}",
-                registry.overlay_name().unwrap_or("overlay")
-            ));
+            let by = format!("decision:{}", registry.overlay_name().unwrap_or("overlay"));
+            weakest_link = Some(format!("banned by {by} (an organisation decision)"));
+            covered_by.push(by);
             Verdict::Covered
         }
-        Some(d) => {
+        (Some(d), Some(c)) if c.verdict == Verdict::Disputed => {
+            reasons.push(decision_reason(
+                registry,
+                d,
+                "which settles the dispute over its maker's jurisdiction for this organisation",
+            ));
+            weakest_link = None;
+            Verdict::NotCovered
+        }
+        (None, Some(c)) if c.verdict == Verdict::Disputed => {
+            disputed_by = c.disputed_by.clone();
+            reasons.push(interner.reason(
+                format!(
+                    "disputed, not guessed: {}; record your organisation's decision in an overlay (--registry) to settle it",
+                    c.weakest_link
+                ),
+                0.0,
+                Vec::new(),
+            ));
+            Verdict::Disputed
+        }
+        (Some(d), _) => {
             reasons.push(decision_reason(registry, d, "and no regime covers it"));
             Verdict::NotCovered
         }
-        None if identified_trusted => {
+        (None, _) if identified_trusted => {
             if let Some(m) = &maker {
                 let e = registry.entity(m);
                 reasons.push(interner.reason(
@@ -681,7 +760,7 @@ fn outcome_for(
             }
             Verdict::NotCovered
         }
-        None => {
+        (None, _) => {
             let why = match &maker {
                 Some(m) if registry.entity(m).is_none() => format!(
                     "maker {m} is not a registry company: camaudit cannot say whether it is covered"
@@ -708,6 +787,8 @@ fn outcome_for(
         model: device.model.clone(),
         covered_by,
         confidence: (confidence * 100.0).round() / 100.0,
+        weakest_link,
+        disputed_by,
         summary,
         reasons,
         kev,

@@ -77,9 +77,15 @@ fn oem_rebrand_by_brand_cites_the_relation_and_its_source() {
     );
     assert!(text.contains("source https://"), "{text}");
     assert!(o.summary.contains("annke"), "{}", o.summary);
-    // A reseller only the registry knows (no fingerprint rule reads it).
+    // A reseller only the registry knows (no fingerprint rule reads it),
+    // through a relation known from community reports only (low): likely
+    // covered, and the weakest link says why.
     let o = one("Make\nKBVision\n");
-    assert_eq!(o.verdict, Verdict::Covered);
+    assert_eq!(o.verdict, Verdict::LikelyCovered);
+    assert_eq!(
+        o.weakest_link.as_deref(),
+        Some("label kbvision → OEM / white-label reseller of dahua (low)")
+    );
     assert_eq!(maker(&o), Some("dahua"));
     assert!(
         claims(&o).contains("registry name of kbvision"),

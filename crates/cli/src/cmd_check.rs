@@ -6,26 +6,52 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camaudit_check::Checker;
+use camaudit_check::{Checker, FailOn};
 use camaudit_report::{check_summary_line, write_check_report};
 
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::Format;
 
-/// Exit status when at least one line is covered.
+/// Exit status when at least one line fails the `--fail-on` gate.
 pub const EXIT_COVERED: u8 = 3;
+
+/// The verdicts `--fail-on` can gate on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Gate {
+    /// Only covered lines fail.
+    Covered,
+    /// Covered and likely-covered lines fail.
+    Likely,
+    /// Covered, likely-covered and disputed lines fail (the default).
+    Disputed,
+    /// Every line not positively not-covered fails: an allow-list gate.
+    Unknown,
+}
+
+impl From<Gate> for FailOn {
+    fn from(g: Gate) -> FailOn {
+        match g {
+            Gate::Covered => FailOn::Covered,
+            Gate::Likely => FailOn::Likely,
+            Gate::Disputed => FailOn::Disputed,
+            Gate::Unknown => FailOn::Unknown,
+        }
+    }
+}
 
 #[derive(clap::Args)]
 #[command(
     about = "Check a procurement list or asset register (CSV or XLSX) against the registry, line by line",
-    long_about = "Check a procurement list, quote, framework catalogue or asset register (CSV or XLSX) against the registry, line by line.\n\nColumns may come in any order under the usual names (Manufacturer/Make/Vendor, Brand, Model/Part Number/SKU, Description, Serial, Quantity, Site); free-text descriptions such as \"Annke 4K turret C800\" are read too. Each line gets a verdict (covered, not-covered, unknown), the reason chain with sources and confidence, and the regimes that cover it.\n\nExit status: 3 when any line is covered, 0 when none is, 1 on errors (2 on bad arguments), so the check can gate a purchasing or change pipeline.",
+    long_about = "Check a procurement list, quote, framework catalogue or asset register (CSV or XLSX) against the registry, line by line.\n\nColumns may come in any order under the usual names (Manufacturer/Make/Vendor, Brand, Model/Part Number/SKU, Description, Serial, Quantity, Site); free-text descriptions such as \"Annke 4K turret C800\" are read too. Each line gets a verdict (covered, likely-covered, disputed, not-covered, unknown), the weakest link of its chain in words, the reason chain with sources and confidence, and the regimes that cover it. likely-covered: a regime covers the maker but the chain rests on a low-confidence link (one community report, protocol compatibility); disputed: the maker's jurisdiction or control is disputed and a regime covers it under some readings only.\n\nExit status: 3 when any line fails the --fail-on gate (by default any covered, likely-covered or disputed line), 0 when none does, 1 on errors (2 on bad arguments), so the check can gate a purchasing or change pipeline.",
     after_help = "Examples:
   camaudit check quote.csv
   camaudit check asset-register.xlsx --sheet Cameras --format csv -o checked.csv
   camaudit check framework.csv --format jsonl | jq 'select(.verdict == \"covered\")'
   camaudit check quote.csv --registry ./our-registry/     # your own trusted/banned decisions
   camaudit check quote.csv -q || echo \"covered equipment on the quote (exit $?)\"
+  camaudit check quote.csv --fail-on covered      # only firmly covered lines fail
+  camaudit check quote.csv --fail-on unknown      # only positively not-covered lines pass
 
 Header synonyms and the output columns are listed in docs/check.md."
 )]
@@ -43,6 +69,9 @@ pub struct Args {
     sheet: Option<String>,
     #[command(flatten)]
     engine: EngineArgs,
+    /// Which lines fail the check (exit status 3): covered; likely (covered or likely-covered); disputed (those and disputed; the default); unknown (every line not positively not-covered).
+    #[arg(long, value_enum, default_value = "disputed", value_name = "VERDICT")]
+    fail_on: Gate,
     /// No summary line on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -76,7 +105,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !args.quiet {
         eprintln!("{}", check_summary_line(&report, registry));
     }
-    let status = if report.any_covered() {
+    let status = if report.fails(args.fail_on.into()) {
         ExitCode::from(EXIT_COVERED)
     } else {
         ExitCode::SUCCESS

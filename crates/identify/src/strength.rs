@@ -43,7 +43,9 @@ pub(crate) fn route(
     let label = from
         .label
         .and_then(|(l, c)| label_route(registry, l, c, maker, scope));
-    let strongest = [platform, label]
+    // max_by_key keeps the last of equals: platform evidence, which the
+    // label cannot change, wins a tie.
+    let strongest = [label, platform]
         .into_iter()
         .flatten()
         .max_by_key(|links| Link::weakest(links).map_or(0, |l| l.level.rank()));
@@ -91,7 +93,7 @@ fn label_route(
         return Some(vec![seen]);
     }
     if let Some(link) = best_link(registry, label, scope).filter(|l| leads_to(registry, l, maker)) {
-        let mut links = vec![seen, relation_link(label, link)];
+        let mut links = vec![seen, relation_link(label, link, scope)];
         if let Some(e) = link.exception_for(scope.model) {
             links.push(Link::new(
                 format!(
@@ -118,17 +120,21 @@ fn label_route(
     ])
 }
 
-fn relation_link(label: &VendorId, link: &BrandLink) -> Link {
-    Link::new(
-        format!(
-            "label {label} → {} {}{}",
-            link.relation.describe(),
-            link.company,
-            link.period()
-        ),
-        link.confidence,
-        link.sources.clone(),
-    )
+/// The brand relation as a link. A relation that has ended may predate or
+/// postdate an undated device, so it holds at medium at most, and says so.
+fn relation_link(label: &VendorId, link: &BrandLink, scope: LinkScope<'_>) -> Link {
+    let mut claim = format!(
+        "label {label} → {} {}{}",
+        link.relation.describe(),
+        link.company,
+        link.period()
+    );
+    let mut level = link.confidence;
+    if link.is_historical() && scope.date.is_none() {
+        claim.push_str(", and the device is undated");
+        level = level.weakest(Level::Medium);
+    }
+    Link::new(claim, level, link.sources.clone())
 }
 
 fn leads_to(registry: &Registry, link: &BrandLink, maker: &VendorId) -> bool {

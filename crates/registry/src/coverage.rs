@@ -33,13 +33,15 @@ impl Link {
         }
     }
 
-    /// The weakest of some links; the first of equals, so that the link
-    /// nearest the device is named. `None` for no links.
+    /// The weakest of some links; the last of equals, so that among
+    /// equally supported links the registry fact nearest the regime (the
+    /// brand relation, the designation) is named rather than the evidence
+    /// that led to it. `None` for no links.
     pub fn weakest<'a>(links: impl IntoIterator<Item = &'a Link>) -> Option<&'a Link> {
         links
             .into_iter()
             .fold(None, |acc: Option<&Link>, l| match acc {
-                Some(a) if a.level.rank() <= l.level.rank() => Some(a),
+                Some(a) if a.level.rank() < l.level.rank() => Some(a),
                 _ => Some(l),
             })
     }

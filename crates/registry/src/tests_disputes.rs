@@ -383,8 +383,9 @@ mod strength {
         let strong = Link::new("platform evidence names acme", Level::High, Vec::new());
         let s = coverage_strength(&[strong], &holding, &[]).unwrap();
         assert_eq!(s.verdict, Verdict::Covered);
-        // The best-supported regime speaks: `ban` names acme at high.
-        assert_eq!(s.weakest_link, "platform evidence names acme (high)");
+        // The best-supported regime speaks (`ban` names acme at high); of
+        // equal links the one nearest the regime is named.
+        assert_eq!(s.weakest_link, "ban names acme (high)");
 
         let weak = Link::new(
             "label relabel → OEM / white-label reseller of acme",

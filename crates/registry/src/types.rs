@@ -158,6 +158,7 @@ pub struct Entity {
     /// sources genuinely disagree (`[[entity.reading]]`); empty when they do
     /// not. An entity with readings has no `parent` of its own: each reading
     /// says who controls it, and coverage is judged under every reading.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<Reading>,
 }
 
@@ -248,6 +249,7 @@ pub struct BrandLink {
     pub model_prefixes: Vec<String>,
     /// Model lines the relation is documented not to reach
     /// (`[[brand.exception]]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<ModelException>,
 }
 

@@ -34,13 +34,23 @@ pub fn write_check_report(
 /// The one-line summary `camaudit check` prints on standard error.
 pub fn check_summary_line(report: &Report, registry: &Registry) -> String {
     format!(
-        "camaudit check {}: {} lines: {} covered, {} not covered, {} unknown ({})",
+        "camaudit check {}: {} lines: {} ({})",
         report.file,
         report.lines.len(),
+        counts_text(report),
+        registry_line(registry)
+    )
+}
+
+/// "2 covered, 1 likely covered, 0 disputed, 3 not covered, 1 unknown".
+fn counts_text(report: &Report) -> String {
+    format!(
+        "{} covered, {} likely covered, {} disputed, {} not covered, {} unknown",
         report.count(Verdict::Covered),
+        report.count(Verdict::LikelyCovered),
+        report.count(Verdict::Disputed),
         report.count(Verdict::NotCovered),
         report.count(Verdict::Unknown),
-        registry_line(registry)
     )
 }
 
@@ -84,7 +94,7 @@ fn write_jsonl(out: &mut dyn Write, report: &Report, registry: &Registry) -> Res
 
 /// Output keys of a line; an input column with one of these names is
 /// written as `input:<name>`.
-const RESERVED: [&str; 16] = [
+const RESERVED: [&str; 18] = [
     "row",
     "line",
     "verdict",
@@ -93,6 +103,8 @@ const RESERVED: [&str; 16] = [
     "owner",
     "model_identified",
     "covered_by",
+    "weakest_link",
+    "disputed_by",
     "confidence",
     "summary",
     "reasons",
@@ -138,6 +150,8 @@ pub struct JsonDocument<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CheckCounts {
     pub covered: usize,
+    pub disputed: usize,
+    pub likely_covered: usize,
     pub lines: usize,
     pub not_covered: usize,
     pub unknown: usize,
@@ -147,6 +161,8 @@ impl CheckCounts {
     pub fn of(report: &Report) -> Self {
         CheckCounts {
             covered: report.count(Verdict::Covered),
+            disputed: report.count(Verdict::Disputed),
+            likely_covered: report.count(Verdict::LikelyCovered),
             lines: report.lines.len(),
             not_covered: report.count(Verdict::NotCovered),
             unknown: report.count(Verdict::Unknown),
@@ -202,6 +218,10 @@ impl Serialize for LineJson<'_> {
         m.serialize_entry("owner", &o.owner)?;
         m.serialize_entry("model_identified", &o.model)?;
         m.serialize_entry("covered_by", &o.covered_by)?;
+        m.serialize_entry("weakest_link", &o.weakest_link)?;
+        if !o.disputed_by.is_empty() {
+            m.serialize_entry("disputed_by", &o.disputed_by)?;
+        }
         m.serialize_entry("confidence", &o.confidence)?;
         m.serialize_entry("summary", &o.summary)?;
         m.serialize_entry("reasons", &o.reasons)?;
@@ -217,12 +237,14 @@ impl Serialize for LineJson<'_> {
     }
 }
 
-const CSV_EXTRA: [&str; 11] = [
+const CSV_EXTRA: [&str; 13] = [
     "verdict",
     "maker",
     "label",
     "owner",
     "covered_by",
+    "weakest_link",
+    "disputed_by",
     "confidence",
     "summary",
     "reasons",
@@ -282,6 +304,8 @@ fn write_csv_line<W: Write>(
     w.write_field(id(&o.label))?;
     w.write_field(id(&o.owner))?;
     w.write_field(o.covered_by.join(";"))?;
+    w.write_field(o.weakest_link.as_deref().unwrap_or(""))?;
+    w.write_field(o.disputed_by.join(";"))?;
     w.write_field(format!("{:.2}", o.confidence))?;
     w.write_field(&o.summary)?;
     w.write_field(&*reasons)?;
@@ -295,6 +319,10 @@ fn write_csv_line<W: Write>(
 
 /// Longest cell printed in the table; the full text is in the other formats.
 const CELL_MAX: usize = 48;
+
+/// The weakest link is a sentence ("label swann → OEM / white-label
+/// reseller of hikvision (low)"): it gets more room than other cells.
+const LINK_MAX: usize = 80;
 
 fn clip(s: &str) -> String {
     camaudit_model::text::clip(s, CELL_MAX)
@@ -311,10 +339,13 @@ pub struct CheckTableRow<'a> {
     pub make: String,
     /// The model cell, else the description.
     pub model: &'a str,
-    /// COVERED, not-covered or unknown.
+    /// COVERED, LIKELY-COVERED, DISPUTED, not-covered or unknown.
     pub verdict: &'static str,
     pub maker: Option<String>,
+    /// The covering regimes, or for a disputed line the disputed ones.
     pub covered_by: &'a [String],
+    /// The chain's weakest link, in words.
+    pub weakest_link: Option<&'a str>,
     /// The summary, and the known exploited vulnerabilities the firmware
     /// is exposed to.
     pub why: String,
@@ -345,13 +376,14 @@ impl<'a> CheckTableRow<'a> {
             site: report.columns.get(Role::Site).map(|_| cell(Role::Site)),
             make,
             model,
-            verdict: match o.verdict {
-                Verdict::Covered => "COVERED",
-                Verdict::NotCovered => "not-covered",
-                Verdict::Unknown => "unknown",
-            },
+            verdict: table_verdict(o.verdict),
             maker: o.maker.as_ref().map(ToString::to_string),
-            covered_by: &o.covered_by,
+            covered_by: if o.verdict == Verdict::Disputed {
+                &o.disputed_by
+            } else {
+                &o.covered_by
+            },
+            weakest_link: o.weakest_link.as_deref(),
             why: why(o),
         }
     }
@@ -367,9 +399,22 @@ impl<'a> CheckTableRow<'a> {
             self.verdict.to_owned(),
             self.maker.unwrap_or_else(|| "-".into()),
             or_dash(&self.covered_by.join(",")).to_owned(),
+            camaudit_model::text::clip(self.weakest_link.unwrap_or("-"), LINK_MAX),
             self.why,
         ]);
         r
+    }
+}
+
+/// The verdict as the table shows it: the ones that gate a purchase in
+/// capitals.
+pub fn table_verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Covered => "COVERED",
+        Verdict::LikelyCovered => "LIKELY-COVERED",
+        Verdict::Disputed => "DISPUTED",
+        Verdict::NotCovered => "not-covered",
+        Verdict::Unknown => "unknown",
     }
 }
 
@@ -384,6 +429,7 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> std
         "VERDICT",
         "MAKER",
         "COVERED BY",
+        "WEAKEST LINK",
         "WHY",
     ]);
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
@@ -412,11 +458,9 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> std
     }
     writeln!(
         out,
-        "{} lines: {} covered, {} not covered, {} unknown. {}. Reasons and sources: --format json|jsonl|csv",
+        "{} lines: {}. {}. Reasons and sources: --format json|jsonl|csv",
         report.lines.len(),
-        report.count(Verdict::Covered),
-        report.count(Verdict::NotCovered),
-        report.count(Verdict::Unknown),
+        counts_text(report),
         registry_line(registry)
     )
 }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use camaudit_model::{Device, KevNote, KevStatus};
+use camaudit_model::{Device, KevNote, KevStatus, Verdict};
 use serde::Serialize;
 
 use crate::Format;
@@ -33,6 +33,12 @@ pub struct DeviceRow {
     pub device_type: Option<String>,
     pub covered: bool,
     pub covered_by: Vec<String>,
+    /// `likely-covered` or `disputed` when the coverage is not firm.
+    pub coverage_note: Option<&'static str>,
+    /// The regimes a disputed device is covered by under some readings.
+    pub disputed_by: Vec<String>,
+    /// The weakest link of the chain, for a covered or disputed device.
+    pub weakest_link: Option<String>,
     pub confidence: f64,
     pub rebrand: bool,
     /// The rules behind the evidence, in evidence order.
@@ -67,6 +73,18 @@ impl DeviceRow {
             device_type: text(&d.device_type),
             covered: d.covered,
             covered_by: d.covered_by.clone(),
+            coverage_note: d
+                .coverage
+                .as_ref()
+                .map(|c| c.verdict)
+                .filter(|v| *v != Verdict::Covered)
+                .map(Verdict::as_str),
+            disputed_by: d
+                .coverage
+                .as_ref()
+                .map(|c| c.disputed_by.clone())
+                .unwrap_or_default(),
+            weakest_link: d.coverage.as_ref().map(|c| c.weakest_link.clone()),
             confidence: d.confidence.get(),
             rebrand,
             rules: d.evidence.iter().filter_map(|e| e.rule.clone()).collect(),
@@ -93,12 +111,16 @@ impl DeviceRow {
         }
     }
 
-    /// "YES ndaa-889,uk-2022-directive" or "no".
+    /// "YES ndaa-889,uk-2022-directive", "LIKELY uk-2022-directive" (the
+    /// chain rests on a low-confidence link), "DISPUTED uk-2022-directive"
+    /// (covered under some readings of the maker's jurisdiction only) or
+    /// "no".
     pub fn covered_text(&self) -> String {
-        if self.covered {
-            format!("YES {}", self.covered_by.join(","))
-        } else {
-            "no".to_owned()
+        match (self.covered, self.coverage_note) {
+            (true, Some(_)) => format!("LIKELY {}", self.covered_by.join(",")),
+            (true, None) => format!("YES {}", self.covered_by.join(",")),
+            (false, Some(_)) => format!("DISPUTED {}", self.disputed_by.join(",")),
+            (false, None) => "no".to_owned(),
         }
     }
 

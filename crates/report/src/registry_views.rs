@@ -38,16 +38,6 @@ fn strongest_source(sources: &[String]) -> String {
     }
 }
 
-/// "fcc-covered-list,ndaa-889", "disputed:uk-2022-directive", or "-".
-fn covered_or_disputed(covered: &[String], disputed: &[String]) -> String {
-    let all: Vec<String> = covered
-        .iter()
-        .cloned()
-        .chain(disputed.iter().map(|r| format!("disputed:{r}")))
-        .collect();
-    joined_or_dash(&all, ",")
-}
-
 /// "-" for an empty list, else the items joined with `sep`.
 fn joined_or_dash(items: &[String], sep: &str) -> String {
     if items.is_empty() {
@@ -103,7 +93,11 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     e.name.clone(),
                     e.jurisdiction.clone(),
                     e.parent.as_ref().map_or("-".into(), |p| p.to_string()),
-                    covered_or_disputed(&listed.covered_by, &listed.disputed_by),
+                    match listed.disputed_by.as_slice() {
+                        [] => joined_or_dash(&listed.covered_by, ","),
+                        d if listed.covered_by.is_empty() => format!("disputed: {}", d.join(",")),
+                        d => format!("{}; disputed: {}", listed.covered_by.join(","), d.join(",")),
+                    },
                     e.confidence.as_str().into(),
                     strongest_source(&e.sources),
                 ]
@@ -361,10 +355,29 @@ fn company_lines(c: &CompanyProfile) -> Vec<String> {
     if let Some(n) = &e.notes {
         text.push(format!("  notes: {n}"));
     }
-    if c.coverage.is_empty() {
+    for (i, r) in e.readings.iter().enumerate() {
+        let parent = r
+            .parent
+            .as_ref()
+            .map_or("no controlling company".to_owned(), |p| {
+                format!("controlled by {p}")
+            });
+        text.push(format!(
+            "  reading {} ({}, {parent}; {}): {}",
+            i + 1,
+            r.jurisdiction,
+            r.confidence.as_str(),
+            r.basis
+        ));
+        text.push(format!("    sources: {}", sources_text(&r.sources)));
+    }
+    if c.coverage.is_empty() && c.disputed.is_empty() {
         text.push(
             "  covered by: nothing (no procurement-ban regime covers it or its owners)".into(),
         );
+    }
+    for d in &c.disputed {
+        text.push(format!("  disputed: {}", d.describe()));
     }
     for f in &c.coverage {
         let interp = if f.interpretation {
@@ -380,6 +393,7 @@ fn company_lines(c: &CompanyProfile) -> Vec<String> {
             f.basis
         ));
         text.push(format!("    sources: {}", sources_text(&f.sources)));
+        text.push(format!("    weakest link: {}", f.weakest_link.to_text()));
     }
     for f in &c.risk_flags {
         text.push(format!(
@@ -449,6 +463,17 @@ fn brand_lines(b: &BrandProfile) -> Vec<String> {
                 link.model_prefixes.join(", ")
             ));
         }
+        for e in &link.exceptions {
+            text.push(format!(
+                "    except models starting {} ({}{}): {}",
+                e.model_prefixes.join(", "),
+                e.confidence.as_str(),
+                e.made_by
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(", made by {m}")),
+                e.basis
+            ));
+        }
         text.push(format!("    sources: {}", sources_text(&link.sources)));
         if let Some(n) = &link.notes {
             text.push(format!("    notes: {n}"));
@@ -462,6 +487,13 @@ fn brand_lines(b: &BrandProfile) -> Vec<String> {
                 company.covered_by.join(", ")
             }
         ));
+        if let Some(s) = &company.strength {
+            text.push(format!(
+                "    a device with only this label: {}; weakest link: {}",
+                s.verdict.as_str(),
+                s.weakest_link
+            ));
+        }
     }
     text.extend(kev_lines(&b.kev));
     text.extend(equivalence_lines(&b.equivalences));

@@ -57,7 +57,7 @@ pub struct ListedEntity<'r> {
     /// Regime ids, as [`Registry::coverage`] finds them.
     pub covered_by: Vec<String>,
     /// Regimes that cover it under some readings of a disputed
-    /// jurisdiction only ([`Registry::disputed_coverage`]); omitted when none.
+    /// jurisdiction only ([`Registry::disputed_coverage`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub disputed_by: Vec<String>,
 }

@@ -1,12 +1,12 @@
 //! Everything the registry says about one name.
 
-use camaudit_model::VendorId;
+use camaudit_model::{CoverageStrength, VendorId};
 use serde::Serialize;
 
 use super::RegistryInfo;
 use crate::{
-    BrandLink, CoverageFinding, Decision, Endpoint, Entity, KevEntry, ModelEquivalence,
-    ModelPattern, Regime, Registry,
+    BrandLink, CoverageFinding, Decision, DisputedFinding, Endpoint, Entity, KevEntry, Link,
+    ModelEquivalence, ModelPattern, Regime, Registry, coverage_strength,
 };
 
 /// What the registry holds for a name. One name can be several things at
@@ -51,8 +51,13 @@ pub struct CompanyProfile<'r> {
     pub entity: &'r Entity,
     /// The company's id, then its parent's, and so on up.
     pub owner_chain: Vec<&'r VendorId>,
-    /// The procurement-ban regimes that cover it ([`Registry::coverage`]).
+    /// The procurement-ban regimes that cover it ([`Registry::coverage`]),
+    /// each with its weakest link.
     pub coverage: Vec<CoverageFinding>,
+    /// The regimes that cover it under some readings of a disputed
+    /// jurisdiction only ([`Registry::disputed_coverage`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disputed: Vec<DisputedFinding>,
     /// The risk-flag listings that name it or its owners.
     pub risk_flags: Vec<CoverageFinding>,
     /// The brands that relate to it (own brands, subsidiaries, OEM resellers).
@@ -94,6 +99,12 @@ pub struct LinkedCompany<'r> {
     pub company: &'r VendorId,
     /// Regime ids.
     pub covered_by: Vec<String>,
+    /// How firmly a device carrying only this label is covered through
+    /// this relation: `covered`, `likely-covered` (the relation or a link
+    /// after it is low) or `disputed`, with the weakest link. Absent when
+    /// nothing covers the company.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strength: Option<CoverageStrength>,
 }
 
 /// A regime and the companies it names (serialized as `regime`).
@@ -144,6 +155,7 @@ impl Registry {
             entity,
             owner_chain: self.owner_chain(id).into_iter().map(|e| &e.id).collect(),
             coverage: self.coverage(id),
+            disputed: self.disputed_coverage(id),
             risk_flags: self.risk_flags(id),
             brands: self.brands_of(id),
             kev: self.kev_for(id),
@@ -173,6 +185,7 @@ impl Registry {
             .map(|b| LinkedCompany {
                 company: &b.company,
                 covered_by: self.covered_by(&b.company),
+                strength: self.strength_through(b),
             })
             .collect();
         BrandProfile {
@@ -192,6 +205,27 @@ impl Registry {
             .map(|c| &c.entity)
             .collect();
         RegimeProfile { regime, names }
+    }
+
+    /// The strength of the coverage a label gets through one relation: the
+    /// relation as the route, the company's findings after it.
+    fn strength_through(&self, link: &BrandLink) -> Option<CoverageStrength> {
+        let route = Link::new(
+            format!(
+                "{} → {} {}{}",
+                link.brand,
+                link.relation.describe(),
+                link.company,
+                link.period()
+            ),
+            link.confidence,
+            link.sources.clone(),
+        );
+        coverage_strength(
+            &[route],
+            &self.coverage(&link.company),
+            &self.disputed_coverage(&link.company),
+        )
     }
 
     /// The model equivalences a vendor takes part in, as the brand or as the
