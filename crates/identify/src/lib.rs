@@ -26,7 +26,8 @@ mod strength;
 mod vulnerabilities;
 
 use camaudit_model::{
-    Asserts, Conflict, Device, DeviceType, Evidence, FactKind, Mac, Observation, Source, VendorId,
+    Asserts, AttributionStep, Conflict, Device, DeviceType, Evidence, FactKind, Mac, Observation,
+    Source, VendorId,
 };
 use camaudit_oui::OuiTable;
 use camaudit_registry::{Registry, RegistryError};
@@ -261,6 +262,11 @@ impl Engine {
                 .partial_cmp(&a.confidence)
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
+        let steps = self.with_china_address_hint(
+            attribution.steps,
+            draft.mac.map(|m| m.0),
+            attribution.manufacturer.is_none(),
+        );
         Device {
             addr: Some(draft.addr),
             other_addrs: draft.other_addrs,
@@ -281,7 +287,7 @@ impl Engine {
             coverage: attribution.coverage,
             confidence: attribution.confidence,
             platform_confirmed,
-            attribution: attribution.steps,
+            attribution: steps,
             conflicts,
             evidence,
             vulnerabilities,
@@ -360,6 +366,42 @@ impl Engine {
             }
         }
         draft.evidence.extend(found);
+    }
+
+    /// A device no evidence attributes, whose MAC block no vendor rule maps
+    /// but which the IEEE lists at a mainland-China address (and whose
+    /// registrant the registry does not know), gets a step saying to verify
+    /// it. The step is words only: no evidence, no maker, never covered
+    /// (many Western devices carry Chinese-made network modules).
+    fn with_china_address_hint(
+        &self,
+        mut steps: Vec<AttributionStep>,
+        mac: Option<Mac>,
+        maker_unknown: bool,
+    ) -> Vec<AttributionStep> {
+        let Some(mac) = mac.filter(|_| maker_unknown) else {
+            return steps;
+        };
+        if self.oui().lookup(&mac).is_some() {
+            return steps;
+        }
+        let Some(block) = camaudit_oui::china::china_address_blocks().lookup(&mac) else {
+            return steps;
+        };
+        if self.registry.lookup_name(&block.organisation).is_some() {
+            return steps;
+        }
+        steps.push(AttributionStep {
+            claim: format!(
+                "verify: MAC block {} is registered to {} at a mainland-China address, a company not in the registry;                  network modules are often Chinese-made, so this names no maker and covers nothing",
+                block.rule_id(),
+                block.organisation
+            )
+            .into(),
+            confidence: block.confidence,
+            sources: vec!["https://standards-oui.ieee.org/".to_owned()].into(),
+        });
+        steps
     }
 
     fn add_oui_evidence(

@@ -15,10 +15,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use camaudit_oui::VendorMapping;
 use camaudit_oui::generate::{GenerateOptions, Source, generate, utc_date};
+use camaudit_oui::{VendorMapping, china};
 
-const USAGE: &str = "usage: generate [--mapping FILE] [--note TEXT]... [--date YYYY-MM-DD] FILE...";
+const USAGE: &str = "usage: generate [--mapping FILE] [--note TEXT]... [--date YYYY-MM-DD] [--china-out FILE] FILE...";
 
 fn main() -> ExitCode {
     match run() {
@@ -34,6 +34,7 @@ fn run() -> Result<(), String> {
     let mut mapping_path: Option<PathBuf> = None;
     let mut notes = Vec::new();
     let mut date: Option<String> = None;
+    let mut china_out: Option<PathBuf> = None;
     let mut inputs: Vec<PathBuf> = Vec::new();
     let mut shown_args = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -54,6 +55,7 @@ fn run() -> Result<(), String> {
                 notes.push(v);
             }
             "--date" => date = Some(value("--date")?),
+            "--china-out" => china_out = Some(value("--china-out")?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -104,16 +106,23 @@ fn run() -> Result<(), String> {
         "cargo run -p camaudit-oui --example generate -- {}",
         shown_args.join(" ")
     );
-    let generated = generate(
-        &sources,
-        &mapping,
-        &GenerateOptions {
-            date,
-            command,
-            notes,
-        },
-    );
+    let options = GenerateOptions {
+        date,
+        command,
+        notes,
+    };
+    let generated = generate(&sources, &mapping, &options);
     print!("{}", generated.tsv);
     eprint!("{}", generated.report);
+    if let Some(path) = china_out {
+        let table = china::china_address_table(&sources, &mapping);
+        let text = china::render_china_table(&table, &sources, &options);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "China-address blocks (unmapped, mainland address): {} -> {}",
+            table.len(),
+            path.display()
+        );
+    }
     Ok(())
 }

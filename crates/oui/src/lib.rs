@@ -20,10 +20,15 @@
 //! build one from fresh downloads instead ([`OuiTable::from_sources`]).
 //! `docs/oui.md` says where the data comes from and how to refresh it.
 //!
+//! Blocks registered at a mainland-China address that no mapping rule
+//! claims are kept apart ([`china::china_address_blocks`]): a weak hint to
+//! verify a device, never a maker.
+//!
 //! Locally administered addresses (randomised by phones, set by hand) and
 //! group addresses are never looked up: they say nothing about who made the
 //! hardware.
 
+pub mod china;
 mod error;
 pub mod generate;
 mod mapping;

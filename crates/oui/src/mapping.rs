@@ -452,11 +452,31 @@ mod tests {
             "Suzhou XiongLi Technology Inc.",
             "Shenzhen Haitianxiong Electronic Co., Ltd.",
             "Ubiquitous Communication Co. ltd.",
-            // Other camera makers this mapping does not cover.
-            "Sunell Electronics Co.",
-            "Xiamen Milesight IoT Co., Ltd.",
+            // Near names of the long-tail makers.
+            "Milesight Taiwan",
+            "Xacti Corporation",
+            "Carlo Gavazzi, Inc.",
+            "Ringcentral, Inc.",
+            "Vidisys GmbH",
         ] {
             assert_eq!(vendor_of(&m, org), None, "{org} was mapped");
+        }
+    }
+
+    #[test]
+    fn long_tail_makers_are_mapped_by_their_registered_names() {
+        let m = builtin();
+        for (org, vendor) in [
+            ("Sunell Electronics Co.", "sunell"),
+            ("Xiamen Milesight IoT Co., Ltd.", "milesight"),
+            ("Suzhou Keda Technology CO.,Ltd", "kedacom"),
+            ("Zhuhai Raysharp Technology Co.,Ltd", "raysharp"),
+            ("Tianjin HuaLai Technology CO., Ltd.", "hualai"),
+            ("ACTi Corporation", "acti"),
+            ("2N TELEKOMUNIKACE a.s.", "2n"),
+            ("Verkada Inc", "verkada"),
+        ] {
+            assert_eq!(vendor_of(&m, org).as_deref(), Some(vendor), "{org}");
         }
     }
 

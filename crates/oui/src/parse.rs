@@ -106,6 +106,9 @@ pub struct RawBlock {
     pub organisation: String,
     /// 1-based line of the source file the block came from.
     pub line: usize,
+    /// The registrant's address, where the source gives one (the IEEE CSV
+    /// files do; Wireshark's `manuf` does not).
+    pub address: Option<String>,
 }
 
 /// The two file formats [`parse_source`] recognises.
@@ -221,6 +224,7 @@ pub fn parse_manuf(text: &str) -> Result<Vec<RawBlock>, OuiError> {
             registry,
             organisation,
             line: line_no,
+            address: None,
         });
     }
     Ok(out)
@@ -353,6 +357,7 @@ pub fn parse_ieee_csv(text: &str) -> Result<Vec<RawBlock>, OuiError> {
         ));
     };
     let needed = reg_col.max(asg_col).max(org_col) + 1;
+    let addr_col = column(&["Organization Address", "Organisation Address"]);
 
     let mut out = Vec::new();
     for record in reader.records() {
@@ -403,6 +408,10 @@ pub fn parse_ieee_csv(text: &str) -> Result<Vec<RawBlock>, OuiError> {
             registry,
             organisation: normalise_name(&record[org_col]),
             line: line_no,
+            address: addr_col
+                .and_then(|c| record.get(c))
+                .map(normalise_name)
+                .filter(|a| !a.is_empty()),
         });
     }
     Ok(out)

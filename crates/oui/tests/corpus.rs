@@ -175,3 +175,56 @@ fn known_device_addresses_resolve() {
         assert!(table.lookup(&Mac::parse(mac).unwrap()).is_none(), "{mac}");
     }
 }
+
+#[test]
+fn committed_china_address_table_is_what_the_generator_makes_from_the_corpus() {
+    use camaudit_oui::china::{
+        BUILTIN_CHINA_TABLE, CHINA_ADDRESS_VENDOR, china_address_table, render_china_table,
+    };
+    let Some(dir) = corpus_oui() else { return };
+    let mapping = VendorMapping::builtin().unwrap();
+    let sources = read_sources(&dir);
+    let table = china_address_table(&sources, &mapping);
+    let options = GenerateOptions {
+        date: "(ignored)".into(),
+        command: "(ignored)".into(),
+        notes: notes_of(BUILTIN_CHINA_TABLE),
+    };
+    let text = render_china_table(&table, &sources, &options);
+    assert!(
+        stable_lines(&text) == stable_lines(BUILTIN_CHINA_TABLE),
+        "data/oui/china-address-blocks.tsv is stale; regenerate it as docs/oui.md says"
+    );
+    // No block of a mapped maker is in it, and known PRC module makers are.
+    let vendors = OuiTable::builtin();
+    for e in table.entries() {
+        let mac = Mac([
+            (e.prefix >> (e.bits - 8)) as u8,
+            (e.prefix >> (e.bits - 16)) as u8,
+            (e.prefix >> (e.bits - 24)) as u8,
+            0,
+            0,
+            0,
+        ]);
+        assert_eq!(e.vendor.as_str(), CHINA_ADDRESS_VENDOR);
+        if e.bits == 24 {
+            assert!(
+                vendors.lookup(&mac).is_none(),
+                "{} is mapped",
+                e.prefix_hex()
+            );
+        }
+    }
+    let orgs: Vec<&str> = table
+        .entries()
+        .iter()
+        .map(|e| e.organisation.as_str())
+        .collect();
+    assert!(orgs.contains(&"Espressif Inc."), "Espressif missing");
+    assert!(orgs.iter().any(|o| o.starts_with("Xiaomi Communications")));
+    assert!(!orgs.iter().any(|o| o.starts_with("Hangzhou Hikvision")));
+    assert!(
+        !orgs.iter().any(|o| o.starts_with("Tuya Smart")),
+        "Hong Kong and US Tuya blocks are not mainland"
+    );
+}

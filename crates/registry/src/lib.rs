@@ -45,6 +45,7 @@ mod kev;
 mod load;
 mod names;
 mod query;
+mod sources;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -64,6 +65,7 @@ pub use query::{
     BrandProfile, CompanyProfile, HitKind, LinkedCompany, ListKind, ListedEntity, Listing, Profile,
     RegimeProfile, RegistryInfo, SEARCH_MIN_SCORE, SearchHit, SearchResults, VendorProfile,
 };
+pub use sources::{BUILTIN_SOURCE_HOSTS, RankedSource, SourceClass, SourceHost, SourceHosts};
 pub use types::{
     BrandLink, CoverageEntry, CoverageFinding, Decision, DecisionKind, Endpoint, Entity, Equipment,
     KevEntry, Level, ModelException, ModelPattern, OverlayInfo, Reading, Regime, RegimeKind,

@@ -1,6 +1,6 @@
 //! Reading and validating the registry files.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use camaudit_model::VendorId;
 use camaudit_model::text::line_of_offset;
@@ -103,6 +103,8 @@ struct RawEntity {
     #[serde(default)]
     sources: Vec<String>,
     #[serde(default)]
+    via: BTreeMap<String, String>,
+    #[serde(default)]
     notes: Option<String>,
     #[serde(default)]
     reading: Vec<toml::Spanned<disputes::RawReading>>,
@@ -131,6 +133,8 @@ struct RawBrand {
     confidence: Level,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    via: BTreeMap<String, String>,
     #[serde(default)]
     notes: Option<String>,
     #[serde(default)]
@@ -182,6 +186,8 @@ struct RawCoverage {
     confidence: Level,
     #[serde(default)]
     sources: Vec<String>,
+    #[serde(default)]
+    via: BTreeMap<String, String>,
     #[serde(default)]
     scope: Option<String>,
 }
@@ -298,6 +304,22 @@ impl Checker<'_> {
         }
         out.extend(sources.iter().filter_map(|s| check_source(s).err()));
         out
+    }
+
+    /// `via` maps a cited source to the copy it was read at: the key must be
+    /// one of the entry's sources, the copy a valid address of its own.
+    fn via(&mut self, id: &str, sources: &[String], via: &BTreeMap<String, String>) {
+        for (original, copy) in via {
+            if !sources.iter().any(|s| s == original) {
+                self.fail(
+                    id,
+                    format!("via names {original:?}, which is not one of its sources"),
+                );
+            }
+            if let Err(p) = check_source(copy) {
+                self.fail(id, format!("via {original:?}: {p}"));
+            }
+        }
     }
 
     fn date(&mut self, id: &str, field: &str, value: Option<&str>) {
@@ -749,6 +771,7 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
         c.text(&id, "name", &e.name);
         c.country(&id, "jurisdiction", &e.jurisdiction);
         c.sources(&id, &e.sources);
+        c.via(&id, &e.sources, &e.via);
         let parent = e.parent.as_deref().and_then(|p| c.slug(&id, "parent", p));
         if parent.is_none() && e.parent_relation.is_some() {
             c.fail(&id, "parent_relation without parent");
@@ -766,6 +789,7 @@ fn check_entities(file: &str, raw: Vec<RawEntity>, errors: &mut Vec<RegistryErro
             state_ownership: e.state_ownership,
             confidence: e.confidence,
             sources: e.sources,
+            via: e.via,
             notes: e.notes,
             readings,
         });
@@ -838,6 +862,7 @@ fn check_brands(
         }
         c.text(&id, "name", &b.name);
         c.sources(&id, &b.sources);
+        c.via(&id, &b.sources, &b.via);
         c.date(&id, "from", b.from.as_deref());
         c.date(&id, "until", b.until.as_deref());
         if let (Some(f), Some(u)) = (&b.from, &b.until)
@@ -870,6 +895,7 @@ fn check_brands(
             until: b.until,
             confidence: b.confidence,
             sources: b.sources,
+            via: b.via,
             notes: b.notes,
             model_prefixes: b.model_prefixes,
             exceptions,
@@ -916,6 +942,7 @@ fn check_coverage(
         c.text(&id, "basis", &r.basis);
         c.date(&id, "from", r.from.as_deref());
         c.sources(&id, &r.sources);
+        c.via(&id, &r.sources, &r.via);
         let Some(entity) = c.slug(&id, "entity", &r.entity) else {
             continue;
         };
@@ -931,6 +958,7 @@ fn check_coverage(
             interpretation: r.interpretation,
             confidence: r.confidence,
             sources: r.sources,
+            via: r.via,
             scope: r.scope,
         });
     }

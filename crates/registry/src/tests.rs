@@ -1051,3 +1051,36 @@ sources = ["https://example.org/a"]
     // The file is optional.
     assert!(good().equivalences().is_empty());
 }
+
+#[test]
+fn via_records_where_a_cited_source_was_read() {
+    let entities = ENTITIES.replacen(
+        "sources = [\"https://example.org/acme\"]",
+        "sources = [\"https://example.org/acme\"]\nvia = { \"https://example.org/acme\" = \"https://copy.example.net/acme\" }",
+        1,
+    );
+    let r = match load_with(&[("entities.toml", &entities)]) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let acme = r.entity(&id("acme")).unwrap();
+    assert_eq!(
+        acme.via.get("https://example.org/acme").map(String::as_str),
+        Some("https://copy.example.net/acme")
+    );
+}
+
+#[test]
+fn via_must_name_a_cited_source_and_a_real_address() {
+    let entities = ENTITIES.replacen(
+        "sources = [\"https://example.org/acme\"]",
+        "sources = [\"https://example.org/acme\"]\nvia = { \"https://example.org/elsewhere\" = \"a copy somewhere\" }",
+        1,
+    );
+    let err = error_of(&[("entities.toml", &entities)]);
+    assert!(
+        err.contains("entity acme: via names \"https://example.org/elsewhere\", which is not one of its sources"),
+        "{err}"
+    );
+    assert!(err.contains("entity acme: via \"https://example.org/elsewhere\": source \"a copy somewhere\" contains spaces"), "{err}");
+}

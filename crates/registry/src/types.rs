@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use camaudit_model::{Confidence, VendorId};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -148,6 +150,9 @@ pub struct Entity {
     pub state_ownership: Option<String>,
     pub confidence: Level,
     pub sources: Vec<String>,
+    /// Where a source was read when that was a copy: original → copy.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub via: BTreeMap<String, String>,
     pub notes: Option<String>,
     /// Two or more readings of the company's jurisdiction or control where
     /// sources genuinely disagree (`[[entity.reading]]`); empty when they do
@@ -235,6 +240,9 @@ pub struct BrandLink {
     pub until: Option<String>,
     pub confidence: Level,
     pub sources: Vec<String>,
+    /// Where a source was read when that was a copy: original → copy.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub via: BTreeMap<String, String>,
     pub notes: Option<String>,
     /// When not empty, the relation is known to hold only for models whose
     /// number starts with one of these (case-insensitive).
@@ -344,6 +352,9 @@ pub struct CoverageEntry {
     pub interpretation: bool,
     pub confidence: Level,
     pub sources: Vec<String>,
+    /// Where a source was read when that was a copy: original → copy.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub via: BTreeMap<String, String>,
     pub scope: Option<String>,
 }
 

@@ -53,8 +53,8 @@ const COVERED_MAKERS: [&str; 11] = [
 #[test]
 fn builtin_loads_with_version_and_date() {
     let r = reg();
-    assert_eq!(r.version(), "2026.11.23.4");
-    assert_eq!(r.date(), "2026-11-23");
+    assert_eq!(r.version(), "2026.12.01.1");
+    assert_eq!(r.date(), "2026-12-01");
     let ids: Vec<&str> = r.regimes().iter().map(|g| g.id.as_str()).collect();
     for want in [
         "uk-2022-directive",
@@ -268,7 +268,7 @@ fn names_on_devices_and_in_spreadsheets_resolve() {
     for (name, want) in cases {
         assert_eq!(r.lookup_name(name), Some(id(want)), "{name:?}");
     }
-    for unknown in ["Azteca", "Reolink", "Panasonic", "Motorola", "", "  "] {
+    for unknown in ["Azteca", "Wansview", "Panasonic", "Motorola", "", "  "] {
         assert_eq!(r.lookup_name(unknown), None, "{unknown:?}");
     }
 }

@@ -6,7 +6,7 @@ use std::io::{Result, Write};
 
 use camaudit_registry::{
     BrandProfile, CompanyProfile, KevEntry, Listing, ModelEquivalence, Profile, RegimeProfile,
-    SearchResults, VendorProfile,
+    SearchResults, SourceHosts, VendorProfile,
 };
 use serde::Serialize;
 
@@ -25,6 +25,19 @@ fn sources_text(sources: &[String]) -> String {
     sources.join(" ")
 }
 
+/// The source an auditor should read first, its class, and how many
+/// others the entry cites: `https://www.fcc.gov/… [primary] (+1)`. The
+/// JSON form and `registry show` keep every source.
+fn strongest_source(sources: &[String]) -> String {
+    let Some(best) = SourceHosts::builtin().strongest(sources) else {
+        return "-".into();
+    };
+    match sources.len() - 1 {
+        0 => format!("{} [{}]", best.source, best.class.as_str()),
+        more => format!("{} [{}] (+{more})", best.source, best.class.as_str()),
+    }
+}
+
 /// "-" for an empty list, else the items joined with `sep`.
 fn joined_or_dash(items: &[String], sep: &str) -> String {
     if items.is_empty() {
@@ -40,7 +53,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "REGIMES",
-            &["ID", "KIND", "DATE", "SUBSIDIARIES", "CONF", "SOURCES"],
+            &[
+                "ID",
+                "KIND",
+                "DATE",
+                "SUBSIDIARIES",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             regimes.iter().map(|g| {
                 vec![
                     g.id.clone(),
@@ -48,7 +68,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     g.date.clone(),
                     if g.includes_subsidiaries { "yes" } else { "no" }.into(),
                     g.confidence.as_str().into(),
-                    sources_text(&g.sources),
+                    strongest_source(&g.sources),
                 ]
             }),
         )?;
@@ -64,7 +84,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                 "PARENT",
                 "COVERED BY",
                 "CONF",
-                "SOURCES",
+                "STRONGEST SOURCE",
             ],
             entities.iter().map(|listed| {
                 let e = listed.entity;
@@ -79,7 +99,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                         d => format!("{}; disputed: {}", listed.covered_by.join(","), d.join(",")),
                     },
                     e.confidence.as_str().into(),
-                    sources_text(&e.sources),
+                    strongest_source(&e.sources),
                 ]
             }),
         )?;
@@ -88,7 +108,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "BRANDS",
-            &["BRAND", "RELATION", "COMPANY", "PERIOD", "CONF", "SOURCES"],
+            &[
+                "BRAND",
+                "RELATION",
+                "COMPANY",
+                "PERIOD",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             brands.iter().map(|b| {
                 vec![
                     b.brand.to_string(),
@@ -96,7 +123,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     b.company.to_string(),
                     period(b.from.as_deref(), b.until.as_deref()),
                     b.confidence.as_str().into(),
-                    sources_text(&b.sources),
+                    strongest_source(&b.sources),
                 ]
             }),
         )?;
@@ -111,7 +138,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                 "FROM",
                 "INTERPRETATION",
                 "CONF",
-                "SOURCES",
+                "STRONGEST SOURCE",
             ],
             coverage.iter().map(|c| {
                 vec![
@@ -120,7 +147,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     c.from.clone().unwrap_or_else(|| "-".into()),
                     if c.interpretation { "yes" } else { "no" }.into(),
                     c.confidence.as_str().into(),
-                    sources_text(&c.sources),
+                    strongest_source(&c.sources),
                 ]
             }),
         )?;
@@ -129,14 +156,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "MODEL PATTERNS",
-            &["ID", "VENDOR", "REGEX", "CONF", "SOURCES"],
+            &["ID", "VENDOR", "REGEX", "CONF", "STRONGEST SOURCE"],
             patterns.iter().map(|p| {
                 vec![
                     p.id.clone(),
                     p.vendor.to_string(),
                     p.regex.clone(),
                     p.confidence.as_str().into(),
-                    sources_text(&p.sources),
+                    strongest_source(&p.sources),
                 ]
             }),
         )?;
@@ -145,7 +172,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "ENDPOINTS",
-            &["VENDOR", "SERVICE", "HOSTS", "PORTS", "CONF", "SOURCES"],
+            &[
+                "VENDOR",
+                "SERVICE",
+                "HOSTS",
+                "PORTS",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             endpoints.iter().map(|e| {
                 vec![
                     e.vendor.to_string(),
@@ -157,7 +191,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                         .collect::<Vec<_>>()
                         .join(","),
                     e.confidence.as_str().into(),
-                    sources_text(&e.sources),
+                    strongest_source(&e.sources),
                 ]
             }),
         )?;
@@ -187,7 +221,14 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
         section(
             out,
             "MODEL EQUIVALENCES",
-            &["BRAND", "MODEL", "MAKER", "ORIGINAL", "CONF", "SOURCES"],
+            &[
+                "BRAND",
+                "MODEL",
+                "MAKER",
+                "ORIGINAL",
+                "CONF",
+                "STRONGEST SOURCE",
+            ],
             equivalences.iter().map(|e| {
                 vec![
                     e.brand.to_string(),
@@ -195,7 +236,7 @@ pub fn write_listing(out: &mut dyn Write, l: &Listing) -> Result<()> {
                     e.maker.to_string(),
                     e.original_model.clone(),
                     e.confidence.as_str().into(),
-                    sources_text(&e.sources),
+                    strongest_source(&e.sources),
                 ]
             }),
         )?;
