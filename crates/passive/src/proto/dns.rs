@@ -196,13 +196,17 @@ pub fn multicast(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
     for r in &m.records {
         match (&r.data, r.kind) {
             (Data::Name(target), PTR) => {
-                let service = r.name.trim_end_matches('.');
-                if service.starts_with('_') && !service.ends_with(".arpa") {
-                    if service != "_services._dns-sd._udp.local" {
-                        sink.evidence.push(src, None, "mdns.service", service, ts);
-                    }
-                    sink.evidence
-                        .push(src, None, "mdns.name", target.trim_end_matches('.'), ts);
+                let owner = r.name.trim_end_matches('.');
+                let target = target.trim_end_matches('.');
+                if owner.ends_with(".arpa") {
+                    continue;
+                }
+                if owner == "_services._dns-sd._udp.local" {
+                    // the list of service types the sender offers
+                    sink.evidence.push(src, None, "mdns.service", target, ts);
+                } else if owner.starts_with('_') {
+                    sink.evidence.push(src, None, "mdns.service", owner, ts);
+                    sink.evidence.push(src, None, "mdns.name", target, ts);
                 }
             }
             (Data::Name(target), SRV) => {
