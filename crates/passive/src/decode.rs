@@ -89,7 +89,7 @@ const ARPHRD_ETHER: u16 = 1;
 pub fn decode(link: Linktype, data: &[u8]) -> Result<Packet<'_>, Undecoded> {
     match link.0 {
         1 => ethernet(data),
-        LINKTYPE_LINUX_SLL => cooked(data, 16, 14, (2, 4, 6)),
+        LINKTYPE_LINUX_SLL => cooked(data, 16, 14, (2, 5, 6)),
         LINKTYPE_LINUX_SLL2 => cooked(data, 20, 0, (8, 11, 12)),
         LINKTYPE_RAW | DLT_RAW_12 | DLT_RAW_14 | LINKTYPE_IPV4 | LINKTYPE_IPV6 => ip(data),
         LINKTYPE_NULL | LINKTYPE_LOOP => {
@@ -115,7 +115,8 @@ fn ethernet(data: &[u8]) -> Result<Packet<'_>, Undecoded> {
 }
 
 /// Linux cooked capture v1 (16-byte header, protocol last) or v2 (20
-/// bytes, protocol first). `at` is (ARPHRD type, address length, address).
+/// bytes, protocol first). `at` is where the ARPHRD type, the (low byte
+/// of the) address length and the address are.
 fn cooked(
     data: &[u8],
     header: usize,

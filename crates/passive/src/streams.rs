@@ -18,6 +18,9 @@ use crate::sink::Sink;
 
 /// Out-of-order segments kept per direction before a hole is declared.
 const MAX_PENDING: usize = 8;
+/// Bytes a direction that began mid-message waits for an earlier segment
+/// before it is parsed from where it is.
+const MAX_UNANCHORED: usize = 8 * 1024;
 
 /// A stream's key: its two endpoints, lower first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,6 +58,11 @@ pub struct Half {
     /// Nothing more is read in this direction.
     pub done: bool,
     pub closed: bool,
+    /// The first sequence number came from a SYN, not from the first
+    /// segment the capture happened to show.
+    from_syn: bool,
+    /// Parsing may start: the bytes begin at a SYN or at a message start.
+    anchored: bool,
 }
 
 #[derive(Debug)]
@@ -127,6 +135,7 @@ impl Streams {
         let h = &mut stream.halves[half];
         if tcp.syn {
             h.next = Some(tcp.seq.wrapping_add(1));
+            h.from_syn = true;
         }
         let mut fresh = false;
         if !tcp.payload.is_empty() && !h.done {
@@ -141,7 +150,14 @@ impl Streams {
             h.closed = true;
             fresh = true;
         }
-        if fresh {
+        let h = &mut stream.halves[half];
+        if !h.anchored {
+            h.anchored = h.from_syn
+                || stream.parser.anchors(&h.buf)
+                || h.buf.len() >= MAX_UNANCHORED
+                || h.closed;
+        }
+        if fresh && h.anchored {
             stream.parser.run(&key, &mut stream.halves, half, ts, sink);
         }
         let finished = stream.halves.iter().all(|h| h.done || h.closed) || stream.parser.finished();
@@ -198,6 +214,9 @@ impl Half {
     fn accept(&mut self, seq: u32, payload: &[u8], cap: usize, sink: &mut Sink) -> bool {
         let next = *self.next.get_or_insert(seq);
         let offset = seq.wrapping_sub(next) as i32;
+        if offset < 0 && self.rebase(seq, next) {
+            return self.accept(seq, payload, cap, sink);
+        }
         if offset < 0 {
             // A retransmission, perhaps with new bytes at its end.
             let overlap = offset.unsigned_abs() as usize;
@@ -240,6 +259,24 @@ impl Half {
         self.pending
             .retain(|(s, p)| (s.wrapping_add(p.len() as u32).wrapping_sub(n) as i32) > 0);
         added
+    }
+
+    /// Without a SYN, the first segment seen may not be the first sent: an
+    /// earlier one arriving late moves the start back, as long as nothing
+    /// has been parsed yet. True when it did.
+    fn rebase(&mut self, seq: u32, next: u32) -> bool {
+        let back = next.wrapping_sub(seq) as usize;
+        let untouched = self.taken == self.buf.len() && self.skip == 0;
+        if self.from_syn || !untouched || back <= self.buf.len() || back > 64 * 1024 {
+            return false;
+        }
+        let start = next.wrapping_sub(self.buf.len() as u32);
+        if !self.buf.is_empty() {
+            self.pending.push((start, std::mem::take(&mut self.buf)));
+        }
+        self.taken = 0;
+        self.next = Some(seq);
+        true
     }
 
     fn append(&mut self, bytes: &[u8], cap: usize, sink: &mut Sink) -> bool {

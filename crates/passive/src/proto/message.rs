@@ -115,15 +115,19 @@ fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
     }
 }
 
-/// The offset of the next line that starts a message, after the first byte.
+/// The offset of the next line that starts (or may start, when the buffer
+/// ends inside it) a message; the buffer's length when none does.
 fn next_start(buf: &[u8]) -> usize {
-    let mut at = 1;
-    while let Some(nl) = memchr::memchr(b'\n', buf.get(at..).unwrap_or_default()) {
-        let line = at + nl + 1;
-        if looks_like_message(&buf[line..]) {
+    let mut from = 0;
+    while let Some(nl) = memchr::memchr(b'\n', &buf[from..]) {
+        let line = from + nl + 1;
+        if line >= buf.len() {
+            break;
+        }
+        if plausible_prefix(&buf[line..]) {
             return line;
         }
-        at = line;
+        from = line;
     }
     buf.len()
 }
@@ -319,7 +323,7 @@ pub fn frame(buf: &[u8], closed: bool) -> Framed {
 }
 
 /// Whether an unfinished head could still become a message.
-fn plausible_prefix(buf: &[u8]) -> bool {
+pub fn plausible_prefix(buf: &[u8]) -> bool {
     let n = buf.len().min(16);
     let head = &buf[..n];
     looks_like_message(buf)

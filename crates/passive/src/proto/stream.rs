@@ -27,8 +27,8 @@ pub enum App {
 
 /// Requests waiting for their reply, per stream.
 const MAX_WAITING: usize = 16;
-/// Framing failures tolerated in one direction before it is given up.
-const MAX_GARBAGE: u32 = 4;
+/// Bytes of garbage tolerated in one direction before it is given up.
+const MAX_GARBAGE: usize = 64 * 1024;
 
 /// A request as its reply needs it.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub struct Request {
 pub struct Parser {
     app: App,
     waiting: VecDeque<Request>,
-    garbage: [u32; 2],
+    garbage: [usize; 2],
     tls: tls::TlsState,
     finished: bool,
 }
@@ -61,6 +61,16 @@ impl Parser {
             garbage: [0; 2],
             tls: tls::TlsState::default(),
             finished: false,
+        }
+    }
+
+    /// Whether `buf` begins where a message of this stream's protocol
+    /// begins (so parsing can start), rather than in the middle of one.
+    pub fn anchors(&self, buf: &[u8]) -> bool {
+        match self.app {
+            App::Web => crate::proto::message::plausible_prefix(buf) || buf.first() == Some(&b'$'),
+            App::Tls => buf.first() == Some(&0x16),
+            App::Banner => true,
         }
     }
 
@@ -133,8 +143,9 @@ impl Parser {
                     if self.garbage[half] == 0 {
                         sink.summary.malformed("http/rtsp stream");
                     }
-                    self.garbage[half] += 1;
-                    h.buf.drain(..resync.min(h.buf.len()));
+                    let dropped = resync.min(h.buf.len());
+                    self.garbage[half] += dropped.max(1);
+                    h.buf.drain(..dropped);
                     if self.garbage[half] > MAX_GARBAGE {
                         h.buf.clear();
                         h.done = true;
