@@ -138,7 +138,9 @@ fn list_endpoints(
             };
             let service = wire
                 .iter()
-                .find(|w| w.client == device && w.server == peer && w.port == key.port)
+                .find(|w| {
+                    (w.client, w.server) == (device, peer) || (w.client, w.server) == (peer, device)
+                })
                 .and_then(|w| p2p::signature(w.signature))
                 .and_then(|s| {
                     Some(EndpointService {

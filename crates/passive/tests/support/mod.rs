@@ -260,3 +260,61 @@ pub fn values(c: &camaudit_passive::Capture, addr: &str, field: &str) -> Vec<Str
         .map(|o| o.value.clone())
         .collect()
 }
+
+/// A DNS message for `q`: a query, or a response with one A record.
+pub fn dns(q: &str, answer: Option<[u8; 4]>) -> Vec<u8> {
+    let flags: [u8; 2] = if answer.is_some() {
+        [0x81, 0x80]
+    } else {
+        [0x01, 0x00]
+    };
+    let mut m = vec![
+        0x12,
+        0x34,
+        flags[0],
+        flags[1],
+        0,
+        1,
+        0,
+        u8::from(answer.is_some()),
+        0,
+        0,
+        0,
+        0,
+    ];
+    for label in q.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.extend_from_slice(&[0, 0, 1, 0, 1]);
+    if let Some(a) = answer {
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(&a);
+    }
+    m
+}
+
+/// A DHCP request from `mac` with options (code, value).
+pub fn dhcp_request(mac: [u8; 6], options: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut p = vec![0u8; 236];
+    p[0] = 1;
+    p[1] = 1;
+    p[2] = 6;
+    p[28..34].copy_from_slice(&mac);
+    p.extend_from_slice(&[99, 130, 83, 99]);
+    for (c, v) in options {
+        p.push(*c);
+        p.push(v.len() as u8);
+        p.extend_from_slice(v);
+    }
+    p.push(255);
+    udp(mac, [0, 0, 0, 0], 68, [255, 255, 255, 255], 67, &p)
+}
+
+/// Frames to and from `at` over `seconds` (one per second), so a MAC is
+/// seen with an address for that long.
+pub fn chatter(mac: [u8; 6], at: [u8; 4], seconds: u32) -> Vec<Vec<u8>> {
+    (0..seconds)
+        .map(|i| udp(mac, at, 5000, [10, 0, 0, 1], 6000 + i as u16, b"ping"))
+        .collect()
+}
