@@ -79,7 +79,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .set_devices(outcome.scan, &devices)
         .context("recording the devices' endpoints")?;
     write_to(args.output.as_deref(), |out| {
-        write_devices(out, &devices, args.format)
+        write_devices(out, &devices, args.format)?;
+        if args.format == Format::Table {
+            writeln!(out)?;
+            camaudit_report::write_call_home_table(out, &devices)?;
+        }
+        Ok(())
     })?;
     if !args.quiet {
         eprintln!(

@@ -74,7 +74,7 @@ pub fn finish(mut sink: Sink, conversations: &Conversations, limits: &Limits) ->
             observations.extend(kept);
         }
     }
-    let endpoints = list_endpoints(&devices, conversations, &names, &wire, limits);
+    let endpoints = list_endpoints(&devices, &bound, conversations, &names, &wire, limits);
     Capture {
         observations,
         endpoints,
@@ -115,6 +115,7 @@ fn place_by_mac(sink: &mut Sink) {
 
 fn list_endpoints(
     devices: &BTreeSet<IpAddr>,
+    bound: &FxHashSet<IpAddr>,
     conversations: &Conversations,
     names: &rustc_hash::FxHashMap<IpAddr, String>,
     wire: &[crate::sink::WireMatch],
@@ -159,7 +160,13 @@ fn list_endpoints(
                 } else {
                     Direction::Inbound
                 },
-                scope: PeerScope::of(peer),
+                // a host on the capture's own segment is internal whatever
+                // its address range
+                scope: if bound.contains(&peer) {
+                    PeerScope::Internal
+                } else {
+                    PeerScope::of(peer)
+                },
                 name: names.get(&peer).cloned(),
                 bytes_out,
                 bytes_in,
