@@ -15,9 +15,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut file = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        file.extend_from_slice(&v.to_le_bytes());
-    }
+    file.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     file.extend_from_slice(&2u16.to_le_bytes());
     file.extend_from_slice(&4u16.to_le_bytes());
     file.extend_from_slice(&[0; 8]);

@@ -64,9 +64,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .with_context(|| format!("cannot open {name}: check the path"))?,
         )
     };
-    let capture = camaudit_passive::read(input, &name, &Limits::default()).with_context(|| {
-        "nothing was recorded; give a capture written by tcpdump -w, dumpcap or Wireshark"
-            .to_owned()
+    let capture = camaudit_passive::read(input, &name, &Limits::default()).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; nothing was recorded: give a capture written by tcpdump -w, dumpcap or Wireshark"
+        )
     })?;
     let mut store = SqliteStore::open(&args.db)
         .with_context(|| format!("opening the store {}", args.db.display()))?;

@@ -23,9 +23,7 @@ fn frame(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32, payload: 
 fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut header = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        header.extend_from_slice(&v.to_le_bytes());
-    }
+    header.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     header.extend_from_slice(&2u16.to_le_bytes());
     header.extend_from_slice(&4u16.to_le_bytes());
     header.extend_from_slice(&[0; 8]);
@@ -39,7 +37,7 @@ fn generate(path: &str, megabytes: u64) -> std::io::Result<()> {
     while written < megabytes << 20 {
         n = n.wrapping_add(1);
         let host = (n % 200) as u8 + 10;
-        let f = if n % 5000 == 0 {
+        let f = if n.is_multiple_of(5000) {
             frame(
                 [10, 0, 1, host],
                 554,

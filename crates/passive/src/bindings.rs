@@ -137,7 +137,7 @@ impl Bindings {
         let routers = self.routers();
         let mut out: FxHashMap<IpAddr, (Mac, Learnt, i64)> = FxHashMap::default();
         for (&(ip, mac), span) in &self.frames {
-            if routers.contains(&mac) {
+            if routers.contains(&mac) && !is_eui64_of(ip, mac) {
                 continue;
             }
             // Several MACs for one IP without ARP to say which: keep the one
@@ -179,6 +179,18 @@ impl Bindings {
     }
 }
 
+/// Whether an IPv6 address's interface identifier is the modified EUI-64
+/// of `mac` (a router's own link-local address, say): then it is the MAC's
+/// own address whoever else's frames it forwards.
+fn is_eui64_of(ip: IpAddr, mac: Mac) -> bool {
+    let IpAddr::V6(v6) = ip else {
+        return false;
+    };
+    let o = v6.octets();
+    let m = mac.0;
+    o[8..16] == [m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,12 +208,15 @@ mod tests {
         b.frame(ip("8.8.8.8"), GW, 10);
         b.frame(ip("140.82.112.3"), GW, 11);
         b.announced(ip("192.168.1.1"), GW, 12);
+        b.frame(ip("fe80::211:22ff:fe33:4455"), GW, 13);
+        b.frame(ip("fe80::1234"), GW, 13);
         let r = b.resolve();
         assert_eq!(
             r,
             vec![
                 (ip("192.168.1.1"), GW, Learnt::Announced),
-                (ip("192.168.1.108"), CAM, Learnt::Frame)
+                (ip("192.168.1.108"), CAM, Learnt::Frame),
+                (ip("fe80::211:22ff:fe33:4455"), GW, Learnt::Frame)
             ]
         );
     }
