@@ -291,6 +291,7 @@ impl Engine {
             conflicts,
             evidence,
             vulnerabilities,
+            endpoints: Vec::new(),
         }
     }
 

@@ -5,7 +5,8 @@
 //! value into [`Asserts`] (the facts it supports); the identify engine merges
 //! them into a [`Device`], the stable output schema that `identify`, `scan`,
 //! `pcap` and `import` all print (documented in `docs/device-schema.md`),
-//! with a [`KevNote`] per known exploited vulnerability of its maker.
+//! with a [`KevNote`] per known exploited vulnerability of its maker and,
+//! from a packet capture, the remote [`Endpoint`]s it talked to.
 //!
 //! Every field says who sets its value ([`set_by`]): the firmware, or the
 //! installer (a name, a host name), whose values are never more than a weak
@@ -17,6 +18,7 @@
 
 pub mod date;
 mod device;
+mod endpoint;
 mod fact;
 mod kev;
 mod mac;
@@ -28,6 +30,7 @@ mod vendor;
 mod verdict;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
+pub use endpoint::{Direction, Endpoint, EndpointProtocol, EndpointService, PeerScope};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
 pub use kev::{KevNote, KevStatus};
 pub use mac::Mac;

@@ -88,6 +88,10 @@ const ROWS: &[Row] = &[
     ),
     row(Selects::Field("http.title"), SetBy::Default),
     row(Selects::Prefix("tls.cert."), SetBy::Default),
+    // An SDP session name and an mDNS instance name are the firmware's
+    // default until someone renames the channel or the device.
+    row(Selects::Field("rtsp.sdp.session_name"), SetBy::Default),
+    row(Selects::Field("mdns.name"), SetBy::Default),
     row(Selects::Field("dhcp.hostname"), SetBy::User),
     row(Selects::Field("snmp.sysname"), SetBy::User),
     row(Selects::Field("upnp.friendly_name"), SetBy::User),

@@ -14,6 +14,7 @@
 mod check;
 mod demo;
 mod devices;
+mod endpoints;
 mod error;
 mod evidence;
 mod findings;
@@ -31,6 +32,7 @@ pub use check::{
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
+pub use endpoints::write_call_home_table;
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
