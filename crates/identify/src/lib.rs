@@ -263,6 +263,7 @@ impl Engine {
             conflicts,
             evidence,
             vulnerabilities,
+            endpoints: Vec::new(),
         }
     }
 

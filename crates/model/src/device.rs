@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Asserts, Confidence, DeviceType, FactKind, KevNote, Mac, Source, VendorId};
+use crate::{Asserts, Confidence, DeviceType, Endpoint, FactKind, KevNote, Mac, Source, VendorId};
 
 /// One observation that supported a fact about a device, with the rule that
 /// read it.
@@ -112,9 +112,19 @@ pub struct Device {
     /// so `[]` says "none recorded" rather than "not looked at".
     #[serde(default)]
     pub vulnerabilities: Vec<KevNote>,
+    /// The remote endpoints the device talked to, when the evidence is a
+    /// packet capture (`camaudit pcap`); omitted otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Endpoint>,
 }
 
 impl Device {
+    /// True when the capture shows the device reaching the internet or a
+    /// maker's cloud / P2P service.
+    pub fn calls_home(&self) -> bool {
+        self.endpoints.iter().any(Endpoint::is_call_home)
+    }
+
     /// True when the brand shown to the user is not the maker: a rebrand
     /// unmasked (an OEM reseller's label, or the maker's own other brand;
     /// [`Device::label_relation`] says which).

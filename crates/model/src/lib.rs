@@ -5,7 +5,8 @@
 //! value into [`Asserts`] (the facts it supports); the identify engine merges
 //! them into a [`Device`], the stable output schema that `identify`, `scan`,
 //! `pcap` and `import` all print (documented in `docs/device-schema.md`),
-//! with a [`KevNote`] per known exploited vulnerability of its maker.
+//! with a [`KevNote`] per known exploited vulnerability of its maker and,
+//! from a packet capture, the remote [`Endpoint`]s it talked to.
 //!
 //! The types validate on construction (and on deserialisation), so a vendor id
 //! that is not a slug, a field name outside the vocabulary's grammar or a
@@ -13,6 +14,7 @@
 
 pub mod date;
 mod device;
+mod endpoint;
 mod fact;
 mod kev;
 mod mac;
@@ -22,6 +24,7 @@ mod truth;
 mod vendor;
 
 pub use device::{AttributionStep, Conflict, ConflictingValue, Device, Evidence};
+pub use endpoint::{Direction, Endpoint, EndpointProtocol, EndpointService, PeerScope};
 pub use fact::{Asserts, Confidence, DeviceType, FactKind};
 pub use kev::{KevNote, KevStatus};
 pub use mac::Mac;

@@ -43,9 +43,12 @@ pub enum Source {
     /// version, CPE, device type, MAC vendor name): another tool's reading
     /// of the evidence, not the evidence itself.
     Nmap,
+    /// Read from a packet capture (`camaudit pcap`): the field names the
+    /// protocol; a port, when given, is a TCP port the device served.
+    Passive,
 }
 
-const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import, nmap";
+const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import, nmap, passive";
 
 /// How the evidence travelled, which decides whether its port counts as an
 /// open TCP port of the device.
@@ -58,7 +61,7 @@ pub enum Transport {
 }
 
 impl Source {
-    pub const ALL: [Source; 23] = [
+    pub const ALL: [Source; 24] = [
         Source::Tcp,
         Source::Http,
         Source::Tls,
@@ -82,6 +85,7 @@ impl Source {
         Source::Sip,
         Source::Import,
         Source::Nmap,
+        Source::Passive,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +113,7 @@ impl Source {
             Source::Sip => "sip",
             Source::Import => "import",
             Source::Nmap => "nmap",
+            Source::Passive => "passive",
         }
     }
 
@@ -131,7 +136,10 @@ impl Source {
             | Source::Xmnet
             | Source::Upnp
             | Source::Telnet
-            | Source::Ftp => Transport::Tcp,
+            | Source::Ftp
+            // A capture reader gives a port only where the device was the
+            // TCP server of the exchange (docs/pcap.md).
+            | Source::Passive => Transport::Tcp,
             Source::Wsd
             | Source::Sadp
             | Source::Dhip

@@ -76,6 +76,8 @@ stored_word!(
         Scan => "scan",
         /// An imported file of another tool's results (`camaudit import`).
         Import => "import",
+        /// A packet capture read passively (`camaudit pcap`).
+        Pcap => "pcap",
     }
 );
 
