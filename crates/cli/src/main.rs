@@ -10,6 +10,7 @@ mod cmd_check;
 mod cmd_demo;
 mod cmd_identify;
 mod cmd_import;
+mod cmd_pcap;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
@@ -49,6 +50,7 @@ enum Command {
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
+    Pcap(cmd_pcap::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     Scan(cmd_scan::Args),
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
+        Command::Pcap(args) => cmd_pcap::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(args),

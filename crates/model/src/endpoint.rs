@@ -140,12 +140,28 @@ mod tests {
 
     #[test]
     fn scopes_by_range() {
-        for a in ["10.1.2.3", "192.168.1.108", "172.16.0.1", "100.64.1.1", "fe80::1", "fd00::5", "239.255.255.250"] {
-            assert_eq!(PeerScope::of(a.parse().unwrap()), PeerScope::Internal, "{a}");
+        for a in [
+            "10.1.2.3",
+            "192.168.1.108",
+            "172.16.0.1",
+            "100.64.1.1",
+            "fe80::1",
+            "fd00::5",
+            "239.255.255.250",
+        ] {
+            assert_eq!(
+                PeerScope::of(a.parse().unwrap()),
+                PeerScope::Internal,
+                "{a}"
+            );
         }
         // 172.168/16 is outside 172.16/12 (the Uniview capture's camera sits there)
         for a in ["172.168.1.17", "8.8.8.8", "2001:4860::8888", "100.128.0.1"] {
-            assert_eq!(PeerScope::of(a.parse().unwrap()), PeerScope::External, "{a}");
+            assert_eq!(
+                PeerScope::of(a.parse().unwrap()),
+                PeerScope::External,
+                "{a}"
+            );
         }
     }
 }

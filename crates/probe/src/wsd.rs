@@ -25,14 +25,16 @@ pub fn probe_message() -> Vec<u8> {
     .into_bytes()
 }
 
-/// Reads a ProbeMatch into `onvif.scope` and `onvif.xaddr` observations.
+/// Reads a ProbeMatch (or a device's Hello announcement, which carries the
+/// same elements) into `onvif.scope` and `onvif.xaddr` observations.
 pub fn parse(datagram: &[u8], obs: &mut HostObs) -> bool {
     let text = String::from_utf8_lossy(datagram);
     let Ok(doc) = xml::parse(&text) else {
         return false;
     };
     let mut any = false;
-    for m in xml::find_all(&doc, "ProbeMatch") {
+    let hellos = xml::find_all(&doc, "Hello");
+    for m in xml::find_all(&doc, "ProbeMatch").chain(hellos) {
         any = true;
         for child in m.descendants().filter(|n| n.is_element()) {
             let field = match child.tag_name().name() {

@@ -251,6 +251,42 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "The device looked up the internet name {value}",
     ),
     p(
+        "dhcp.parameter_request_list",
+        "The device asked for a network address (DHCP) with the option list {value}",
+    ),
+    p(
+        "dhcp.client_id",
+        "The device asked for a network address (DHCP) with the client identifier {value}",
+    ),
+    p(
+        "tls.sni",
+        "The device opened an encrypted (TLS) connection to the internet name {value}",
+    ),
+    pm(
+        "http.user_agent",
+        "The device's web client calls itself “{value}”",
+        "The device's web client calls itself “{value}”, as {maker}'s devices do",
+    ),
+    pm(
+        "rtsp.path",
+        "The video streaming (RTSP) server{on_port} serves the stream {value}",
+        "The video streaming (RTSP) server{on_port} serves the stream {value}, in {maker}'s URL scheme",
+    ),
+    pm(
+        "rtsp.sdp.session_name",
+        "The video stream's description (SDP){on_port} names the session “{value}”",
+        "The video stream's description (SDP){on_port} names the session “{value}”, as {maker}'s devices do",
+    ),
+    pm(
+        "rtsp.sdp.attribute",
+        "The video stream's description (SDP){on_port} carries the attribute “{value}”",
+        "The video stream's description (SDP){on_port} carries {maker}'s own attribute “{value}”",
+    ),
+    p(
+        "mdns.name",
+        "The device announced the name {value} on the local network (mDNS)",
+    ),
+    p(
         "import.",
         "The asset register gives the {name} as “{value}”",
     ),

@@ -1,0 +1,267 @@
+//! DNS (UDP 53) and multicast DNS (UDP 5353) messages, read by hand with
+//! every length and compression pointer checked (at most
+//! [`MAX_JUMPS`] pointers per name, names at most 255 bytes).
+//!
+//! From DNS: the names a host looks up (`dns.query`, evidence about the
+//! client) and the addresses answers give them (names for the endpoints
+//! list). From mDNS replies: the services a device announces
+//! (`mdns.service`), its instance and host names (`mdns.name`) and TXT
+//! records (`mdns.txt`).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::sink::Sink;
+
+const MAX_JUMPS: usize = 16;
+const MAX_NAME: usize = 255;
+/// Records read per message.
+const MAX_RECORDS: usize = 64;
+
+const A: u16 = 1;
+const PTR: u16 = 12;
+const TXT: u16 = 16;
+const AAAA: u16 = 28;
+const SRV: u16 = 33;
+
+/// One resource record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub name: String,
+    pub kind: u16,
+    pub data: Data,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    Addr(IpAddr),
+    Name(String),
+    Texts(Vec<String>),
+    Other,
+}
+
+/// A parsed message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    pub response: bool,
+    pub questions: Vec<(String, u16)>,
+    pub records: Vec<Record>,
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+/// Reads a (possibly compressed) name at `at`: the name and the offset
+/// just after it in the original position.
+fn name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
+    let mut out = String::new();
+    let mut end = None;
+    let mut jumps = 0;
+    loop {
+        let len = usize::from(*msg.get(at)?);
+        match len & 0xc0 {
+            0xc0 => {
+                let ptr = usize::from(be16(msg, at)? & 0x3fff);
+                end.get_or_insert(at + 2);
+                jumps += 1;
+                if jumps > MAX_JUMPS || ptr >= msg.len() {
+                    return None;
+                }
+                at = ptr;
+            }
+            0 if len == 0 => {
+                return Some((out, end.unwrap_or(at + 1)));
+            }
+            0 => {
+                let label = msg.get(at + 1..at + 1 + len)?;
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&String::from_utf8_lossy(label));
+                if out.len() > MAX_NAME {
+                    return None;
+                }
+                at += 1 + len;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Parses a DNS/mDNS message, or `None` when it is malformed.
+pub fn parse(msg: &[u8]) -> Option<Message> {
+    let flags = be16(msg, 2)?;
+    let qd = usize::from(be16(msg, 4)?);
+    let an = usize::from(be16(msg, 6)?);
+    let ns = usize::from(be16(msg, 8)?);
+    let ar = usize::from(be16(msg, 10)?);
+    let mut at = 12;
+    let mut m = Message {
+        response: flags & 0x8000 != 0,
+        ..Message::default()
+    };
+    for _ in 0..qd.min(MAX_RECORDS) {
+        let (n, next) = name(msg, at)?;
+        let kind = be16(msg, next)?;
+        at = next + 4;
+        m.questions.push((n, kind));
+    }
+    for _ in 0..(an + ns + ar).min(MAX_RECORDS) {
+        let (n, next) = name(msg, at)?;
+        let kind = be16(msg, next)?;
+        let len = usize::from(be16(msg, next + 8)?);
+        let start = next + 10;
+        let rdata = msg.get(start..start + len)?;
+        let data = match kind {
+            A if len == 4 => Data::Addr(IpAddr::V4(Ipv4Addr::new(
+                rdata[0], rdata[1], rdata[2], rdata[3],
+            ))),
+            AAAA if len == 16 => {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(rdata);
+                Data::Addr(IpAddr::V6(Ipv6Addr::from(b)))
+            }
+            PTR => Data::Name(name(msg, start)?.0),
+            SRV if len > 6 => Data::Name(name(msg, start + 6)?.0),
+            TXT => Data::Texts(texts(rdata)),
+            _ => Data::Other,
+        };
+        m.records.push(Record {
+            name: n,
+            kind,
+            data,
+        });
+        at = start + len;
+    }
+    Some(m)
+}
+
+fn texts(mut rdata: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = rdata.split_first() {
+        let len = usize::from(len);
+        let Some(s) = rest.get(..len) else { break };
+        if !s.is_empty() {
+            out.push(String::from_utf8_lossy(s).into_owned());
+        }
+        rdata = &rest[len..];
+    }
+    out
+}
+
+/// Reverse look-ups and service-discovery meta names say nothing about
+/// what a device calls.
+fn worth_recording(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    !(n.ends_with(".in-addr.arpa")
+        || n.ends_with(".ip6.arpa")
+        || n.is_empty()
+        || n.ends_with(".local"))
+}
+
+/// A DNS datagram from `src` to `dst`.
+pub fn unicast(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
+    let Some(m) = parse(payload) else {
+        sink.summary.malformed("dns");
+        return;
+    };
+    if !m.response {
+        for (q, _) in m.questions.iter().filter(|(q, _)| worth_recording(q)) {
+            sink.evidence.push(src, None, "dns.query", q, ts);
+        }
+        return;
+    }
+    let asked = m.questions.first().map(|(q, _)| q.clone());
+    for r in &m.records {
+        if let Data::Addr(addr) = r.data {
+            // The name the client asked for, not the CNAME target: it is
+            // what a registry of vendor host names lists.
+            let n = asked.as_deref().unwrap_or(&r.name);
+            if worth_recording(n) {
+                sink.name(addr, n);
+            }
+        }
+    }
+}
+
+/// An mDNS datagram from `src`: only replies describe the sender.
+pub fn multicast(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
+    let Some(m) = parse(payload) else {
+        sink.summary.malformed("mdns");
+        return;
+    };
+    if !m.response {
+        return;
+    }
+    for r in &m.records {
+        match (&r.data, r.kind) {
+            (Data::Name(target), PTR) => {
+                let owner = r.name.trim_end_matches('.');
+                let target = target.trim_end_matches('.');
+                if owner.ends_with(".arpa") {
+                    continue;
+                }
+                if owner == "_services._dns-sd._udp.local" {
+                    // the list of service types the sender offers
+                    sink.evidence.push(src, None, "mdns.service", target, ts);
+                } else if owner.starts_with('_') {
+                    sink.evidence.push(src, None, "mdns.service", owner, ts);
+                    sink.evidence.push(src, None, "mdns.name", target, ts);
+                }
+            }
+            (Data::Name(target), SRV) => {
+                sink.evidence
+                    .push(src, None, "mdns.name", target.trim_end_matches('.'), ts);
+            }
+            (Data::Texts(texts), TXT) => {
+                for t in texts.iter().take(32) {
+                    sink.evidence.push(src, None, "mdns.txt", t, ts);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response to `q` with one A answer by compression pointer.
+    fn answer(q: &str, addr: [u8; 4]) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+        for label in q.split('.') {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 1, 0, 1]);
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(&addr);
+        m
+    }
+
+    #[test]
+    fn an_answer_with_a_pointer() {
+        let m = parse(&answer("www.easy4ipcloud.com", [47, 88, 1, 2])).unwrap();
+        assert!(m.response);
+        assert_eq!(m.questions, [("www.easy4ipcloud.com".to_owned(), 1)]);
+        assert_eq!(m.records[0].data, Data::Addr("47.88.1.2".parse().unwrap()));
+    }
+
+    #[test]
+    fn loops_and_cuts_are_refused() {
+        let mut looped = answer("a.b", [1, 2, 3, 4]);
+        // the answer's name points at itself
+        let at = looped.len() - 16;
+        looped[at] = 0xc0;
+        looped[at + 1] = at as u8;
+        assert!(parse(&looped).is_none());
+        let full = answer("camera.example.com", [1, 2, 3, 4]);
+        for cut in 0..full.len() {
+            assert!(
+                parse(&full[..cut]).is_none() || cut >= full.len(),
+                "cut {cut}"
+            );
+        }
+    }
+}
