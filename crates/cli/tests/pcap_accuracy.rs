@@ -9,7 +9,7 @@
 //!   DHCP, discovery replies, web and RTSP polling, call-home flows, mixed
 //!   with ordinary traffic), as pcapng and as VLAN-tagged pcap;
 //! * recorded by tcpdump on `lo` while `camaudit scan` scans a simulated
-//!   estate on 127.98.0.0/25 (root and tcpdump needed; skipped otherwise,
+//!   estate on 127.98.0.0/26 (root and tcpdump needed; skipped otherwise,
 //!   a failure under CAMAUDIT_REQUIRE_PEERS=1). Traffic goes only to that
 //!   range, which the simulator serves.
 
@@ -266,7 +266,7 @@ fn a_tcpdump_capture_of_a_scan_of_the_simulator() {
         return skip("tcpdump is not installed (.ci/run installs it)");
     }
     let dir = TempDir::new("live");
-    let net = "127.98.0.0/25";
+    let net = "127.98.0.0/26";
     let truth_file = dir.0.join("truth.jsonl");
     let ready = dir.0.join("ready");
     let capture = dir.0.join("scan.pcap");
