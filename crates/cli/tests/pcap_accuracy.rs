@@ -275,7 +275,7 @@ fn a_tcpdump_capture_of_a_scan_of_the_simulator() {
             .args([
                 "sim",
                 "--devices",
-                "120",
+                "60",
                 "--seed",
                 "5",
                 "--base",
@@ -286,11 +286,20 @@ fn a_tcpdump_capture_of_a_scan_of_the_simulator() {
             .arg("--ready-file")
             .arg(&ready)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("camaudit sim starts"),
     );
-    wait_for("the simulator", || ready.exists());
+    wait_for("the simulator", || {
+        if let Ok(Some(status)) = sim.0.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = sim.0.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            panic!("the simulator exited ({status}) before it was ready: {err}");
+        }
+        ready.exists()
+    });
     let mut tcpdump = Stopped(
         Command::new("tcpdump")
             .args(["-i", "lo", "-U", "-n", "-s", "0", "-w"])
