@@ -432,7 +432,10 @@ fn kev_entries_match_the_cisa_catalog() {
     // nor an Archer router's of a Tapo camera).
     const NOT_SURVEILLANCE: &[(&str, &[&str])] = &[
         ("Google", &["Chrom", "Android", "Pixel"]),
-        ("TP-Link", &["Archer", "Multiple Archer", "Multiple Routers"]),
+        (
+            "TP-Link",
+            &["Archer", "Multiple Archer", "Multiple Routers"],
+        ),
     ];
     let not_surveillance = |vendor: &str, product: &str| {
         NOT_SURVEILLANCE
