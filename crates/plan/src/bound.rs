@@ -148,9 +148,16 @@ pub(crate) fn lower_bound(problem: &Problem) -> f64 {
         .map(|d| d.risk.per_day())
         .sum();
     let limits = Limits::new(problem);
+    let first_visit = first_visit_days(problem);
     let mut breaks: Vec<u32> = (0..cal.weeks)
         .map(|w| w * 7)
         .chain(cal.period_starts.iter().copied())
+        .chain(
+            first_visit
+                .iter()
+                .filter_map(|&d| d.filter(|&d| d < cal.days)),
+        )
+        .chain(std::iter::once(cal.days))
         .collect();
     breaks.sort_unstable();
     breaks.dedup();
@@ -159,8 +166,39 @@ pub(crate) fn lower_bound(problem: &Problem) -> f64 {
         .map(|pair| {
             let (day, next) = (pair[0], pair[1].min(cal.days));
             let days = f64::from(next.saturating_sub(day));
-            (total - limits.removable(problem, day)).max(0.0) * days
+            let resources = (total - limits.removable(problem, day)).max(0.0);
+            resources.max(unreachable_risk(problem, &first_visit, day)) * days
         })
+        .sum()
+}
+
+/// The first day each device's site can be visited at all (`None`: never
+/// within the horizon). Every action is done on a visit, so until that day
+/// the device keeps all of its risk whatever the budget: without this term
+/// a generous budget gives a bound of 0 against a plan that must wait for
+/// the sites to open.
+fn first_visit_days(problem: &Problem) -> Vec<Option<u32>> {
+    let slots = problem.calendar.slots.len() as u32;
+    let by_site: Vec<Option<u32>> = (0..problem.estate.sites.len())
+        .map(|site| {
+            (0..slots)
+                .filter_map(|slot| problem.visit_days.day(site, slot))
+                .min()
+        })
+        .collect();
+    problem.site_of.iter().map(|&site| by_site[site]).collect()
+}
+
+/// The risk per day of the devices whose site cannot yet be visited on
+/// `day`.
+fn unreachable_risk(problem: &Problem, first_visit: &[Option<u32>], day: u32) -> f64 {
+    problem
+        .estate
+        .devices
+        .iter()
+        .zip(first_visit)
+        .filter(|(_, first)| first.is_none_or(|f| f > day))
+        .map(|(d, _)| d.risk.per_day())
         .sum()
 }
 
