@@ -18,7 +18,9 @@ LINES=${LINES:-100000}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-cargo build --release -q -p camaudit -p camaudit-check --examples
+# `--examples` selects only example targets, so the binary is built on its own.
+cargo build --release -q -p camaudit --bin camaudit
+cargo build --release -q -p camaudit-check --examples
 target/release/examples/gen_register "$LINES" >"$WORK/typical.csv"
 target/release/examples/gen_register "$LINES" --distinct >"$WORK/distinct.csv"
 
