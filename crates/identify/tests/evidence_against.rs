@@ -228,10 +228,10 @@ fn a_dahua_label_on_a_python_server_is_a_label_only() {
     assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
     assert_eq!(d.platform_confirmed, Some(false));
     assert!(
-        d.attribution.iter().any(|s| s
-            .claim
-            .contains("label only, platform unconfirmed")
-            && s.claim.contains("/cgi-bin/magicBox.cgi")),
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains("/cgi-bin/magicBox.cgi")),
         "{:#?}",
         d.attribution
     );
@@ -318,10 +318,10 @@ fn a_uniview_label_without_lapi_is_a_label_only() {
     assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
     assert_eq!(d.platform_confirmed, Some(false));
     assert!(
-        d.attribution.iter().any(|s| s
-            .claim
-            .contains("label only, platform unconfirmed")
-            && s.claim.contains("/LAPI/V1.0/System/DeviceBasicInfo")),
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains("/LAPI/V1.0/System/DeviceBasicInfo")),
         "{:#?}",
         d.attribution
     );
@@ -340,7 +340,10 @@ fn a_real_uniview_with_lapi_is_confirmed() {
                 "http.body",
                 r#"{"Response":{"ResponseURL":"/LAPI/V1.0/System/DeviceBasicInfo","ResponseCode":0,"Data":{"Manufacturer":"UNIVIEW","DeviceModel":"IPC-B312-IR@DP-IR3-F60-C","SerialNumber":"210235C2QSA188000194"}}}"#,
             ),
-            ("http.not_found", "/cgi-bin/magicBox.cgi?action=getSystemInfo"),
+            (
+                "http.not_found",
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+            ),
             ("http.not_found", "/ISAPI/System/deviceInfo"),
         ],
     );
@@ -369,7 +372,10 @@ fn evidence_against_dahua_and_uniview_never_touches_a_trusted_camera() {
                 "http.header.www-authenticate",
                 "Basic realm=\"AXIS_ACCC8E012345\"",
             ),
-            ("http.not_found", "/cgi-bin/magicBox.cgi?action=getSystemInfo"),
+            (
+                "http.not_found",
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+            ),
             ("http.not_found", "/LAPI/V1.0/System/DeviceBasicInfo"),
             ("onvif.serial", "ACCC8E012345"),
         ],
