@@ -180,19 +180,33 @@ fn the_table_and_the_formats_name_the_weakest_link() {
     let o = run(&["check", path(&file), "--registry", path(&reg)]);
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("WEAKEST LINK"), "{table}");
-    let kb = table
-        .lines()
-        .find(|l| l.contains("KBVision"))
-        .expect("the KBVision row");
+    assert!(
+        table.lines().all(|l| l.chars().count() <= 120),
+        "the table fits 120 columns:\n{table}"
+    );
+    // A line's first row, and the rows below it up to the next line's.
+    let entry = |name: &str| -> String {
+        let lines: Vec<&str> = table.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("the {name} row:\n{table}"));
+        let rest = lines[i + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("     "))
+            .copied();
+        std::iter::once(lines[i])
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let kb = entry("KBVision");
     assert!(kb.contains("LIKELY-COVERED"), "{kb}");
     assert!(
-        kb.contains("label kbvision → OEM / white-label reseller of dahua (low)"),
+        kb.contains("weakest link: label kbvision → OEM / white-label reseller of dahua (low)"),
         "{kb}"
     );
-    let split = table
-        .lines()
-        .find(|l| l.contains("SplitCo"))
-        .expect("the SplitCo row");
+    let split = entry("SplitCo");
     assert!(
         split.contains("DISPUTED") && split.contains("uk-2022-directive"),
         "{split}"

@@ -38,7 +38,9 @@ const WANT: [(u64, &[&str], Option<&str>); 13] = [
     (3, &["covered"], Some("milesight")),
     (4, &["covered"], Some("foscam")),
     (5, &["covered"], Some("xiaomi")),
-    (6, &["likely-covered"], Some("hualai")),
+    // Wyze → Hualai rests on Hualai being the FCC grantee of a WYZE
+    // product (medium), so covered, not only likely.
+    (6, &["covered"], Some("hualai")),
     (7, &["covered"], Some("jovision")),
     (8, &["covered"], Some("raysharp")),
     (9, &["not-covered"], Some("verkada")),

@@ -75,8 +75,8 @@ fn assert_same_devices(actual: &str, expected: &str, jsonl: bool, what: &str) {
     }
 }
 
-/// Device CSV: the recorded columns unchanged, with the KEV columns added
-/// at the end.
+/// Device CSV: the recorded columns unchanged, with the KEV columns and
+/// `platform_confirmed` added at the end.
 fn assert_same_csv_plus_kev(actual: &str, expected: &str, what: &str) {
     let records = |text: &str| -> Vec<Vec<String>> {
         csv::Reader::from_reader(text.as_bytes())
@@ -96,7 +96,7 @@ fn assert_same_csv_plus_kev(actual: &str, expected: &str, what: &str) {
     assert_eq!(new_header[..old_header.len()], old_header[..], "{what}");
     assert_eq!(
         new_header[old_header.len()..],
-        ["kev_affected", "kev"],
+        ["kev_affected", "kev", "platform_confirmed"],
         "{what}"
     );
     let old = records(expected);

@@ -205,3 +205,188 @@ fn generic_onvif_firmware_and_serial_are_kept() {
     assert_eq!(d.firmware.as_deref(), Some("V2.800.0000018.0.R"));
     assert!(d.conflicts.iter().all(|c| c.fact.as_str() != "firmware"));
 }
+
+/// What an ONVIF emulator on a PC says when it is told to be a Dahua.
+const ONVIF_AS_DAHUA: &[(&str, &str)] = &[
+    ("onvif.manufacturer", "Dahua"),
+    ("onvif.model", "IPC-HFW2431S-S-S2"),
+    ("onvif.firmware", "1.0.0"),
+    ("onvif.serial", "EMU-0001"),
+];
+
+#[test]
+fn a_dahua_label_on_a_python_server_is_a_label_only() {
+    let mut obs = ONVIF_AS_DAHUA.to_vec();
+    obs.push(("http.header.server", "BaseHTTP/0.6 Python/3.11.2"));
+    obs.push((
+        "http.not_found",
+        "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+    ));
+    let d = one(&engine(), &obs);
+    assert_eq!(d.label_vendor.as_ref().map(|l| l.as_str()), Some("dahua"));
+    assert_eq!(maker(&d), Some("dahua"), "the label still says so");
+    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
+    assert_eq!(d.platform_confirmed, Some(false));
+    assert!(
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains("/cgi-bin/magicBox.cgi")),
+        "{:#?}",
+        d.attribution
+    );
+    let against = d
+        .conflicts
+        .iter()
+        .find(|c| c.fact.as_str() == "manufacturer")
+        .and_then(|c| c.rejected.iter().find(|r| r.value == "not dahua"))
+        .expect("the contradiction is a conflict");
+    assert_eq!(
+        against.rules,
+        [
+            "dahua.onvif.serial-not-dahua",
+            "dahua.http.server-python",
+            "dahua.http.not-found-cgi"
+        ]
+    );
+}
+
+/// A real Dahua: its DHIP reply and its 'Login to <serial>' challenge are
+/// the platform, its serial fits, its CGI answered. Nothing is against it.
+#[test]
+fn a_real_dahua_with_its_platform_is_confirmed_and_not_contradicted() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "Dahua"),
+            ("onvif.model", "IPC-HFW2431S-S-S2"),
+            ("onvif.serial", "4M0747EPAA1D284"),
+            (
+                "http.header.www-authenticate",
+                "Digest realm=\"Login to 4M0747EPAA1D284\", nonce=\"745449738fdf77164f570c37c9186b52\"",
+            ),
+            ("http.not_found", "/ISAPI/System/deviceInfo"),
+            ("http.not_found", "/LAPI/V1.0/System/DeviceBasicInfo"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("dahua"));
+    assert_eq!(d.platform_confirmed, Some(true));
+    assert!(d.covered && d.confidence.get() > 0.9, "{d:#?}");
+    assert!(
+        !d.attribution
+            .iter()
+            .any(|s| s.claim.contains("contradicted")),
+        "{:#?}",
+        d.attribution
+    );
+}
+
+/// A Lorex NVR (a Dahua OEM) seen only by ONVIF: its ND serial fits Dahua's
+/// OEM grammar, so it is unconfirmed but not contradicted.
+#[test]
+fn a_lorex_seen_only_by_onvif_is_not_contradicted() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "Lorex"),
+            ("onvif.serial", "ND021811019863"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("dahua"), "{d:#?}");
+    assert!(
+        d.evidence
+            .iter()
+            .all(|e| e.asserts.not_manufacturer.is_none()),
+        "{:#?}",
+        d.evidence
+    );
+}
+
+#[test]
+fn a_uniview_label_without_lapi_is_a_label_only() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "UNIVIEW"),
+            ("onvif.model", "IPC-B312-IR"),
+            ("onvif.serial", "EMU-0001"),
+            ("http.header.server", "Werkzeug/3.0.1 Python/3.12.1"),
+            ("http.not_found", "/LAPI/V1.0/System/DeviceBasicInfo"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("uniview"));
+    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
+    assert_eq!(d.platform_confirmed, Some(false));
+    assert!(
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains("/LAPI/V1.0/System/DeviceBasicInfo")),
+        "{:#?}",
+        d.attribution
+    );
+}
+
+/// A real Uniview answers LAPI with its schema: confirmed, and the 404s of
+/// other makers' paths weigh nothing on it.
+#[test]
+fn a_real_uniview_with_lapi_is_confirmed() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "UNIVIEW"),
+            ("onvif.serial", "210235C2QSA188000194"),
+            (
+                "http.body",
+                r#"{"Response":{"ResponseURL":"/LAPI/V1.0/System/DeviceBasicInfo","ResponseCode":0,"Data":{"Manufacturer":"UNIVIEW","DeviceModel":"IPC-B312-IR@DP-IR3-F60-C","SerialNumber":"210235C2QSA188000194"}}}"#,
+            ),
+            (
+                "http.not_found",
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+            ),
+            ("http.not_found", "/ISAPI/System/deviceInfo"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("uniview"));
+    assert_eq!(d.platform_confirmed, Some(true));
+    assert!(d.covered && d.confidence.get() > 0.9, "{d:#?}");
+    assert!(
+        d.evidence
+            .iter()
+            .all(|e| e.asserts.not_manufacturer.is_none()),
+        "{:#?}",
+        d.evidence
+    );
+}
+
+/// A trusted camera is never made covered by the evidence against a
+/// covered maker: an Axis camera's 404s to Dahua's and Uniview's paths
+/// and its serial leave it Axis, not covered, with nothing listed against.
+#[test]
+fn evidence_against_dahua_and_uniview_never_touches_a_trusted_camera() {
+    let d = one(
+        &engine(),
+        &[
+            ("onvif.manufacturer", "AXIS"),
+            (
+                "http.header.www-authenticate",
+                "Basic realm=\"AXIS_ACCC8E012345\"",
+            ),
+            (
+                "http.not_found",
+                "/cgi-bin/magicBox.cgi?action=getSystemInfo",
+            ),
+            ("http.not_found", "/LAPI/V1.0/System/DeviceBasicInfo"),
+            ("onvif.serial", "ACCC8E012345"),
+        ],
+    );
+    assert_eq!(maker(&d), Some("axis"));
+    assert!(!d.covered);
+    assert!(
+        d.evidence
+            .iter()
+            .all(|e| e.asserts.not_manufacturer.is_none()),
+        "{:#?}",
+        d.evidence
+    );
+}

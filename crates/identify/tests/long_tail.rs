@@ -136,6 +136,7 @@ fn long_tail_prc_makers_are_covered_from_their_mac_blocks() {
         ("Imilab 78-DF-72", "mac", "78:df:72:12:34:56", w("imilab")),
         ("Hualai 18-50-73", "mac", "18:50:73:12:34:56", w("hualai")),
         ("Sunell 00-1C-27", "mac", "00:1c:27:12:34:56", w("sunell")),
+        ("Reolink EC-71-DB", "mac", "ec:71:db:12:34:56", w("reolink")),
     ]);
 }
 

@@ -317,15 +317,24 @@ fn write_csv_line<W: Write>(
     Ok(())
 }
 
-/// Longest cell printed in the table; the full text is in the other formats.
-const CELL_MAX: usize = 48;
+/// The table fits a terminal this wide: each line's cells on one row, its
+/// coverage and weakest link (or why) wrapped on the rows below it. The
+/// full text of every cell is in the other formats.
+pub const TABLE_WIDTH: usize = 120;
 
-/// The weakest link is a sentence ("label swann → OEM / white-label
-/// reseller of hikvision (low)"): it gets more room than other cells.
-const LINK_MAX: usize = 80;
+/// Longest cell of each column of a line's first row, so that the row
+/// never passes [`TABLE_WIDTH`]: row number 6, site 16, make 24, model 28,
+/// verdict 14 (LIKELY-COVERED), maker 16, and two spaces between columns.
+const SITE_MAX: usize = 16;
+const MAKE_MAX: usize = 24;
+const MODEL_MAX: usize = 28;
+const MAKER_MAX: usize = 16;
 
-fn clip(s: &str) -> String {
-    camaudit_model::text::clip(s, CELL_MAX)
+/// Where the rows below a line's first row begin.
+const DETAIL_INDENT: &str = "     ";
+
+fn clip(s: &str, max: usize) -> String {
+    camaudit_model::text::clip(s, max)
 }
 
 /// What the table shows of one checked line, borrowing from the report
@@ -349,6 +358,8 @@ pub struct CheckTableRow<'a> {
     /// The summary, and the known exploited vulnerabilities the firmware
     /// is exposed to.
     pub why: String,
+    /// The known exploited vulnerabilities the firmware is exposed to.
+    pub exposed_to: Vec<&'a str>,
 }
 
 impl<'a> CheckTableRow<'a> {
@@ -385,25 +396,72 @@ impl<'a> CheckTableRow<'a> {
             },
             weakest_link: o.weakest_link.as_deref(),
             why: why(o),
+            exposed_to: affected_kev(o),
         }
     }
 
-    fn into_cells(self) -> Vec<String> {
+    /// The first row's cells, each clipped to its column's width.
+    fn cells(&self) -> Vec<String> {
         let mut r = vec![self.row.to_string()];
         if let Some(site) = self.site {
-            r.push(clip(site));
+            r.push(clip(or_dash(site), SITE_MAX));
         }
         r.extend([
-            clip(or_dash(&self.make)),
-            clip(or_dash(self.model)),
+            clip(or_dash(&self.make), MAKE_MAX),
+            clip(or_dash(self.model), MODEL_MAX),
             self.verdict.to_owned(),
-            self.maker.unwrap_or_else(|| "-".into()),
-            or_dash(&self.covered_by.join(",")).to_owned(),
-            camaudit_model::text::clip(self.weakest_link.unwrap_or("-"), LINK_MAX),
-            self.why,
+            clip(self.maker.as_deref().unwrap_or("-"), MAKER_MAX),
         ]);
         r
     }
+
+    /// What the rows below say, one paragraph each: the regimes and the
+    /// weakest link in full for a covered, likely-covered or disputed line,
+    /// else why it is not; and the known exploited vulnerabilities its
+    /// firmware is exposed to.
+    pub fn detail(&self) -> Vec<String> {
+        let regimes = self.covered_by.join(", ");
+        let link = || format!("weakest link: {}", self.weakest_link.unwrap_or("-"));
+        let mut d = match self.verdict {
+            "DISPUTED" => vec![format!("disputed under {regimes}"), link()],
+            _ if !self.covered_by.is_empty() => vec![format!("covered by {regimes}"), link()],
+            _ => vec![format!("why: {}", self.why)],
+        };
+        if !self.exposed_to.is_empty() && !self.covered_by.is_empty() {
+            d.push(format!(
+                "firmware exposed to {}",
+                self.exposed_to.join(", ")
+            ));
+        }
+        d
+    }
+}
+
+/// `text` broken at spaces into rows of at most `width` characters, each
+/// beginning with `indent`; a word longer than a row is cut across rows.
+pub fn wrap(text: &str, indent: &str, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(indent.chars().count()).max(1);
+    let mut rows: Vec<Vec<char>> = Vec::new();
+    let mut row: Vec<char> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        if !row.is_empty() && row.len() + 1 + word.len() > room {
+            rows.push(std::mem::take(&mut row));
+        }
+        while word.len() > room {
+            rows.push(word.drain(..room).collect());
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.extend(word);
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows.into_iter()
+        .map(|r| format!("{indent}{}", r.into_iter().collect::<String>()))
+        .collect()
 }
 
 /// The verdict as the table shows it: the ones that gate a purchase in
@@ -423,51 +481,71 @@ fn write_table(out: &mut dyn Write, report: &Report, registry: &Registry) -> std
     if report.columns.get(Role::Site).is_some() {
         head.push("SITE");
     }
-    head.extend([
-        "MAKE/BRAND",
-        "MODEL/DESCRIPTION",
-        "VERDICT",
-        "MAKER",
-        "COVERED BY",
-        "WEAKEST LINK",
-        "WHY",
-    ]);
+    head.extend(["MAKE/BRAND", "MODEL/DESCRIPTION", "VERDICT", "MAKER"]);
+    let table: Vec<CheckTableRow> = report
+        .lines
+        .iter()
+        .map(|l| CheckTableRow::of(report, l))
+        .collect();
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
-    rows.extend(
-        report
-            .lines
-            .iter()
-            .map(|l| CheckTableRow::of(report, l).into_cells()),
-    );
-    write_aligned(out, &rows)?;
+    rows.extend(table.iter().map(CheckTableRow::cells));
+    let mut first_rows = aligned(&rows).into_iter();
+    if let Some(h) = first_rows.next() {
+        writeln!(out, "{h}")?;
+        writeln!(out, "{DETAIL_INDENT}COVERED BY / WEAKEST LINK, or WHY")?;
+    }
+    for (line, first) in table.iter().zip(first_rows) {
+        writeln!(out, "{first}")?;
+        for paragraph in line.detail() {
+            for r in wrap(&paragraph, DETAIL_INDENT, TABLE_WIDTH) {
+                writeln!(out, "{r}")?;
+            }
+        }
+    }
     let exploitable = report
         .lines
         .iter()
         .filter(|l| !affected_kev(&l.outcome).is_empty())
         .count();
+    let mut foot = Vec::new();
     if exploitable > 0 {
-        writeln!(
-            out,
+        foot.push(format!(
             "{exploitable} {} firmware in the documented affected range of a known exploited vulnerability (CISA KEV): update or remove first.",
             if exploitable == 1 {
                 "line runs"
             } else {
                 "lines run"
             }
-        )?;
+        ));
     }
-    writeln!(
-        out,
-        "{} lines: {}. {}. Reasons and sources: --format json|jsonl|csv",
+    // The counts, the registry and the pointer to the full text each on a
+    // line of their own: together they pass 120 columns.
+    foot.push(format!(
+        "{} lines: {}.",
         report.lines.len(),
-        counts_text(report),
-        registry_line(registry)
-    )
+        counts_text(report)
+    ));
+    foot.push(format!("{}.", registry_line(registry)));
+    foot.push("Reasons and sources: --format json|jsonl|csv".to_owned());
+    for paragraph in foot {
+        for r in wrap(&paragraph, "", TABLE_WIDTH) {
+            writeln!(out, "{r}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Columns padded to their widest cell, two spaces apart; the last column
 /// is not padded.
 pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result<()> {
+    for line in aligned(rows) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The rows of [`write_aligned`], as text.
+fn aligned(rows: &[Vec<String>]) -> Vec<String> {
     let n = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..n)
         .map(|i| {
@@ -477,17 +555,18 @@ pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Resu
                 .unwrap_or(0)
         })
         .collect();
-    for r in rows {
-        let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
-            line.push_str(cell);
-            if i + 1 < n {
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+    rows.iter()
+        .map(|r| {
+            let mut line = String::new();
+            for (i, cell) in r.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < n {
+                    line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+                }
             }
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+            line.trim_end().to_owned()
+        })
+        .collect()
 }
 
 /// The summary, and any known exploited vulnerability the line's firmware
@@ -524,5 +603,22 @@ mod tests {
             column_keys(&headers),
             ["input:verdict", "Make", "column 3", "Make (4)", "column 5"]
         );
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        let text = "label lorex → former subsidiary of dahua (2018-02 to 2022-11-24), and the device date is unknown";
+        let rows = wrap(text, "  ", 30);
+        assert!(rows.iter().all(|r| r.chars().count() <= 30), "{rows:#?}");
+        assert!(rows.iter().all(|r| r.starts_with("  ")), "{rows:#?}");
+        let joined: Vec<&str> = rows.iter().map(|r| r.trim()).collect();
+        assert_eq!(joined.join(" "), text);
+        assert_eq!(wrap("", "  ", 30), ["  "]);
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_longer_than_a_row() {
+        let rows = wrap("a 0123456789abcdef b", "", 8);
+        assert_eq!(rows, ["a", "01234567", "89abcdef", "b"]);
     }
 }

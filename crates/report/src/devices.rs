@@ -40,6 +40,9 @@ pub struct DeviceRow {
     /// The weakest link of the chain, for a covered or disputed device.
     pub weakest_link: Option<String>,
     pub confidence: f64,
+    /// Whether the device's own platform confirms the maker; `false` when
+    /// the maker rests on the label, the model number or the MAC alone.
+    pub platform_confirmed: Option<bool>,
     pub rebrand: bool,
     /// The rules behind the evidence, in evidence order.
     pub rules: Vec<String>,
@@ -86,6 +89,7 @@ impl DeviceRow {
                 .unwrap_or_default(),
             weakest_link: d.coverage.as_ref().map(|c| c.weakest_link.clone()),
             confidence: d.confidence.get(),
+            platform_confirmed: d.platform_confirmed,
             rebrand,
             rules: d.evidence.iter().filter_map(|e| e.rule.clone()).collect(),
             conflicts: d
@@ -114,17 +118,35 @@ impl DeviceRow {
     /// "YES ndaa-889,uk-2022-directive", "LIKELY uk-2022-directive" (the
     /// chain rests on a low-confidence link), "DISPUTED uk-2022-directive"
     /// (covered under some readings of the maker's jurisdiction only) or
-    /// "no".
+    /// "no"; a covered or disputed verdict whose maker no platform
+    /// evidence confirms says "(label only)" after the word.
     pub fn covered_text(&self) -> String {
-        match (self.covered, self.coverage_note) {
-            (true, Some(_)) => format!("LIKELY {}", self.covered_by.join(",")),
-            (true, None) => format!("YES {}", self.covered_by.join(",")),
-            (false, Some(_)) => format!("DISPUTED {}", self.disputed_by.join(",")),
-            (false, None) => "no".to_owned(),
-        }
+        let word = match (self.covered, self.coverage_note) {
+            (true, Some(_)) => "LIKELY",
+            (true, None) => "YES",
+            (false, Some(_)) => "DISPUTED",
+            (false, None) => return "no".to_owned(),
+        };
+        let regimes = if self.covered {
+            &self.covered_by
+        } else {
+            &self.disputed_by
+        };
+        let marker = if self.label_only() {
+            " (label only)"
+        } else {
+            ""
+        };
+        format!("{word}{marker} {}", regimes.join(","))
     }
 
-    fn csv_record(&self) -> [String; 19] {
+    /// True when a maker is named but no evidence from the device's own
+    /// platform confirms it (`docs/attribution.md`, platform confirmation).
+    pub fn label_only(&self) -> bool {
+        self.platform_confirmed == Some(false)
+    }
+
+    fn csv_record(&self) -> [String; 20] {
         let empty = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             empty(&self.addr),
@@ -146,6 +168,9 @@ impl DeviceRow {
             self.conflicts.join(";"),
             self.kev_affected.join(";"),
             self.kev.join("; "),
+            self.platform_confirmed
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
         ]
     }
 
@@ -195,7 +220,7 @@ fn join<T: ToString>(v: &[T]) -> String {
         .join(";")
 }
 
-const CSV_HEADER: [&str; 19] = [
+const CSV_HEADER: [&str; 20] = [
     "addr",
     "mac",
     "open_ports",
@@ -215,6 +240,7 @@ const CSV_HEADER: [&str; 19] = [
     "conflicts",
     "kev_affected",
     "kev",
+    "platform_confirmed",
 ];
 
 fn write_csv(out: &mut dyn Write, devices: &[Device]) -> Result<(), csv::Error> {
