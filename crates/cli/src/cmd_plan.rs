@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use camaudit_policy::{Assessment, Estate, Limits, Policy, assess, remedy};
 use camaudit_report::{
-    WhatIf, findings_summary_line, write_findings, write_immediate, write_plan_summary,
-    write_what_if,
+    PlanSummary, WhatIf, findings_summary_line, write_findings, write_immediate,
+    write_plan_summary, write_what_if,
 };
 use time::Date;
 use time::macros::format_description;
@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (_, main_plan) = &runs[0];
     if let Some(path) = &args.output {
         write_atomically(path, |out| {
-            write_dated_plan(out, path, &main_plan.optimised)
+            write_dated_plan(out, path, &main_plan.optimised, &estate.currency)
         })?;
     }
     let what_if: Vec<WhatIf> = runs
@@ -214,7 +214,12 @@ fn or_none(values: &[f64]) -> Vec<Option<f64>> {
 }
 
 /// The dated plan: CSV, or JSON when the file name ends in .json.
-fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedule) -> Result<()> {
+fn write_dated_plan(
+    out: &mut dyn Write,
+    path: &Path,
+    s: &camaudit_plan::Schedule,
+    currency: &str,
+) -> Result<()> {
     let json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -223,7 +228,7 @@ fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedul
     } else {
         camaudit_report::Format::Csv
     };
-    Ok(camaudit_report::write_schedule(out, s, format)?)
+    Ok(camaudit_report::write_schedule(out, s, currency, format)?)
 }
 
 fn write_table(
@@ -239,7 +244,12 @@ fn write_table(
     write_plan_summary(out, plan, &estate.currency)?;
     if what_if.len() > 1 {
         writeln!(out)?;
-        write_what_if(out, what_if, &estate.currency)?;
+        write_what_if(
+            out,
+            what_if,
+            &estate.currency,
+            camaudit_report::Format::Table,
+        )?;
     }
     Ok(())
 }
@@ -252,6 +262,8 @@ struct PlanJson<'a> {
     findings: &'a [camaudit_policy::Finding],
     unplaced: Vec<camaudit_report::UnplacedRow>,
     devices: Vec<DeviceRisk<'a>>,
+    /// The headline figures and the optimised risk curve, for the report's chart.
+    summary: PlanSummary,
     plan: &'a camaudit_plan::Plan,
     improvement: f64,
     gap: f64,
@@ -292,6 +304,7 @@ fn write_json(
                 risk_explained: d.risk.explain(),
             })
             .collect(),
+        summary: PlanSummary::of(plan),
         plan,
         improvement: plan.improvement(),
         gap: plan.gap(),
