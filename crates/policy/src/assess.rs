@@ -16,9 +16,11 @@ use crate::risk::{Extent, Risk, round, score};
 /// that the device is reachable from that zone, whatever its address says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanProof {
-    pub scan: i64,
-    /// When the scan started (RFC 3339).
-    pub at: String,
+    /// Which scan, in words: "scan 7" of a store, or "the scan recorded on
+    /// line 3 of devices.jsonl".
+    pub scan: String,
+    /// When the scan started (RFC 3339), where known.
+    pub at: Option<String>,
     pub zone: Zone,
     pub site: Option<String>,
     /// The ports that answered.
@@ -422,10 +424,13 @@ fn evidence(estate: &Estate, d: &Assessed, c: &Control) -> Vec<String> {
                 .map(|s| format!(" at {s}"))
                 .unwrap_or_default();
             let ports = p.ports.iter().map(u16::to_string).collect::<Vec<_>>();
+            let on =
+                p.at.as_deref()
+                    .map(|t| format!(" on {t}"))
+                    .unwrap_or_default();
             out.push(format!(
-                "answered scan {} run from the {z} network{from} on {} (ports {})",
+                "answered {} run from the {z} network{from}{on} (ports {})",
                 p.scan,
-                p.at,
                 if ports.is_empty() {
                     "-".to_owned()
                 } else {
