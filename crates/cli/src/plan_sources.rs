@@ -221,12 +221,14 @@ fn asset(d: &Device, json: Option<&serde_json::Value>, engine: &Engine) -> Asset
     a
 }
 
-/// A checked asset register: each line an asset, placed by its site column.
+/// A checked asset register: each line an asset, placed by its site
+/// column, its type read by policy from its model or description.
 pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Result<Sourced> {
     let table = camaudit_check::read_path(path, sheet)?;
     let report = Checker::new(engine).check(table)?;
     let site = report.columns.get(Role::Site);
     let quantity = report.columns.get(Role::Quantity);
+    let description = report.columns.get(Role::Description);
     let cell = |cells: &[String], i: Option<usize>| {
         i.and_then(|i| cells.get(i))
             .map(|c| c.trim().to_owned())
@@ -245,6 +247,9 @@ pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Resul
                 manufacturer: o.maker.as_ref().map(ToString::to_string),
                 label: o.label.as_ref().map(ToString::to_string),
                 model: o.model.clone(),
+                // The type is read by policy from the model grammar or
+                // these words (`[[device_type]]`, data/policy/controls.toml).
+                description: cell(&l.cells, description),
                 firmware: None,
                 device_type: None,
                 covered: o.verdict == Verdict::Covered,

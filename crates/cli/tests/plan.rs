@@ -183,6 +183,92 @@ fn an_asset_register_is_planned_by_its_site_column() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn a_register_line_is_typed_from_its_model_or_description_and_costed_by_type() {
+    let dir = temp("register-types");
+    let register = dir.join("assets.csv");
+    std::fs::write(
+        &register,
+        "Site,Manufacturer,Model,Description,Quantity\n\
+         Harbridge Leisure Centre,Hikvision,DS-7616NI-Q2/16P,Recorder,1\n\
+         Harbridge Leisure Centre,Hikvision,DS-2CD2143G2-I,,4\n\
+         Harbridge Leisure Centre,Dahua,,4MP PTZ dome camera 25x,1\n\
+         Harbridge Leisure Centre,Dahua,,Dome camera 2.8mm,1\n",
+    )
+    .unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--register",
+        register.to_str().unwrap(),
+        "--from",
+        "2027-01-01",
+        "--format",
+        "json",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let replaced: std::collections::BTreeMap<String, String> = v["plan"]["optimised"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|visit| visit["actions"].as_array().unwrap())
+        .filter_map(|a| {
+            if a["action"]["kind"] != "replace" {
+                return None;
+            }
+            let kind = a["action"]["device_type"].as_str()?;
+            Some((a["device"].as_str()?.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    let of = |row: &str| {
+        replaced
+            .iter()
+            .find(|(d, _)| d.ends_with(row))
+            .map(|(_, t)| t.as_str())
+    };
+    assert_eq!(of("row 2"), Some("nvr"), "{replaced:?}");
+    assert_eq!(of("row 3"), Some("camera"), "{replaced:?}");
+    assert_eq!(of("row 4"), Some("camera"), "{replaced:?}");
+    let risk = |row: &str| {
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["device"].as_str().unwrap().ends_with(row))
+            .unwrap()["risk_explained"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The PTZ dome's capability (0.2) against the fixed dome's none; the
+    // recorder holds the footage of the site's four cameras' line and the
+    // two domes (0.05 each).
+    assert!(
+        risk("row 4").contains("(1 + 0.2 capability)"),
+        "{}",
+        risk("row 4")
+    );
+    assert!(
+        risk("row 5").contains("(1 + 0 capability)"),
+        "{}",
+        risk("row 5")
+    );
+    assert!(
+        !risk("row 2").contains("(1 + 0 capability)"),
+        "{}",
+        risk("row 2")
+    );
+    assert!(
+        risk("row 3").ends_with(" × 4 units = 60"),
+        "{}",
+        risk("row 3")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The findings of `plan --format jsonl` for this device.
 fn core_findings(out: &str, device: &str) -> Vec<serde_json::Value> {
     out.lines()

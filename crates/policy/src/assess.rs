@@ -198,7 +198,20 @@ pub fn assess(
     }
 }
 
-fn place(estate: &Estate, policy: &Policy, asset: Asset, reach: &Reachability) -> Assessed {
+fn place(estate: &Estate, policy: &Policy, mut asset: Asset, reach: &Reachability) -> Assessed {
+    // Equipment no fingerprint typed (a register line, a device whose model
+    // alone is known) is typed from its model grammar or its description.
+    let mut read_capability = None;
+    if asset.device_type.is_none()
+        && let Some(t) = policy.device_type_of(
+            asset.manufacturer.as_deref(),
+            asset.model.as_deref(),
+            asset.description.as_deref(),
+        )
+    {
+        asset.device_type = Some(t.device_type);
+        read_capability = t.capability;
+    }
     let by_addr = asset.addr.and_then(|a| estate.network_of(a));
     let by_cell = asset
         .site_cell
@@ -251,6 +264,7 @@ fn place(estate: &Estate, policy: &Policy, asset: Asset, reach: &Reachability) -
         surveillance: is_surveillance(asset.device_type),
     };
     let mut capabilities = asset.capabilities.clone();
+    capabilities.extend(read_capability);
     for p in &policy.capabilities {
         if p.matches(asset.manufacturer.as_deref(), asset.model.as_deref()) {
             capabilities.push(p.capability);
