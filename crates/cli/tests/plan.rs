@@ -75,6 +75,28 @@ fn the_readme_example_prints_findings_actions_schedule_and_curve() {
 }
 
 #[test]
+fn the_readme_plan_commands_on_the_example_estate_run_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let commands: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("camaudit plan --estate examples/"))
+        .collect();
+    assert!(!commands.is_empty(), "the README shows the example estate");
+    for command in commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let o = camaudit(&words);
+        assert!(o.status.success(), "{command}: {}", text(&o).1);
+        assert!(text(&o).0.contains("SCHEDULE"), "{command}");
+    }
+    // The demo's command, as the README writes it, names the files the
+    // demo writes.
+    assert!(readme.contains(
+        "camaudit plan --estate /tmp/demo/camaudit-demo-estate.toml --devices /tmp/demo/camaudit-demo-devices.jsonl"
+    ));
+    assert!(readme.contains("camaudit demo --out-dir /tmp/demo\n"));
+}
+
+#[test]
 fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
     let dir = temp("json");
     let csv = dir.join("plan.csv");
@@ -106,6 +128,18 @@ fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
         "less money, more exposure"
     );
     assert!(v["plan"]["bound"].as_f64() <= v["plan"]["optimised"]["exposure"].as_f64());
+    // The residual-risk curve for the report's chart: weekly points from
+    // the start date, falling to what is left.
+    let curve = v["summary"]["risk_curve"].as_array().unwrap();
+    assert!(curve.len() > 50, "{} points", curve.len());
+    assert_eq!(curve[0]["date"], "2027-01-01");
+    assert!(curve.iter().all(|p| p["risk"].as_f64().is_some()));
+    assert_eq!(
+        v["summary"]["risk_curve"],
+        v["plan"]["optimised"]["risk_curve"]
+    );
+    assert!(tight["risk_curve"].as_array().is_some_and(|c| c.len() > 50));
+    assert!(tight["half_risk_by"].is_string(), "{tight}");
     let annke = v["devices"]
         .as_array()
         .unwrap()
