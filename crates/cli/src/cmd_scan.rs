@@ -408,23 +408,6 @@ fn write_plan(out: &mut dyn std::io::Write, plan: &ScanPlan, format: Format) -> 
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn port_lists() {
-        assert_eq!(
-            parse_ports("80, 443,8000-8002").unwrap(),
-            [80, 443, 8000, 8001, 8002]
-        );
-        assert!(parse_ports("0").is_err());
-        assert!(parse_ports("90-80").is_err());
-        assert!(parse_ports("http").is_err());
-        assert!(parse_ports("").is_err());
-    }
-}
-
 /// The vantage a scan recorded, with the scan's id and start, as each
 /// JSONL line carries it so that `camaudit plan --devices` can read what
 /// the scan reached from where (`docs/plan.md`).
@@ -461,4 +444,21 @@ fn write_devices_with_vantage(
         writeln!(out).context("writing a device")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lists() {
+        assert_eq!(
+            parse_ports("80, 443,8000-8002").unwrap(),
+            [80, 443, 8000, 8001, 8002]
+        );
+        assert!(parse_ports("0").is_err());
+        assert!(parse_ports("90-80").is_err());
+        assert!(parse_ports("http").is_err());
+        assert!(parse_ports("").is_err());
+    }
 }

@@ -136,7 +136,7 @@ fn a_typed_register_line_costs_its_type_and_a_ptz_line_scores_higher() {
         replacement(0),
         (
             "replace (nvr)".into(),
-            plan::Pence(1_600_00 + 4 * 55_00),
+            plan::Pence(160_000 + 4 * 5_500),
             plan::Minutes(240)
         )
     );
@@ -144,11 +144,11 @@ fn a_typed_register_line_costs_its_type_and_a_ptz_line_scores_higher() {
         replacement(1),
         (
             "replace (camera)".into(),
-            plan::Pence(420_00 + 5 * 55_00 / 2),
+            plan::Pence(42_000 + 5 * 5_500 / 2),
             plan::Minutes(150)
         )
     );
-    assert_eq!(replacement(4).1, plan::Pence(500_00 + 3 * 55_00));
+    assert_eq!(replacement(4).1, plan::Pence(50_000 + 3 * 5_500));
 }
 
 #[test]
