@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use camaudit_policy::{Assessment, Estate, Limits, Policy, assess, remedy};
+use camaudit_pipeline::scan::Vantage;
+use camaudit_policy::{Assessment, Estate, Limits, Policy, Zone, assess, remedy};
 use camaudit_report::{
-    WhatIf, findings_summary_line, write_findings, write_immediate, write_plan_summary,
-    write_what_if,
+    PlanSummary, WhatIf, findings_summary_line, write_findings, write_immediate,
+    write_plan_summary, write_what_if,
 };
 use time::Date;
 use time::macros::format_description;
@@ -30,10 +31,11 @@ use crate::plan_sources::{Sourced, from_devices, from_register, from_store};
   camaudit plan --estate estate.toml --db camaudit.db --from 2027-01-01 -o plan.csv
   camaudit plan --estate estate.toml --register assets.xlsx --sheet CCTV --from 2027-04-01
   camaudit plan --estate estate.toml --db camaudit.db --from 2027-01-01 --budget-per-quarter 25000 --budget-per-quarter 60000 --capacity 40
+  camaudit plan --estate estate.toml --devices core-scan.jsonl --from-zone core --from-site town-hall --from 2027-01-01
   camaudit plan --estate estate.toml --devices d.jsonl --from 2027-01-01 --format json | jq '.findings[] | select(.severity == \"critical\")'
 
 Devices come from one of --db (the latest scan, or --scan ID; scans run with --from-zone prove reachability),
---devices (JSONL from identify, scan, import or pcap) or --register (CSV/XLSX, placed by its Site column).
+--devices (JSONL from identify, scan, import or pcap; a line's `vantage`, or --from-zone, proves reachability) or --register (CSV/XLSX, placed by its Site column).
 The formats, controls and the risk score: docs/plan.md."
 )]
 pub struct Args {
@@ -49,6 +51,12 @@ pub struct Args {
     /// Devices from a JSONL file (the output of identify, scan, import or pcap).
     #[arg(long, value_name = "FILE", conflicts_with = "register")]
     devices: Option<PathBuf>,
+    /// The zone the scan behind --devices was run from, for lines that do not record their own `vantage` (a covered device that answered a scan from core is connected to core).
+    #[arg(long, value_name = "ZONE", requires = "devices", value_parser = crate::vantage::parse_zone)]
+    from_zone: Option<Zone>,
+    /// The estate site the scan behind --devices was run from (its id in the estate file).
+    #[arg(long, value_name = "SITE", requires = "from_zone")]
+    from_site: Option<String>,
     /// Devices from an asset register (CSV or XLSX), checked against the registry and placed by its Site column.
     #[arg(long, value_name = "FILE")]
     register: Option<PathBuf>,
@@ -93,13 +101,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let estate = Estate::read(&args.estate)?;
     let policy = policy(&estate, &args)?;
     let engine = args.engine.options().build()?;
-    let sourced = source(&args, &engine)?;
+    let sourced = source(&args, &estate, &engine)?;
     let assessment = assess(&estate, &policy, sourced.assets, &sourced.reach);
     let runs = plans(&estate, &policy, &assessment, &args)?;
     let (_, main_plan) = &runs[0];
     if let Some(path) = &args.output {
         write_atomically(path, |out| {
-            write_dated_plan(out, path, &main_plan.optimised)
+            write_dated_plan(out, path, &main_plan.optimised, &estate.currency)
         })?;
     }
     let what_if: Vec<WhatIf> = runs
@@ -161,10 +169,36 @@ fn policy(estate: &Estate, args: &Args) -> Result<Policy> {
     Ok(policy)
 }
 
-fn source(args: &Args, engine: &camaudit_identify::Engine) -> Result<Sourced> {
+/// The vantage --from-zone/--from-site give the lines of --devices.
+fn assumed_vantage(args: &Args, estate: &Estate) -> Result<Option<Vantage>> {
+    let Some(zone) = args.from_zone else {
+        return Ok(None);
+    };
+    if let Some(site) = &args.from_site
+        && !estate.sites.iter().any(|s| &s.id == site)
+    {
+        bail!(
+            "--from-site {site:?} is not a site of {} (its site ids: {})",
+            estate.file,
+            estate
+                .sites
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(Some(Vantage {
+        zone,
+        site: args.from_site.clone(),
+        sensor_addr: None,
+    }))
+}
+
+fn source(args: &Args, estate: &Estate, engine: &camaudit_identify::Engine) -> Result<Sourced> {
     match (&args.db, &args.devices, &args.register) {
         (Some(db), _, _) => from_store(db, args.scan, engine),
-        (_, Some(d), _) => from_devices(d, engine),
+        (_, Some(d), _) => from_devices(d, assumed_vantage(args, estate)?.as_ref(), engine),
         (_, _, Some(r)) => from_register(r, args.sheet.as_deref(), engine),
         _ => bail!("no devices: give --db, --devices or --register"),
     }
@@ -214,7 +248,12 @@ fn or_none(values: &[f64]) -> Vec<Option<f64>> {
 }
 
 /// The dated plan: CSV, or JSON when the file name ends in .json.
-fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedule) -> Result<()> {
+fn write_dated_plan(
+    out: &mut dyn Write,
+    path: &Path,
+    s: &camaudit_plan::Schedule,
+    currency: &str,
+) -> Result<()> {
     let json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -223,7 +262,7 @@ fn write_dated_plan(out: &mut dyn Write, path: &Path, s: &camaudit_plan::Schedul
     } else {
         camaudit_report::Format::Csv
     };
-    Ok(camaudit_report::write_schedule(out, s, format)?)
+    Ok(camaudit_report::write_schedule(out, s, currency, format)?)
 }
 
 fn write_table(
@@ -239,7 +278,12 @@ fn write_table(
     write_plan_summary(out, plan, &estate.currency)?;
     if what_if.len() > 1 {
         writeln!(out)?;
-        write_what_if(out, what_if, &estate.currency)?;
+        write_what_if(
+            out,
+            what_if,
+            &estate.currency,
+            camaudit_report::Format::Table,
+        )?;
     }
     Ok(())
 }
@@ -252,6 +296,8 @@ struct PlanJson<'a> {
     findings: &'a [camaudit_policy::Finding],
     unplaced: Vec<camaudit_report::UnplacedRow>,
     devices: Vec<DeviceRisk<'a>>,
+    /// The headline figures and the optimised risk curve, for the report's chart.
+    summary: PlanSummary,
     plan: &'a camaudit_plan::Plan,
     improvement: f64,
     gap: f64,
@@ -292,6 +338,7 @@ fn write_json(
                 risk_explained: d.risk.explain(),
             })
             .collect(),
+        summary: PlanSummary::of(plan),
         plan,
         improvement: plan.improvement(),
         gap: plan.gap(),

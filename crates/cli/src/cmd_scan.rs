@@ -12,7 +12,7 @@ use camaudit_pipeline::dry_run::{self, ScanPlan};
 use camaudit_pipeline::scan::{CtrlC, ResumeJob, ScanJob, ScanOutcome, ScanParams};
 use camaudit_probe::scan::{DEFAULT_CONCURRENCY, DEFAULT_PORTS, DEFAULT_RATE};
 use camaudit_probe::{Audit, JsonlAudit, Keyring, targets};
-use camaudit_store::{ScanId, SqliteStore};
+use camaudit_store::{ScanId, SqliteStore, Store};
 
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
@@ -243,8 +243,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             outcome.scan
         );
     }
-    write_to(args.output.as_deref(), |out| {
-        write_devices(out, &outcome.devices, args.format)
+    let vantage = match args.format {
+        Format::Jsonl => recorded_vantage(&store, outcome.scan)?,
+        _ => None,
+    };
+    write_to(args.output.as_deref(), |out| match &vantage {
+        Some(v) => write_devices_with_vantage(out, &outcome.devices, v),
+        None => write_devices(out, &outcome.devices, args.format),
     })?;
     if !args.quiet && !outcome.already_complete {
         eprintln!("camaudit: {}", summary_line(&outcome));
@@ -399,6 +404,44 @@ fn write_plan(out: &mut dyn std::io::Write, plan: &ScanPlan, format: Format) -> 
                 "PasswordDigest only"
             }
         )?;
+    }
+    Ok(())
+}
+
+/// The vantage a scan recorded, with the scan's id and start, as each
+/// JSONL line carries it so that `camaudit plan --devices` can read what
+/// the scan reached from where (`docs/plan.md`).
+fn recorded_vantage(store: &SqliteStore, scan: ScanId) -> Result<Option<serde_json::Value>> {
+    let record = store.scan(scan)?;
+    let params: ScanParams = serde_json::from_value(record.params.clone()).unwrap_or_default();
+    let Some(vantage) = params.vantage else {
+        return Ok(None);
+    };
+    let mut v = serde_json::to_value(&vantage).context("writing the scan's vantage")?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("scan".into(), scan.0.into());
+        let started = record
+            .started_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        map.insert("started_at".into(), started.into());
+    }
+    Ok(Some(v))
+}
+
+/// One device a line, each with the scan's `vantage`.
+fn write_devices_with_vantage(
+    out: &mut dyn std::io::Write,
+    devices: &[camaudit_model::Device],
+    vantage: &serde_json::Value,
+) -> Result<()> {
+    for d in devices {
+        let mut line = serde_json::to_value(d).context("writing a device")?;
+        if let Some(map) = line.as_object_mut() {
+            map.insert("vantage".into(), vantage.clone());
+        }
+        serde_json::to_writer(&mut *out, &line).context("writing a device")?;
+        writeln!(out).context("writing a device")?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use camaudit_check::{Checker, Role, Verdict};
 use camaudit_identify::Engine;
 use camaudit_model::{Device, KevStatus};
-use camaudit_pipeline::scan::ScanParams;
+use camaudit_pipeline::scan::{ScanParams, Vantage};
 use camaudit_policy::{Asset, Reachability, ScanProof};
 use camaudit_store::{ScanId, SqliteStore, Store};
 use time::format_description::well_known::Rfc3339;
@@ -59,8 +59,8 @@ pub fn from_store(db: &Path, scan: Option<i64>, engine: &Engine) -> Result<Sourc
         let at = s.started_at.format(&Rfc3339).unwrap_or_default();
         for d in store.devices(s.id)? {
             let proof = ScanProof {
-                scan: s.id.0,
-                at: at.clone(),
+                scan: format!("scan {}", s.id),
+                at: Some(at.clone()),
                 zone: vantage.zone,
                 site: vantage.site.clone(),
                 ports: d.open_ports.clone(),
@@ -80,11 +80,27 @@ pub fn from_store(db: &Path, scan: Option<i64>, engine: &Engine) -> Result<Sourc
     })
 }
 
-/// A devices JSONL file (the output of identify, scan, import, pcap).
-pub fn from_devices(path: &Path, engine: &Engine) -> Result<Sourced> {
+/// Where a devices line says its scan was run from: the store's vantage
+/// fields, and the scan's id and start when the scan wrote them.
+#[derive(serde::Deserialize)]
+struct LineVantage {
+    #[serde(flatten)]
+    vantage: Vantage,
+    #[serde(default)]
+    scan: Option<i64>,
+    #[serde(default)]
+    started_at: Option<String>,
+}
+
+/// A devices JSONL file (the output of identify, scan, import, pcap). A
+/// line's `vantage` (written by `camaudit scan --format jsonl` when the
+/// scan recorded one) is proof of what that scan reached; `assumed` is the
+/// vantage of lines without one (`plan --from-zone`).
+pub fn from_devices(path: &Path, assumed: Option<&Vantage>, engine: &Engine) -> Result<Sourced> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = BufReader::new(file);
     let mut assets = Vec::new();
+    let mut reach = Reachability::default();
     let mut line = Vec::new();
     let mut number = 0;
     loop {
@@ -115,13 +131,62 @@ pub fn from_devices(path: &Path, engine: &Engine) -> Result<Sourced> {
                 path.display()
             )
         })?;
+        if let Some(proof) = line_proof(&value, assumed, path, number)? {
+            reach.record(
+                device.mac.map(|m| m.to_string()).as_deref(),
+                device.addr,
+                ScanProof {
+                    ports: device.open_ports.clone(),
+                    ..proof
+                },
+            );
+        }
         assets.push(asset(&device, Some(&value), engine));
     }
     Ok(Sourced {
         described: format!("{} devices from {}", assets.len(), path.display()),
         assets,
-        reach: Reachability::default(),
+        reach,
     })
+}
+
+/// The scan a devices line says reached it: its own `vantage`, else the
+/// one assumed for the file. Ports are the caller's to fill in.
+fn line_proof(
+    value: &serde_json::Value,
+    assumed: Option<&Vantage>,
+    path: &Path,
+    number: usize,
+) -> Result<Option<ScanProof>> {
+    let proof = |v: &Vantage, scan: String, at: Option<String>| ScanProof {
+        scan,
+        at,
+        zone: v.zone,
+        site: v.site.clone(),
+        ports: Vec::new(),
+    };
+    match value.get("vantage") {
+        Some(v) if !v.is_null() => {
+            let line: LineVantage = serde_json::from_value(v.clone()).with_context(|| {
+                format!(
+                    "{}:{number}: `vantage` is not {{zone, site, sensor_addr}} with a zone of core, isolated-cctv, guest or internet-facing",
+                    path.display()
+                )
+            })?;
+            let named = match line.scan {
+                Some(id) => format!("scan {id} (line {number} of {})", path.display()),
+                None => format!("the scan recorded on line {number} of {}", path.display()),
+            };
+            Ok(Some(proof(&line.vantage, named, line.started_at)))
+        }
+        _ => Ok(assumed.map(|v| {
+            proof(
+                v,
+                format!("the scan of {} (plan --from-zone)", path.display()),
+                None,
+            )
+        })),
+    }
 }
 
 /// A device as an asset, with the hosts its evidence shows it contacting
@@ -156,12 +221,14 @@ fn asset(d: &Device, json: Option<&serde_json::Value>, engine: &Engine) -> Asset
     a
 }
 
-/// A checked asset register: each line an asset, placed by its site column.
+/// A checked asset register: each line an asset, placed by its site
+/// column, its type read by policy from its model or description.
 pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Result<Sourced> {
     let table = camaudit_check::read_path(path, sheet)?;
     let report = Checker::new(engine).check(table)?;
     let site = report.columns.get(Role::Site);
     let quantity = report.columns.get(Role::Quantity);
+    let description = report.columns.get(Role::Description);
     let cell = |cells: &[String], i: Option<usize>| {
         i.and_then(|i| cells.get(i))
             .map(|c| c.trim().to_owned())
@@ -180,6 +247,9 @@ pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Resul
                 manufacturer: o.maker.as_ref().map(ToString::to_string),
                 label: o.label.as_ref().map(ToString::to_string),
                 model: o.model.clone(),
+                // The type is read by policy from the model grammar or
+                // these words (`[[device_type]]`, data/policy/controls.toml).
+                description: cell(&l.cells, description),
                 firmware: None,
                 device_type: None,
                 covered: o.verdict == Verdict::Covered,

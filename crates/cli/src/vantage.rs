@@ -22,7 +22,7 @@ pub struct VantageArgs {
     pub estate: Option<PathBuf>,
 }
 
-fn parse_zone(s: &str) -> Result<Zone, String> {
+pub(crate) fn parse_zone(s: &str) -> Result<Zone, String> {
     s.parse()
         .map_err(|e: camaudit_policy::UnknownZone| e.to_string())
 }

@@ -75,6 +75,28 @@ fn the_readme_example_prints_findings_actions_schedule_and_curve() {
 }
 
 #[test]
+fn the_readme_plan_commands_on_the_example_estate_run_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let commands: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("camaudit plan --estate examples/"))
+        .collect();
+    assert!(!commands.is_empty(), "the README shows the example estate");
+    for command in commands {
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let o = camaudit(&words);
+        assert!(o.status.success(), "{command}: {}", text(&o).1);
+        assert!(text(&o).0.contains("SCHEDULE"), "{command}");
+    }
+    // The demo's command, as the README writes it, names the files the
+    // demo writes.
+    assert!(readme.contains(
+        "camaudit plan --estate /tmp/demo/camaudit-demo-estate.toml --devices /tmp/demo/camaudit-demo-devices.jsonl"
+    ));
+    assert!(readme.contains("camaudit demo --out-dir /tmp/demo\n"));
+}
+
+#[test]
 fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
     let dir = temp("json");
     let csv = dir.join("plan.csv");
@@ -106,6 +128,18 @@ fn json_holds_findings_risk_plan_and_what_if_and_the_dated_plan_is_csv() {
         "less money, more exposure"
     );
     assert!(v["plan"]["bound"].as_f64() <= v["plan"]["optimised"]["exposure"].as_f64());
+    // The residual-risk curve for the report's chart: weekly points from
+    // the start date, falling to what is left.
+    let curve = v["summary"]["risk_curve"].as_array().unwrap();
+    assert!(curve.len() > 50, "{} points", curve.len());
+    assert_eq!(curve[0]["date"], "2027-01-01");
+    assert!(curve.iter().all(|p| p["risk"].as_f64().is_some()));
+    assert_eq!(
+        v["summary"]["risk_curve"],
+        v["plan"]["optimised"]["risk_curve"]
+    );
+    assert!(tight["risk_curve"].as_array().is_some_and(|c| c.len() > 50));
+    assert!(tight["half_risk_by"].is_string(), "{tight}");
     let annke = v["devices"]
         .as_array()
         .unwrap()
@@ -184,6 +218,199 @@ fn an_asset_register_is_planned_by_its_site_column() {
 }
 
 #[test]
+fn a_register_line_is_typed_from_its_model_or_description_and_costed_by_type() {
+    let dir = temp("register-types");
+    let register = dir.join("assets.csv");
+    std::fs::write(
+        &register,
+        "Site,Manufacturer,Model,Description,Quantity\n\
+         Harbridge Leisure Centre,Hikvision,DS-7616NI-Q2/16P,Recorder,1\n\
+         Harbridge Leisure Centre,Hikvision,DS-2CD2143G2-I,,4\n\
+         Harbridge Leisure Centre,Dahua,,4MP PTZ dome camera 25x,1\n\
+         Harbridge Leisure Centre,Dahua,,Dome camera 2.8mm,1\n",
+    )
+    .unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--register",
+        register.to_str().unwrap(),
+        "--from",
+        "2027-01-01",
+        "--format",
+        "json",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let replaced: std::collections::BTreeMap<String, String> = v["plan"]["optimised"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|visit| visit["actions"].as_array().unwrap())
+        .filter_map(|a| {
+            if a["action"]["kind"] != "replace" {
+                return None;
+            }
+            let kind = a["action"]["device_type"].as_str()?;
+            Some((a["device"].as_str()?.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    let of = |row: &str| {
+        replaced
+            .iter()
+            .find(|(d, _)| d.ends_with(row))
+            .map(|(_, t)| t.as_str())
+    };
+    assert_eq!(of("row 2"), Some("nvr"), "{replaced:?}");
+    assert_eq!(of("row 3"), Some("camera"), "{replaced:?}");
+    assert_eq!(of("row 4"), Some("camera"), "{replaced:?}");
+    let risk = |row: &str| {
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["device"].as_str().unwrap().ends_with(row))
+            .unwrap()["risk_explained"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The PTZ dome's capability (0.2) against the fixed dome's none; the
+    // recorder holds the footage of the site's four cameras' line and the
+    // two domes (0.05 each).
+    assert!(
+        risk("row 4").contains("(1 + 0.2 capability)"),
+        "{}",
+        risk("row 4")
+    );
+    assert!(
+        risk("row 5").contains("(1 + 0 capability)"),
+        "{}",
+        risk("row 5")
+    );
+    assert!(
+        !risk("row 2").contains("(1 + 0 capability)"),
+        "{}",
+        risk("row 2")
+    );
+    assert!(
+        risk("row 3").ends_with(" × 4 units = 60"),
+        "{}",
+        risk("row 3")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The findings of `plan --format jsonl` for this device.
+fn core_findings(out: &str, device: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|f| f["device"] == device && f["control"] == "covered-connected-to-core")
+        .collect()
+}
+
+#[test]
+fn a_devices_line_carrying_a_core_vantage_proves_the_device_reaches_core() {
+    let dir = temp("line-vantage");
+    let devices = dir.join("devices.jsonl");
+    // The Uniview camera (line 5) is on St Mary's CCTV network by its
+    // address; its line says a scan from the town hall's core reached it.
+    let text_in = std::fs::read_to_string(root().join("examples/council-devices.jsonl")).unwrap();
+    let lines: Vec<String> = text_in
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if v["addr"] == "10.20.8.31" {
+                v["vantage"] = serde_json::json!({
+                    "zone": "core", "site": "town-hall", "scan": 4,
+                    "started_at": "2026-11-30T10:00:00Z"
+                });
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&devices, lines.join("\n") + "\n").unwrap();
+    let mut args = EXAMPLE.to_vec();
+    args[4] = devices.to_str().unwrap();
+    args.extend(["--format", "jsonl"]);
+    let o = camaudit(&args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let core = core_findings(&out, "10.20.8.31");
+    assert_eq!(core.len(), 1, "{out}");
+    assert_eq!(core[0]["zone"], "isolated-cctv", "its address's zone");
+    let proof = core[0]["evidence"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        proof.as_str().unwrap(),
+        format!(
+            "answered scan 4 (line 5 of {}) run from the core network at town-hall on 2026-11-30T10:00:00Z (ports 80)",
+            devices.display()
+        )
+    );
+    // The same file without the vantage: no such finding.
+    let o = camaudit(&[EXAMPLE.as_slice(), &["--format", "jsonl"]].concat());
+    assert!(core_findings(&text(&o).0, "10.20.8.31").is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn from_zone_gives_a_plain_devices_file_its_scans_vantage() {
+    let o = camaudit(
+        &[
+            EXAMPLE.as_slice(),
+            &[
+                "--from-zone",
+                "core",
+                "--from-site",
+                "town-hall",
+                "--format",
+                "jsonl",
+            ],
+        ]
+        .concat(),
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // Every covered device off a core network by address is now reached
+    // from core; one on core by address (10.10.1.45) keeps its own proof.
+    for device in ["10.20.8.31", "10.10.8.21", "10.60.8.11", "10.40.20.7"] {
+        let core = core_findings(&out, device);
+        assert_eq!(core.len(), 1, "{device}: {out}");
+        let proof = core[0]["evidence"].as_array().unwrap().last().unwrap();
+        assert!(
+            proof.as_str().unwrap().starts_with(
+                "answered the scan of examples/council-devices.jsonl (plan --from-zone) run from the core network at town-hall"
+            ),
+            "{proof}"
+        );
+    }
+    // A trusted maker is not made a finding by being reachable.
+    assert!(
+        !out.lines().any(|l| l.contains("\"device\":\"10.10.8.30\"")),
+        "the Axis camera: {out}"
+    );
+    let o = camaudit(
+        &[
+            EXAMPLE.as_slice(),
+            &["--from-zone", "core", "--from-site", "attic"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o)
+            .1
+            .contains("--from-site \"attic\" is not a site of examples/estate.toml"),
+        "{}",
+        text(&o).1
+    );
+    let o = camaudit(&[EXAMPLE.as_slice(), &["--from-zone", "dmz"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+}
+
+#[test]
 fn bad_input_gets_one_line_naming_the_file_and_line() {
     let dir = temp("bad");
     let estate = dir.join("estate.toml");
@@ -222,6 +449,28 @@ fn bad_input_gets_one_line_naming_the_file_and_line() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         err.contains("d.jsonl:1: not a device in camaudit's schema"),
+        "{err}"
+    );
+    let good = std::fs::read_to_string(root().join("examples/council-devices.jsonl")).unwrap();
+    let first = good.lines().next().unwrap();
+    let bad_vantage = format!(
+        "{first}\n{},\"vantage\":{{\"zone\":\"dmz\"}}}}\n",
+        first.trim_end().trim_end_matches('}')
+    );
+    std::fs::write(&devices, bad_vantage).unwrap();
+    let o = camaudit(&[
+        "plan",
+        "--estate",
+        "examples/estate.toml",
+        "--devices",
+        devices.to_str().unwrap(),
+        "--from",
+        "2027-01-01",
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("d.jsonl:2: `vantage` is not {zone, site, sensor_addr}"),
         "{err}"
     );
     let o = camaudit(&[
@@ -380,6 +629,8 @@ mod simulated {
         ]);
         drop(sim);
         assert!(o.status.success(), "{}", text(&o).1);
+        let scanned = dir.join("scan.jsonl");
+        std::fs::write(&scanned, &o.stdout).unwrap();
         let o = camaudit(&[
             "plan",
             "--estate",
@@ -415,6 +666,30 @@ mod simulated {
             assert!(proof.contains("(ports "), "{proof}");
         }
         assert!(err.contains("(scan 1 of"), "{err}");
+        // The scan's JSONL carries its vantage: planned from the file, the
+        // same devices are connected to core.
+        let o = camaudit(&[
+            "plan",
+            "--estate",
+            estate.to_str().unwrap(),
+            "--devices",
+            scanned.to_str().unwrap(),
+            "--from",
+            "2027-01-01",
+            "--format",
+            "jsonl",
+        ]);
+        let (from_file, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        let devices = |out: &str| -> std::collections::BTreeSet<String> {
+            out.lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .filter(|f| f["control"] == "covered-connected-to-core")
+                .map(|f| f["device"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(devices(&from_file), devices(&out), "{from_file}");
+        assert!(from_file.contains("answered scan 1 (line "), "{from_file}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -16,9 +16,11 @@ use crate::risk::{Extent, Risk, round, score};
 /// that the device is reachable from that zone, whatever its address says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanProof {
-    pub scan: i64,
-    /// When the scan started (RFC 3339).
-    pub at: String,
+    /// Which scan, in words: "scan 7" of a store, or "the scan recorded on
+    /// line 3 of devices.jsonl".
+    pub scan: String,
+    /// When the scan started (RFC 3339), where known.
+    pub at: Option<String>,
     pub zone: Zone,
     pub site: Option<String>,
     /// The ports that answered.
@@ -196,7 +198,20 @@ pub fn assess(
     }
 }
 
-fn place(estate: &Estate, policy: &Policy, asset: Asset, reach: &Reachability) -> Assessed {
+fn place(estate: &Estate, policy: &Policy, mut asset: Asset, reach: &Reachability) -> Assessed {
+    // Equipment no fingerprint typed (a register line, a device whose model
+    // alone is known) is typed from its model grammar or its description.
+    let mut read_capability = None;
+    if asset.device_type.is_none()
+        && let Some(t) = policy.device_type_of(
+            asset.manufacturer.as_deref(),
+            asset.model.as_deref(),
+            asset.description.as_deref(),
+        )
+    {
+        asset.device_type = Some(t.device_type);
+        read_capability = t.capability;
+    }
     let by_addr = asset.addr.and_then(|a| estate.network_of(a));
     let by_cell = asset
         .site_cell
@@ -249,6 +264,7 @@ fn place(estate: &Estate, policy: &Policy, asset: Asset, reach: &Reachability) -
         surveillance: is_surveillance(asset.device_type),
     };
     let mut capabilities = asset.capabilities.clone();
+    capabilities.extend(read_capability);
     for p in &policy.capabilities {
         if p.matches(asset.manufacturer.as_deref(), asset.model.as_deref()) {
             capabilities.push(p.capability);
@@ -422,10 +438,13 @@ fn evidence(estate: &Estate, d: &Assessed, c: &Control) -> Vec<String> {
                 .map(|s| format!(" at {s}"))
                 .unwrap_or_default();
             let ports = p.ports.iter().map(u16::to_string).collect::<Vec<_>>();
+            let on =
+                p.at.as_deref()
+                    .map(|t| format!(" on {t}"))
+                    .unwrap_or_default();
             out.push(format!(
-                "answered scan {} run from the {z} network{from} on {} (ports {})",
+                "answered {} run from the {z} network{from}{on} (ports {})",
                 p.scan,
-                p.at,
                 if ports.is_empty() {
                     "-".to_owned()
                 } else {

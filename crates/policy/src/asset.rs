@@ -50,6 +50,8 @@ pub struct Asset {
     pub manufacturer: Option<String>,
     pub label: Option<String>,
     pub model: Option<String>,
+    /// What a register's description column says it is ("4MP PTZ dome").
+    pub description: Option<String>,
     pub firmware: Option<String>,
     pub device_type: Option<DeviceType>,
     pub covered: bool,
@@ -84,6 +86,7 @@ impl Asset {
             manufacturer: d.manufacturer.as_ref().map(ToString::to_string),
             label: d.label_vendor.as_ref().map(ToString::to_string),
             model: d.model.clone(),
+            description: None,
             firmware: d.firmware.clone(),
             device_type: d.device_type,
             covered: d.covered,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::asset::Capability;
+use crate::device_type::{RawTypePattern, TypePattern, type_of};
 use crate::estate::{FileError, Sensitivity, Zone};
 use crate::risk::Weights;
 
@@ -194,6 +195,9 @@ pub struct Policy {
     pub weights: Weights,
     #[serde(skip)]
     pub capabilities: Vec<CapabilityPattern>,
+    /// Device types read from model numbers and descriptions, in order.
+    #[serde(skip)]
+    pub device_types: Vec<TypePattern>,
     #[serde(skip)]
     pub(crate) examples: Vec<(String, Example)>,
 }
@@ -209,6 +213,8 @@ struct RawFile {
     risk: Option<toml::Value>,
     #[serde(default, rename = "capability")]
     capabilities: Vec<toml::Spanned<RawCapability>>,
+    #[serde(default, rename = "device_type")]
+    device_types: Vec<toml::Spanned<RawTypePattern>>,
 }
 
 #[derive(Deserialize)]
@@ -279,6 +285,7 @@ impl Policy {
             controls: Vec::new(),
             weights: Weights::default(),
             capabilities: Vec::new(),
+            device_types: Vec::new(),
             examples: Vec::new(),
         };
         policy.apply("data/policy/controls.toml", BUILTIN_CONTROLS, true)?;
@@ -311,6 +318,12 @@ impl Policy {
             let pattern = capability_pattern(c.into_inner())
                 .map_err(|m| FileError::at(file, text, Some(span), m))?;
             self.capabilities.push(pattern);
+        }
+        for t in raw.device_types {
+            let span = t.span();
+            let pattern = TypePattern::parse(t.into_inner())
+                .map_err(|m| FileError::at(file, text, Some(span), m))?;
+            self.device_types.push(pattern);
         }
         for c in raw.controls {
             let span = c.span();
@@ -370,7 +383,19 @@ impl Policy {
                     )
                     .collect::<Vec<_>>()
             }))
+            .chain(self.device_types.iter().flat_map(TypePattern::failures))
             .collect()
+    }
+
+    /// The type this equipment's model or description shows, with a
+    /// capability the same words show (the first pattern that matches).
+    pub fn device_type_of(
+        &self,
+        maker: Option<&str>,
+        model: Option<&str>,
+        description: Option<&str>,
+    ) -> Option<&TypePattern> {
+        type_of(&self.device_types, maker, model, description)
     }
 
     /// Controls by severity, for listings.

@@ -39,6 +39,7 @@
 mod assess;
 mod asset;
 mod controls;
+mod device_type;
 mod estate;
 mod place;
 mod remedy;
@@ -50,6 +51,7 @@ pub use controls::{
     Action, BUILTIN_CONTROLS, CapabilityPattern, Condition, Control, Example, Facts, Policy,
     Severity, Urgency,
 };
+pub use device_type::{TypePattern, TypeText};
 pub use estate::{
     AccessWindow, Costs, Defaults, Estate, FileError, Network, Sensitivity, Site, Tie, UnknownZone,
     Weekday, Work, Zone, parse_hours,

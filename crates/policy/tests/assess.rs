@@ -155,8 +155,8 @@ fn a_covered_device_that_answered_a_core_scan_is_connected_to_core() {
         Some("48:ea:63:8b:07:91"),
         None,
         ScanProof {
-            scan: 7,
-            at: "2026-11-30T10:00:00Z".into(),
+            scan: "scan 7".into(),
+            at: Some("2026-11-30T10:00:00Z".into()),
             zone: Zone::Core,
             site: Some("town-hall".into()),
             ports: vec![80, 554],

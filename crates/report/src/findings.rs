@@ -1,11 +1,9 @@
-//! `camaudit plan`'s report: findings by severity with their evidence and
-//! sources, the immediate actions, the schedule summary (greedy against
-//! optimised, the gap to the lower bound, through `schedule`'s views) and
-//! what-if runs side by side with each run's gap.
+//! `camaudit plan`'s findings: by severity with their evidence and
+//! sources, the devices on no site, and the immediate actions. The
+//! schedule's views are in `plan_views`.
 
 use std::io::Write;
 
-use camaudit_plan::Plan;
 use camaudit_policy::{Assessment, Estate, Finding, Severity};
 use serde::Serialize;
 
@@ -224,117 +222,4 @@ pub fn write_immediate(out: &mut dyn Write, a: &Assessment) -> Result<()> {
     }
     writeln!(out, "DO NOW ({})", table.len() - 1).writing(WHAT)?;
     write_aligned(out, &table).writing(WHAT)
-}
-
-/// One what-if run: the limits it was given and what came of them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WhatIf {
-    pub budget_per_quarter: Option<f64>,
-    pub capacity_hours: Option<f64>,
-    pub greedy_exposure: f64,
-    pub exposure: f64,
-    pub bound: f64,
-    /// Share of greedy's exposure the optimiser removed.
-    pub improvement: f64,
-    /// (plan − bound) / plan.
-    pub gap: f64,
-    /// Pence.
-    pub cost: u64,
-    /// The day the last action is done, if any.
-    pub done_by: Option<String>,
-    pub unscheduled: usize,
-}
-
-impl WhatIf {
-    pub fn of(plan: &Plan, budget: Option<f64>, capacity: Option<f64>) -> WhatIf {
-        WhatIf {
-            budget_per_quarter: budget,
-            capacity_hours: capacity,
-            greedy_exposure: plan.greedy.exposure.0,
-            exposure: plan.optimised.exposure.0,
-            bound: plan.bound.0,
-            improvement: plan.improvement(),
-            gap: plan.gap(),
-            cost: plan.optimised.cost.0,
-            done_by: plan.optimised.visits.last().map(|v| v.date.to_string()),
-            unscheduled: plan.optimised.unscheduled.len(),
-        }
-    }
-}
-
-/// The schedule's summary: cost and visits, the optimiser against greedy
-/// with the gap to the bound and the risk curve (`plan_summary_text`), and
-/// the totals per quarter (`write_periods`).
-pub fn write_plan_summary(out: &mut dyn Write, plan: &Plan, currency: &str) -> Result<()> {
-    let s = &plan.optimised;
-    let what = "plan summary";
-    writeln!(out, "SCHEDULE").writing(what)?;
-    writeln!(
-        out,
-        "{} visits from {} to {}, {} actions, {} in all ({} of it call-outs){}",
-        s.visits.len(),
-        s.start,
-        s.visits.last().map_or(s.start, |v| v.date),
-        s.actions().count(),
-        money(s.cost.0, currency),
-        money(s.call_outs.0, currency),
-        match s.unscheduled.len() {
-            0 => String::new(),
-            1 => "; 1 action does not fit the limits (see --format json)".to_owned(),
-            n => format!("; {n} actions do not fit the limits (see --format json)"),
-        }
-    )
-    .writing(what)?;
-    write!(out, "{}", crate::schedule::plan_summary_text(plan)).writing(what)?;
-    crate::schedule::write_periods(out, s, Format::Table)
-}
-
-/// What-if runs side by side.
-pub fn write_what_if(out: &mut dyn Write, runs: &[WhatIf], currency: &str) -> Result<()> {
-    let mut table = vec![header(&[
-        "BUDGET/QUARTER",
-        "HOURS/WEEK",
-        "EXPOSURE",
-        "VS GREEDY",
-        "GAP",
-        "COST",
-        "DONE BY",
-        "UNSCHEDULED",
-    ])];
-    for r in runs {
-        table.push(vec![
-            r.budget_per_quarter
-                .map_or("estate".into(), |b| money((b * 100.0) as u64, currency)),
-            r.capacity_hours.map_or("estate".into(), |h| format!("{h}")),
-            format!("{:.0}", r.exposure),
-            format!("-{:.1}%", r.improvement * 100.0),
-            format!("{:.1}%", r.gap * 100.0),
-            money(r.cost, currency),
-            r.done_by.clone().unwrap_or_else(|| "-".into()),
-            r.unscheduled.to_string(),
-        ]);
-    }
-    writeln!(out, "WHAT IF ({} runs)", runs.len()).writing("what-if runs")?;
-    write_aligned(out, &table).writing("what-if runs")
-}
-
-/// "£1,234" in GBP, else "1,234 EUR".
-fn money(pence: u64, currency: &str) -> String {
-    let shown = camaudit_plan::Pence(pence - pence % 100).to_string();
-    if currency == "GBP" {
-        shown
-    } else {
-        format!("{} {currency}", shown.trim_start_matches('£'))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_is_shown_in_the_estates_currency() {
-        assert_eq!(money(123_456, "GBP"), "£1,234");
-        assert_eq!(money(123_456, "EUR"), "1,234 EUR");
-    }
 }

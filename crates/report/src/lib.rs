@@ -20,9 +20,9 @@ mod evidence;
 mod findings;
 mod html;
 mod parallel;
+mod plan_views;
 mod registry;
 mod registry_views;
-mod schedule;
 mod tally;
 
 pub use check::write_aligned;
@@ -36,16 +36,15 @@ pub use endpoints::write_call_home_table;
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
-    FindingRow, UnplacedRow, WhatIf, findings_summary_line, unplaced_rows, write_findings,
-    write_immediate, write_plan_summary, write_what_if,
+    FindingRow, UnplacedRow, findings_summary_line, unplaced_rows, write_findings, write_immediate,
 };
 pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
+pub use plan_views::{
+    PeriodRow, PlanSummary, ScheduleRow, WhatIf, money, period_rows, risk_sparkline, schedule_rows,
+    write_periods, write_plan_summary, write_schedule, write_what_if,
+};
 pub use registry::{registry_json, registry_line};
 pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};
-pub use schedule::{
-    PeriodRow, ScheduleRow, ScheduleSummary, period_rows, plan_summary_text, risk_sparkline,
-    schedule_rows, schedule_summary, write_comparison, write_periods, write_schedule,
-};
 pub use tally::{MakerBar, MakerTally, NamedCount, RebrandCount, Tally, camera_like, maker_bars};
 
 use std::fmt;
