@@ -157,11 +157,25 @@ impl PgCluster {
     /// and returns its unaligned output; panics if it fails.
     pub fn psql(&self, url: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                url,
+                "-c",
+                sql,
+            ])
             .output();
         match out {
             Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-            Ok(o) => panic!("psql {sql:?}: {}", String::from_utf8_lossy(&o.stderr).trim()),
+            Ok(o) => panic!(
+                "psql {sql:?}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ),
             Err(e) => panic!("psql: {e}"),
         }
     }

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use time::macros::datetime;
 
 use super::*;
-use crate::ScanKind;
+use crate::{ScanKind, migrations};
 
 fn obs(addr: &str, field: &str, value: &str) -> Observation {
     Observation::new(addr.parse().unwrap(), Some(80), field, value).unwrap()
@@ -184,9 +184,9 @@ fn a_version_1_store_is_migrated_and_keeps_its_scans() {
     let (dir, path) = temp_db("v1");
     {
         let c = Connection::open(&path).unwrap();
-        // The version 1 schema: no kind column.
-        c.execute_batch(&SCHEMA.replace(",\n    kind            TEXT NOT NULL DEFAULT 'scan'", ""))
-            .unwrap();
+        // A version 1 store as camaudit wrote it before migrations were
+        // recorded: migration 1 only, its version in user_version.
+        c.execute_batch(migrations::SQLITE[0].sql).unwrap();
         c.execute_batch(
             "PRAGMA user_version = 1;
              INSERT INTO scans (started_at, finished_at, status, targets, exclude, params, total_addresses, chunk_size, chunks_total)
@@ -207,6 +207,73 @@ fn a_version_1_store_is_migrated_and_keeps_its_scans() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
+    let recorded: Vec<(i64, String)> = {
+        let c = Connection::open(&path).unwrap();
+        let mut st = c
+            .prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert_eq!(recorded[0], (1, "before schema_migrations".to_owned()));
+    assert_eq!(recorded[1].0, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_version_2_store_from_before_recorded_migrations_opens_unchanged() {
+    let (dir, path) = temp_db("v2");
+    {
+        let c = Connection::open(&path).unwrap();
+        for m in migrations::SQLITE {
+            c.execute_batch(m.sql).unwrap();
+        }
+        c.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO scans (started_at, status, targets, exclude, params, total_addresses, chunk_size, chunks_total, kind)
+             VALUES ('2026-11-23T10:00:00Z', 'complete', '[\"x.xml\"]', '[]', 'null', 0, 0, 0, 'import');",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.scan(ScanId(1)).unwrap().kind, ScanKind::Import);
+    let versions: i64 = s
+        .conn
+        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(versions, 2);
+    drop(s);
+    // Opening again records nothing twice.
+    let s = SqliteStore::open(&path).unwrap();
+    let versions: i64 = s
+        .conn
+        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(versions, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_newer_recorded_migration_is_refused_even_with_an_old_user_version() {
+    let (dir, path) = temp_db("newer-recorded");
+    drop(SqliteStore::open(&path).unwrap());
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "INSERT INTO schema_migrations VALUES (7, 'from the future', 'x'); PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let err = SqliteStore::open(&path).err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "the store was written by a newer camaudit (schema 7, this one knows 2): upgrade camaudit"
+        )
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
