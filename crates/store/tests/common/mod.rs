@@ -79,6 +79,15 @@ impl Fresh {
         }
     }
 
+    /// The location as `--db` would take it, password included, for a
+    /// child process.
+    pub fn location_for_child(&self) -> String {
+        match &self.location {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.location, Location::Postgres(_))
     }
