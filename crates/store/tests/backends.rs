@@ -58,6 +58,7 @@ on_both_backends!(
     reopening_migrates_nothing_twice,
     evidence_with_nul_and_any_script_round_trips,
     many_observations_come_back_whole_and_in_order,
+    a_time_seen_with_nul_is_refused_by_postgres_before_writing,
 );
 
 fn write_reopen_read(fresh: Fresh) {
@@ -303,4 +304,29 @@ fn many_observations_come_back_whole_and_in_order(fresh: Fresh) {
     let expected: Vec<String> = (0..3000).map(|i| format!("{i:05}")).collect();
     assert_eq!(seen, expected);
     assert_eq!(s.observation_count(id).unwrap(), 3000);
+}
+
+fn a_time_seen_with_nul_is_refused_by_postgres_before_writing(fresh: Fresh) {
+    let mut s = fresh.open();
+    let id = new_scan(&mut *s);
+    let mut odd = obs("10.0.0.1", "http.title", "x");
+    odd.seen_at = Some("2026-01-01T00:00:00Z\0".to_owned());
+    let batch = [obs("10.0.0.2", "http.title", "y"), odd];
+    let written = s.record_chunk(id, Chunk::Block(0), ChunkState::Done, &batch, T0);
+    if fresh.is_postgres() {
+        let err = written.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot store an observation's time: it holds a NUL character"
+        );
+        assert_eq!(
+            s.observation_count(id).unwrap(),
+            0,
+            "half the batch was kept"
+        );
+        assert!(s.done_chunks(id).unwrap().is_empty());
+    } else {
+        written.unwrap();
+        assert_eq!(s.observations(id).unwrap()[1].seen_at, batch[1].seen_at);
+    }
 }
