@@ -59,6 +59,7 @@ on_both_backends!(
     evidence_with_nul_and_any_script_round_trips,
     many_observations_come_back_whole_and_in_order,
     a_time_seen_with_nul_is_refused_by_postgres_before_writing,
+    sensors_opening_a_new_store_at_once_migrate_it_once,
 );
 
 fn write_reopen_read(fresh: Fresh) {
@@ -329,4 +330,18 @@ fn a_time_seen_with_nul_is_refused_by_postgres_before_writing(fresh: Fresh) {
         written.unwrap();
         assert_eq!(s.observations(id).unwrap()[1].seen_at, batch[1].seen_at);
     }
+}
+
+fn sensors_opening_a_new_store_at_once_migrate_it_once(fresh: Fresh) {
+    std::thread::scope(|threads| {
+        for _ in 0..6 {
+            threads.spawn(|| {
+                let mut s = fresh.open();
+                new_scan(&mut *s);
+            });
+        }
+    });
+    assert_eq!(fresh.open().scans().unwrap().len(), 6);
+    let recorded = fresh.raw_value("SELECT COUNT(*) || ' ' || MAX(version) FROM schema_migrations");
+    assert_eq!(recorded, format!("{SCHEMA_VERSION} {SCHEMA_VERSION}"));
 }
