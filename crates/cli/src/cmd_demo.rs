@@ -91,7 +91,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             )
         }
     );
-    let display = ScanDisplay::new(args.quiet, PathBuf::from("a temporary directory"));
+    let display = ScanDisplay::new(args.quiet, "a temporary directory".to_owned());
     let outcome = camaudit_pipeline::demo::run(&config, estate, &engine, &display);
     drop(display);
     let outcome = outcome?;

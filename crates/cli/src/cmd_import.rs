@@ -11,13 +11,14 @@ use camaudit_import::nmap::{self, Limits, ScanSummary};
 use camaudit_model::Observation;
 use camaudit_pipeline::PipelineError;
 use camaudit_pipeline::batch::{BatchSource, Ingest};
-use camaudit_store::{ScanKind, SqliteStore};
+use camaudit_store::{Location, ScanKind};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
+use crate::store_arg;
 
 /// Observations gathered before they are written to the store as one
 /// transaction: large enough that a big file is not a transaction per
@@ -50,9 +51,9 @@ pub struct Args {
     /// Write devices to this file instead of standard output (written whole or not at all).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// The store (SQLite) the import is recorded in, beside scans.
-    #[arg(long, default_value = "camaudit.db", value_name = "PATH")]
-    db: PathBuf,
+    /// The store the import is recorded in, beside scans: a SQLite file, or postgres://user@host/db.
+    #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
+    db: Location,
     /// No summary on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -68,10 +69,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .with_context(|| format!("cannot open {name}: check the path"))?;
         Box::new(BufReader::with_capacity(1 << 16, f))
     };
-    let mut store = SqliteStore::open(&args.db)
-        .with_context(|| format!("opening the store {}", args.db.display()))?;
+    let mut store = store_arg::open(&args.db)?;
     let mut ingest = Ingest::begin(
-        &mut store,
+        &mut *store,
         BatchSource {
             kind: ScanKind::Import,
             name: name.clone(),

@@ -12,12 +12,13 @@ use camaudit_model::{Device, EndpointService};
 use camaudit_passive::{Capture, Limits, Summary};
 use camaudit_pipeline::batch::{BatchOutcome, BatchSource, Ingest};
 use camaudit_registry::Registry;
-use camaudit_store::{ScanKind, SqliteStore, Store};
+use camaudit_store::{Location, ScanKind, Store};
 use time::OffsetDateTime;
 
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
+use crate::store_arg;
 
 /// Observations written to the store per transaction.
 const PART_OBSERVATIONS: usize = 20_000;
@@ -45,9 +46,9 @@ pub struct Args {
     /// Write devices to this file instead of standard output (written whole or not at all).
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// The store (SQLite) the capture is recorded in, beside scans.
-    #[arg(long, default_value = "camaudit.db", value_name = "PATH")]
-    db: PathBuf,
+    /// The store the capture is recorded in, beside scans: a SQLite file, or postgres://user@host/db.
+    #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
+    db: Location,
     /// No summary on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -69,9 +70,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "{e}; nothing was recorded: give a capture written by tcpdump -w, dumpcap or Wireshark"
         )
     })?;
-    let mut store = SqliteStore::open(&args.db)
-        .with_context(|| format!("opening the store {}", args.db.display()))?;
-    let outcome = record(&mut store, &engine, &name, &capture)?;
+    let mut store = store_arg::open(&args.db)?;
+    let outcome = record(&mut *store, &engine, &name, &capture)?;
     let mut devices = outcome.devices.clone();
     camaudit_passive::attach_endpoints(&mut devices, &capture.endpoints, |host| {
         service_for(engine.registry(), host)
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// Records the observations as a `pcap` scan and identifies its devices.
 fn record(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     engine: &camaudit_identify::Engine,
     name: &str,
     capture: &Capture,

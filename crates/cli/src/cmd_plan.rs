@@ -42,9 +42,9 @@ pub struct Args {
     /// The estate file: sites, networks and zones, costs, budget and capacity defaults (docs/estate.md).
     #[arg(long, value_name = "FILE")]
     estate: PathBuf,
-    /// Devices from this scan store (the latest scan, or --scan).
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["devices", "register"])]
-    db: Option<PathBuf>,
+    /// Devices from this scan store (the latest scan, or --scan): a SQLite file, or postgres://user@host/db.
+    #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["devices", "register"])]
+    db: Option<camaudit_store::Location>,
     /// The scan to plan from, in --db (default: the latest).
     #[arg(long, value_name = "SCAN_ID", requires = "db")]
     scan: Option<i64>,

@@ -12,12 +12,13 @@ use camaudit_pipeline::dry_run::{self, ScanPlan};
 use camaudit_pipeline::scan::{CtrlC, ResumeJob, ScanJob, ScanOutcome, ScanParams};
 use camaudit_probe::scan::{DEFAULT_CONCURRENCY, DEFAULT_PORTS, DEFAULT_RATE};
 use camaudit_probe::{Audit, JsonlAudit, Keyring, targets};
-use camaudit_store::{ScanId, SqliteStore, Store};
+use camaudit_store::{Location, ScanId, Store};
 
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
 use crate::progress::ScanDisplay;
+use crate::store_arg;
 use crate::vantage::VantageArgs;
 
 #[derive(clap::Args)]
@@ -31,6 +32,7 @@ use crate::vantage::VantageArgs;
   camaudit scan 10.20.8.0/24 --from-zone core --from-site town-hall   # run from the staff LAN
   camaudit scan 10.20.0.0/24 --credentials onvif.toml --audit-log audit.jsonl
   camaudit scan 10.20.0.0/24 --credentials onvif.toml --dry-run
+  camaudit scan 10.20.0.0/24 --db postgres://camaudit@db.internal/estate   # record on a PostgreSQL server
 
 Defaults are gentle (300 attempts/s, 256 sockets, one connection at a time per device):
 see docs/scan.md before raising them on a live network."
@@ -96,9 +98,9 @@ pub struct Args {
     /// Write devices to this file instead of standard output.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// The scan store (SQLite).
-    #[arg(long, default_value = "camaudit.db", value_name = "PATH")]
-    db: PathBuf,
+    /// The scan store: a SQLite file, or a PostgreSQL database as postgres://user[:password]@host[:port]/db.
+    #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
+    db: Location,
     /// Continue an interrupted scan: its finished address blocks are not probed again.
     #[arg(long, value_name = "SCAN_ID")]
     resume: Option<i64>,
@@ -214,9 +216,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let engine = args.engine.options().build()?;
-    let mut store = SqliteStore::open(&args.db)
-        .with_context(|| format!("opening the scan store {}", args.db.display()))?;
-    let display = ScanDisplay::new(args.quiet, args.db.clone());
+    let mut store = store_arg::open(&args.db)?;
+    let display = ScanDisplay::new(args.quiet, args.db.to_string());
     let outcome = match args.resume {
         Some(id) => {
             let job = ResumeJob {
@@ -225,14 +226,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 audit: open_audit(args.audit_log.as_deref())?,
                 ctrl_c: CtrlC::Stops,
             };
-            camaudit_pipeline::scan::resume(&mut store, &engine, job, &display)
+            camaudit_pipeline::scan::resume(&mut *store, &engine, job, &display)
         }
         None => {
             let job = ScanJob {
                 audit: open_audit(args.audit_log.as_deref())?,
                 ..job_from_args(&args)?
             };
-            camaudit_pipeline::scan::run(&mut store, &engine, job, &display)
+            camaudit_pipeline::scan::run(&mut *store, &engine, job, &display)
         }
     };
     drop(display);
@@ -244,7 +245,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     let vantage = match args.format {
-        Format::Jsonl => recorded_vantage(&store, outcome.scan)?,
+        Format::Jsonl => recorded_vantage(&*store, outcome.scan)?,
         _ => None,
     };
     write_to(args.output.as_deref(), |out| match &vantage {
@@ -256,8 +257,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if outcome.interrupted {
             eprintln!(
                 "camaudit: stopped early; everything found so far is kept. Continue with: camaudit scan --resume {} --db {}",
-                outcome.scan,
-                args.db.display()
+                outcome.scan, args.db
             );
         }
     }
@@ -411,7 +411,7 @@ fn write_plan(out: &mut dyn std::io::Write, plan: &ScanPlan, format: Format) -> 
 /// The vantage a scan recorded, with the scan's id and start, as each
 /// JSONL line carries it so that `camaudit plan --devices` can read what
 /// the scan reached from where (`docs/plan.md`).
-fn recorded_vantage(store: &SqliteStore, scan: ScanId) -> Result<Option<serde_json::Value>> {
+fn recorded_vantage(store: &dyn Store, scan: ScanId) -> Result<Option<serde_json::Value>> {
     let record = store.scan(scan)?;
     let params: ScanParams = serde_json::from_value(record.params.clone()).unwrap_or_default();
     let Some(vantage) = params.vantage else {

@@ -21,6 +21,7 @@ mod engine_args;
 mod output;
 mod plan_sources;
 mod progress;
+mod store_arg;
 mod vantage;
 
 /// Every stage builds many small strings (evidence, reasons, source lists);

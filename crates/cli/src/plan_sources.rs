@@ -11,7 +11,7 @@ use camaudit_identify::Engine;
 use camaudit_model::{Device, KevStatus};
 use camaudit_pipeline::scan::{ScanParams, Vantage};
 use camaudit_policy::{Asset, Reachability, ScanProof};
-use camaudit_store::{ScanId, SqliteStore, Store};
+use camaudit_store::{Location, ScanId};
 use time::format_description::well_known::Rfc3339;
 
 /// A devices file line longer than this is refused (a device with all its
@@ -31,23 +31,18 @@ pub struct Sourced {
 
 /// The store's scan `scan` (default: the latest), and reachability from
 /// every scan in the store that recorded a vantage point.
-pub fn from_store(db: &Path, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
-    if !db.exists() {
-        bail!(
-            "no scan store at {}: run `camaudit scan … --db {}` first, or give --devices",
-            db.display(),
-            db.display()
-        );
+pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
+    if db.is_missing_file() {
+        bail!("no scan store at {db}: run `camaudit scan … --db {db}` first, or give --devices");
     }
-    let store = SqliteStore::open(db)
-        .with_context(|| format!("opening the scan store {}", db.display()))?;
+    let store = crate::store_arg::open(db)?;
     let scans = store.scans()?;
     let chosen = match scan {
         Some(id) => store.scan(ScanId(id))?,
         None => scans
             .last()
             .cloned()
-            .with_context(|| format!("{} holds no scans yet", db.display()))?,
+            .with_context(|| format!("{db} holds no scans yet"))?,
     };
     let devices = store.devices(chosen.id)?;
     let mut reach = Reachability::default();
@@ -74,7 +69,7 @@ pub fn from_store(db: &Path, scan: Option<i64>, engine: &Engine) -> Result<Sourc
         described: format!(
             "scan {} of {} ({})",
             chosen.id,
-            db.display(),
+            db,
             chosen.started_at.format(&Rfc3339).unwrap_or_default()
         ),
     })

@@ -3,7 +3,6 @@
 //! messages for resume and Ctrl-C.
 
 use std::io::{self, IsTerminal};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,13 +21,14 @@ struct Found {
 pub struct ScanDisplay {
     quiet: bool,
     /// Named in the start line, so the user knows where the scan is kept.
-    store: PathBuf,
+    /// The store as shown (a PostgreSQL address without its password).
+    store: String,
     found: Arc<Found>,
     ticker: Mutex<Option<Ticker>>,
 }
 
 impl ScanDisplay {
-    pub fn new(quiet: bool, store: PathBuf) -> ScanDisplay {
+    pub fn new(quiet: bool, store: String) -> ScanDisplay {
         ScanDisplay {
             quiet,
             store,
@@ -73,12 +73,7 @@ impl Events for ScanDisplay {
         }
         eprintln!(
             "camaudit: scan {}: {} addresses × {} ports at ≤{}/s, {} sockets (store {})",
-            s.scan,
-            s.addresses,
-            s.ports,
-            s.rate,
-            s.concurrency,
-            self.store.display()
+            s.scan, s.addresses, s.ports, s.rate, s.concurrency, self.store
         );
         let ticker = Ticker::start(s.progress.clone(), self.found.clone());
         *self.ticker.lock().unwrap_or_else(|p| p.into_inner()) = Some(ticker);

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use camaudit_model::{Device, TruthRecord, TruthRole};
 use camaudit_pcapgen::{AnswerKey, Format, Settings, write_capture};
 use camaudit_pipeline::grade::{Grade, grade};
+use camaudit_testkit::skip;
 
 fn camaudit() -> Command {
     Command::new(env!("CARGO_BIN_EXE_camaudit"))
@@ -215,14 +216,6 @@ fn is_root() -> bool {
 
 unsafe extern "C" {
     fn geteuid() -> u32;
-}
-
-fn skip(why: &str) {
-    assert!(
-        std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_none_or(|v| v != "1"),
-        "{why} (CAMAUDIT_REQUIRE_PEERS=1: CI must provide it)"
-    );
-    eprintln!("SKIPPED: {why}");
 }
 
 /// A child stopped with SIGTERM (so tcpdump flushes and the simulator

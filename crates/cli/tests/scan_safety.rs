@@ -34,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use camaudit_sim::{BindPolicy, Family, SimConfig};
+use camaudit_testkit::skip;
 
 const KNOWN_PASSWORD: &str = "Kn0wn-Pa55word-7f3a91c4";
 const SCANNER: Ipv4Addr = Ipv4Addr::new(10, 98, 0, 2);
@@ -41,13 +42,6 @@ const ESTATE: &str = "10.98.1.0/24";
 const SCOPE: &str = "10.98.1.0/26";
 /// Devices .90–.100 answer discovery but must never be sent anything.
 const EXCLUDED: (u8, u8) = (90, 100);
-
-fn skip(why: &str) {
-    if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("{why} (CAMAUDIT_REQUIRE_PEERS=1: CI must provide it)");
-    }
-    eprintln!("SKIPPED: {why}");
-}
 
 fn ip(args: &[&str]) -> bool {
     Command::new("ip")

@@ -19,16 +19,10 @@ use camaudit_pipeline::batch::{Batch, BatchSource};
 use camaudit_pipeline::grade::grade;
 use camaudit_sim::{Background, SimConfig};
 use camaudit_store::{ScanKind, SqliteStore};
+use camaudit_testkit::skip;
 
 const DEVICES: u32 = 30;
 const SEED: u64 = 11;
-
-fn skip(why: &str) {
-    if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("{why} (CAMAUDIT_REQUIRE_PEERS=1: CI must provide it)");
-    }
-    eprintln!("SKIPPED: {why}");
-}
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.

@@ -30,18 +30,12 @@ use camaudit_probe::ratelimit::RateLimiter;
 use camaudit_probe::sweep::{PortState, connect};
 use camaudit_probe::{ScanConfig, Scanner, TargetSet};
 use camaudit_sim::{BindPolicy, SimConfig};
+use camaudit_testkit::skip;
 
 /// The simulator side's MAC: a Hikvision block (58:50:ED).
 const SIM_MAC: &str = "58:50:ed:99:00:01";
 const SCAN_ADDR: Ipv4Addr = Ipv4Addr::new(10, 99, 0, 2);
 const ESTATE: &str = "10.99.1.0/24";
-
-fn skip(why: &str) {
-    if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("{why} (CAMAUDIT_REQUIRE_PEERS=1: CI must provide it)");
-    }
-    eprintln!("SKIPPED: {why}");
-}
 
 fn ip(args: &[&str]) -> bool {
     Command::new("ip")

@@ -15,10 +15,16 @@
 //! chunk, observations marked partial, which a resume discards before
 //! probing the chunk again).
 
+mod location;
+mod migrations;
+mod postgres;
 mod sqlite;
 mod types;
 
-pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+pub use location::{Location, open};
+pub use migrations::SCHEMA_VERSION;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
 pub use types::{Chunk, ChunkState, NewScan, Scan, ScanId, ScanKind, ScanStatus, UnknownValue};
 
 use std::collections::BTreeSet;
@@ -31,10 +37,28 @@ use time::OffsetDateTime;
 pub enum StoreError {
     #[error("SQLite: {0}")]
     Sqlite(rusqlite::Error),
+    #[error("PostgreSQL: {}", postgres::describe(.0))]
+    Postgres(tokio_postgres::Error),
+    /// The server named by `--db` could not be reached or refused us.
+    #[error(
+        "cannot open the PostgreSQL store {location}: {reason} (is the server running, and does --db name its host, port, user and database?)"
+    )]
+    Connect { location: String, reason: String },
+    /// The PostgreSQL connection's worker thread is gone (it panicked or the
+    /// connection broke earlier): nothing more can be written.
+    #[error("the PostgreSQL connection stopped; open the store again")]
+    Disconnected,
     #[error(
         "the store was written by a newer camaudit (schema {found}, this one knows {SCHEMA_VERSION}): upgrade camaudit"
     )]
     NewerSchema { found: i64 },
+    /// A migration of the schema failed; nothing of it was kept.
+    #[error("cannot migrate the store to schema {version} ({name}): {reason}")]
+    Migration {
+        version: i64,
+        name: &'static str,
+        reason: String,
+    },
     #[error("no scan {0} in this store (check --db, or the id printed when the scan started)")]
     NoScan(ScanId),
     /// Something read back is not what this store writes: the file was
@@ -48,6 +72,13 @@ pub enum StoreError {
         what: &'static str,
         error: serde_json::Error,
     },
+    /// A value the backend cannot hold as it is (PostgreSQL text cannot
+    /// hold NUL), refused before anything was written.
+    #[error("cannot store {what}: {why}")]
+    Unstorable {
+        what: &'static str,
+        why: &'static str,
+    },
 }
 
 // By hand rather than `#[from]`, which would also make the SQLite error the
@@ -55,6 +86,12 @@ pub enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Sqlite(e)
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Postgres(e)
     }
 }
 

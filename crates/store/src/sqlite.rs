@@ -1,8 +1,11 @@
 //! The embedded backend: one SQLite file (default `./camaudit.db`).
 //!
-//! The schema carries a version in `PRAGMA user_version`; an older store is
-//! migrated in place, one written by a newer camaudit is refused rather
-//! than guessed at.
+//! The schema comes from `migrations/sqlite/`: applied migrations are
+//! recorded in `schema_migrations`, and the latest version is also kept in
+//! `PRAGMA user_version`, where stores from before that table (versions 1
+//! and 2) kept it and where older camaudit builds look, so they refuse a
+//! newer store too. An older store is migrated in place; one written by a
+//! newer camaudit is refused rather than guessed at.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,54 +16,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::migrations::{self, SCHEMA_VERSION, VERSIONS_TABLE};
 use crate::{Chunk, ChunkState, NewScan, Result, Scan, ScanId, ScanStatus, Store, StoreError};
-
-/// The schema version this crate writes. 2 added `scans.kind`.
-pub const SCHEMA_VERSION: i64 = 2;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS scans (
-    id              INTEGER PRIMARY KEY,
-    started_at      TEXT NOT NULL,
-    finished_at     TEXT,
-    status          TEXT NOT NULL,
-    targets         TEXT NOT NULL,
-    exclude         TEXT NOT NULL,
-    params          TEXT NOT NULL,
-    total_addresses INTEGER NOT NULL,
-    chunk_size      INTEGER NOT NULL,
-    chunks_total    INTEGER NOT NULL,
-    kind            TEXT NOT NULL DEFAULT 'scan'
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    scan_id  INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
-    chunk    INTEGER NOT NULL,
-    done_at  TEXT NOT NULL,
-    PRIMARY KEY (scan_id, chunk)
-);
-CREATE TABLE IF NOT EXISTS observations (
-    id       INTEGER PRIMARY KEY,
-    scan_id  INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
-    chunk    INTEGER NOT NULL,
-    done     INTEGER NOT NULL,
-    addr     TEXT NOT NULL,
-    port     INTEGER,
-    source   TEXT NOT NULL,
-    field    TEXT NOT NULL,
-    value    TEXT NOT NULL,
-    seen_at  TEXT
-);
-CREATE INDEX IF NOT EXISTS observations_scan ON observations(scan_id, chunk);
-CREATE TABLE IF NOT EXISTS devices (
-    scan_id  INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
-    idx      INTEGER NOT NULL,
-    device   TEXT NOT NULL,
-    PRIMARY KEY (scan_id, idx)
-);
-";
-
-/// Version 1 stores lack the scan kind; every scan in them was active.
-const MIGRATE_1_TO_2: &str = "ALTER TABLE scans ADD COLUMN kind TEXT NOT NULL DEFAULT 'scan';";
 
 const SCAN_COLUMNS: &str = "id, started_at, finished_at, status, targets, exclude, params, total_addresses, chunk_size, chunks_total, kind";
 
@@ -99,19 +56,7 @@ impl SqliteStore {
         // across process kills (only an OS crash can lose the last commit).
         let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found: version });
-        }
-        if version < SCHEMA_VERSION {
-            let tx = conn.unchecked_transaction()?;
-            if version == 1 {
-                tx.execute_batch(MIGRATE_1_TO_2)?;
-            }
-            tx.execute_batch(SCHEMA)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
-            tx.commit()?;
-        }
+        migrate(&conn)?;
         Ok(SqliteStore { conn })
     }
 
@@ -130,6 +75,64 @@ impl SqliteStore {
             kind: r.get(10)?,
         })
     }
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction, or
+/// refuses a newer one. The write lock is taken first, so two processes
+/// opening one new file do not both migrate it.
+fn migrate(conn: &Connection) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let migrated = migrate_in_transaction(conn);
+    let end = if migrated.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    let ended = conn.execute_batch(end);
+    migrated?;
+    Ok(ended?)
+}
+
+fn migrate_in_transaction(conn: &Connection) -> Result<()> {
+    let legacy: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )"
+    ))?;
+    let recorded: Option<i64> = conn.query_row(
+        &format!("SELECT MAX(version) FROM {VERSIONS_TABLE}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let current = recorded.unwrap_or(0).max(legacy);
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { found: current });
+    }
+    let now = timestamp(OffsetDateTime::now_utc());
+    let mut record = conn.prepare(&format!(
+        "INSERT INTO {VERSIONS_TABLE} (version, name, applied_at) VALUES (?1, ?2, ?3)"
+    ))?;
+    if recorded.is_none() {
+        // A store from before the table: its user_version says which
+        // migrations it already has.
+        for m in migrations::SQLITE.iter().filter(|m| m.version <= legacy) {
+            record.execute(params![m.version, m.name, "before schema_migrations"])?;
+        }
+    }
+    for m in migrations::after(migrations::SQLITE, current) {
+        conn.execute_batch(m.sql)
+            .map_err(|e| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                reason: e.to_string(),
+            })?;
+        record.execute(params![m.version, m.name, now])?;
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    Ok(())
 }
 
 /// A scans row as SQLite holds it, before it is checked.

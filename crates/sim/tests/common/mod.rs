@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use camaudit_model::TruthRecord;
 use camaudit_sim::{SimConfig, SimError};
+pub use camaudit_testkit::skip;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
@@ -140,13 +141,6 @@ pub fn slug(v: &Option<camaudit_model::VendorId>) -> &str {
 /// A test whose peer tool is missing skips on a bare machine, but fails
 /// where CI promised the tools (`CAMAUDIT_REQUIRE_PEERS=1`, set by `.ci/run`),
 /// so a missing install can never turn a check into a pass.
-pub fn skip(why: &str) {
-    if std::env::var_os("CAMAUDIT_REQUIRE_PEERS").is_some_and(|v| v == "1") {
-        panic!("{why} (CAMAUDIT_REQUIRE_PEERS=1: CI must install it)");
-    }
-    eprintln!("SKIPPED: {why}");
-}
-
 pub fn run(cmd: &str, args: &[&str]) -> Option<Output> {
     match Command::new(cmd).args(args).output() {
         Ok(o) => Some(o),
