@@ -93,6 +93,25 @@ fn run() -> Result<(), String> {
         );
     }
     println!("{:<10} {:>16.0}", "bound", plan.bound.risk_days());
+    println!(
+        "bounds: knapsack {:.0}, LP relaxation {}",
+        plan.bounds.knapsack.risk_days(),
+        plan.bounds
+            .lp
+            .map_or("not computed".to_owned(), |b| format!(
+                "{:.0}",
+                b.risk_days()
+            ))
+    );
+    let o = &plan.optimisation;
+    println!(
+        "optimised by: {} (seed {}); integer programs {} built, {} solved, {} improved",
+        o.method.name(),
+        o.seed.name(),
+        o.programs,
+        o.programs_solved,
+        o.programs_improved
+    );
     println!("greedy unscheduled by reason: {:?}", reasons(&plan.greedy));
     println!(
         "optimised unscheduled by reason: {:?}",
