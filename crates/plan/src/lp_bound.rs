@@ -3,18 +3,20 @@
 //!
 //! The horizon is cut into buckets of whole slots (several to a budget
 //! period on small problems; whole periods merged on larger ones). For each
-//! job, `done[j, b]` is the share of it finished by the end of bucket `b`
-//! (non-decreasing in `b`, at most 1); each site has a call-out share
-//! `visit[s, b] ≥ done[j, b] − done[j, b − 1]` for each of its jobs. Money
-//! per budget period (or merged periods) and installer minutes per pool and
-//! bucket (every week touching the bucket counted whole) are kept. Work
-//! done in a bucket counts as done on the site's first open day in it,
-//! which is never later than any schedule's; a device's risk removed is at
-//! most the sum of its jobs' shares × what each removes, and at most what
-//! its strongest action removes. Each of these only loosens the program a
-//! schedule would satisfy, so the LP's minimum is below every schedule's
-//! exposure. It is skipped (`None`) when the program would be too large
-//! for microlp in the time allowed, or the solver runs out of time.
+//! job and each bucket in which its site is open, `step[j, b] ≥ 0` is the
+//! share of the job done in that bucket, `Σ_b step[j, b] ≤ 1`. Money per
+//! budget period (or merged periods) and installer minutes per pool and
+//! bucket (every week touching the bucket counted whole) are kept; each
+//! job carries its site's call-out divided by the site's number of jobs,
+//! since a period in which any of a site's jobs is done pays at least one
+//! call-out there. Work done in a bucket counts as done on the site's
+//! first open day in it, never later than in any schedule; a device's risk
+//! removed is at most the sum of its jobs' shares × what each removes, and
+//! at most what its strongest action removes. Each of these only loosens
+//! the program a schedule satisfies, so the LP's optimum is below every
+//! schedule's exposure. It is skipped (`None`) when the program would be
+//! too large for microlp in the time allowed, or the solver runs out of
+//! time.
 
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ use good_lp::{
 use crate::problem::Problem;
 
 /// Variables at most; beyond this the knapsack bound stands alone.
-const MAX_VARIABLES: usize = 12_000;
+const MAX_VARIABLES: usize = 6000;
 const SOLVE_LIMIT: Duration = Duration::from_secs(2);
 
 /// A run of slots `first..end`, whose money comes from budget unit `unit`.
@@ -94,11 +96,10 @@ fn buckets(problem: &Problem, per_period: f64) -> Buckets {
 
 pub(crate) fn lower_bound(problem: &Problem) -> Option<f64> {
     let jobs = problem.jobs.len();
-    let sites = problem.estate.sites.len();
     let multi: Vec<usize> = (0..problem.estate.devices.len())
         .filter(|&d| problem.parts_of[d].len() > 1)
         .collect();
-    let per_bucket = jobs + multi.len() + sites;
+    let per_bucket = jobs + multi.len();
     if per_bucket == 0 {
         return None;
     }
@@ -133,26 +134,19 @@ fn solve(problem: &Problem, b: &Buckets, multi: &[usize]) -> Option<f64> {
         .collect();
     let start = |i: usize| cal.slots[b.buckets[i].first as usize].first;
     let end = |i: usize| cal.slots[b.buckets[i].end as usize - 1].end;
-    let mut vars = ProblemVariables::new();
-    // done[j][i]: cumulative share of job j by the end of bucket i; a
-    // bucket in which the site is closed reuses the previous variable.
-    let mut done: Vec<Vec<Option<Variable>>> = Vec::with_capacity(problem.jobs.len());
+    let horizon = f64::from(cal.days);
+    let mut jobs_on_site = vec![0u32; sites];
     for job in &problem.jobs {
-        let mut row = Vec::with_capacity(nb);
-        let mut last: Option<Variable> = None;
-        for i in 0..nb {
-            if open[job.site][i].is_some() {
-                last = Some(vars.add(variable().min(0.0).max(1.0)));
-            }
-            row.push(last);
-        }
-        done.push(row);
+        jobs_on_site[job.site] += 1;
     }
-    let visit: Vec<Vec<Option<Variable>>> = open
+    let mut vars = ProblemVariables::new();
+    let step: Vec<Vec<Option<Variable>>> = problem
+        .jobs
         .iter()
-        .map(|row| {
-            row.iter()
-                .map(|d| d.map(|_| vars.add(variable().min(0.0).max(1.0))))
+        .map(|job| {
+            open[job.site]
+                .iter()
+                .map(|d| d.map(|_| vars.add(variable().min(0.0))))
                 .collect()
         })
         .collect();
@@ -162,7 +156,9 @@ fn solve(problem: &Problem, b: &Buckets, multi: &[usize]) -> Option<f64> {
             .map(|&(j, k)| gain(problem, j, k))
             .fold(0.0, f64::max)
     };
-    let removed: Vec<Vec<Variable>> = multi
+    // A device with several jobs: its removal level in each bucket, at most
+    // its strongest action's gain and at most the sum of its jobs' shares.
+    let level: Vec<Vec<Variable>> = multi
         .iter()
         .map(|&d| {
             let cap = cap_of(d);
@@ -171,39 +167,28 @@ fn solve(problem: &Problem, b: &Buckets, multi: &[usize]) -> Option<f64> {
                 .collect()
         })
         .collect();
-    // The risk-days removed: a removal level holds from the site's first
-    // open day of its bucket to the bucket's end, the previous level before.
-    let level_days = |site: usize, i: usize| -> (f64, f64) {
-        let day = open[site][i].unwrap_or(end(i));
-        (f64::from(end(i) - day), f64::from(day - start(i)))
-    };
-    let mut objective = Expression::default();
-    let add_level = |objective: &mut Expression, site: usize, level: &[Expression]| {
-        for i in 0..nb {
-            let (after, before) = level_days(site, i);
-            *objective += level[i].clone() * after;
-            if i > 0 {
-                *objective += level[i - 1].clone() * before;
-            }
-        }
-    };
     let is_multi: std::collections::HashSet<usize> = multi.iter().copied().collect();
+    let mut objective = Expression::default();
     for (j, job) in problem.jobs.iter().enumerate() {
         let single: f64 = (0..job.parts.len())
             .filter(|&k| !is_multi.contains(&job.parts[k].device))
             .map(|k| gain(problem, j, k))
             .sum();
-        if single > 0.0 {
-            let level: Vec<Expression> = done[j]
-                .iter()
-                .map(|x| x.map_or(Expression::default(), |x| x * single))
-                .collect();
-            add_level(&mut objective, job.site, &level);
+        for (i, x) in step[j].iter().enumerate() {
+            if let (Some(x), Some(day)) = (x, open[job.site][i]) {
+                objective += *x * (single * (horizon - f64::from(day)));
+            }
         }
     }
     for (m, &d) in multi.iter().enumerate() {
-        let level: Vec<Expression> = removed[m].iter().map(|&r| r.into()).collect();
-        add_level(&mut objective, problem.site_of[d], &level);
+        let site = problem.site_of[d];
+        for i in 0..nb {
+            let day = open[site][i].unwrap_or(end(i));
+            objective += level[m][i] * f64::from(end(i) - day);
+            if i > 0 {
+                objective += level[m][i - 1] * f64::from(day - start(i));
+            }
+        }
     }
     let total: f64 = problem
         .estate
@@ -211,48 +196,37 @@ fn solve(problem: &Problem, b: &Buckets, multi: &[usize]) -> Option<f64> {
         .iter()
         .map(|d| d.risk.per_day())
         .sum();
-    let horizon = f64::from(cal.days);
     let mut model = vars
         .maximise(objective.clone())
         .using(microlp)
         .with_time_limit(SOLVE_LIMIT.as_secs_f64());
+    for row in &step {
+        let mut once = Expression::default();
+        for x in row.iter().flatten() {
+            once += *x;
+        }
+        model.add_constraint(once.leq(1.0));
+    }
     for (m, &d) in multi.iter().enumerate() {
+        let mut cumulative = Expression::default();
         for i in 0..nb {
-            let mut sum = Expression::default();
             for &(j, k) in &problem.parts_of[d] {
-                if let Some(x) = done[j][i] {
-                    sum += x * gain(problem, j, k);
+                if let Some(x) = step[j][i] {
+                    cumulative += x * gain(problem, j, k);
                 }
             }
-            model.add_constraint((removed[m][i] - sum).leq(0.0));
+            model.add_constraint((level[m][i] - cumulative.clone()).leq(0.0));
         }
     }
     let mut spend: Vec<Expression> = vec![Expression::default(); b.unit_budget.len()];
     let pools = problem.pool_minutes.len();
     let mut used: Vec<Vec<Expression>> = vec![vec![Expression::default(); nb]; pools];
     for (j, job) in problem.jobs.iter().enumerate() {
-        for i in 0..nb {
-            // Open buckets have a variable of their own: the step is what
-            // this bucket adds to the share done before it.
-            let (Some(x), Some(y)) = (done[j][i], visit[job.site][i]) else {
-                continue;
-            };
-            let step: Expression = match i.checked_sub(1).and_then(|p| done[j][p]) {
-                Some(prev) => {
-                    model.add_constraint((prev - x).leq(0.0));
-                    x - prev
-                }
-                None => x.into(),
-            };
-            model.add_constraint((step.clone() - y).leq(0.0));
-            spend[b.buckets[i].unit] += step.clone() * job.cost as f64;
-            used[job.pool][i] += step * f64::from(job.minutes);
-        }
-    }
-    for (s, row) in visit.iter().enumerate() {
-        for (i, y) in row.iter().enumerate() {
-            if let Some(y) = y {
-                spend[b.buckets[i].unit] += *y * problem.call_out(s) as f64;
+        let call_out = problem.call_out(job.site) as f64 / f64::from(jobs_on_site[job.site]);
+        for (i, x) in step[j].iter().enumerate() {
+            if let Some(x) = x {
+                spend[b.buckets[i].unit] += *x * (job.cost as f64 + call_out);
+                used[job.pool][i] += *x * f64::from(job.minutes);
             }
         }
     }
@@ -272,15 +246,8 @@ fn solve(problem: &Problem, b: &Buckets, multi: &[usize]) -> Option<f64> {
             model.add_constraint(minutes.leq(week_minutes * weeks));
         }
     }
-    let solution = match model.solve() {
-        Ok(s) => s,
-        Err(e) => {
-            if std::env::var_os("PLAN_DEBUG").is_some() {
-                eprintln!("lp: {e}");
-            }
-            return None;
-        }
-    };
+    // Out of time (or a solver failure): the knapsack bound stands alone.
+    let solution = model.solve().ok()?;
     let removed_days = solution.eval(&objective);
     // The solver's tolerance may overshoot the true maximum a little: a
     // millionth of the total is given back so the bound stays below.

@@ -160,12 +160,6 @@ fn try_sites(ledger: &mut Ledger, values: &[f64], sites: &[usize]) -> Outcome {
         return Outcome::Unsolved;
     };
     lay_out(&mut trial, &groups, &targets);
-    if std::env::var_os("PLAN_DEBUG").is_some() {
-        eprintln!(
-            "ip sites {sites:?}: before {before:.0} after {:.0}",
-            exposure_of(&trial, &jobs)
-        );
-    }
     if exposure_of(&trial, &jobs) < before - 1e-9 {
         *ledger = trial;
         Outcome::Improved
@@ -292,8 +286,8 @@ fn solve(ledger: &Ledger, sites: &[usize], groups: &[Group]) -> Option<Vec<Vec<f
         for k in 0..periods {
             let mut used = Expression::default();
             let mut any = false;
-            for (g, group) in groups.iter().enumerate() {
-                if let (true, Some(x)) = (group.pool == pool, done[g][k]) {
+            for (group, row) in groups.iter().zip(&done) {
+                if let (true, Some(x)) = (group.pool == pool, row[k]) {
                     used += x * group.minutes;
                     any = true;
                 }
@@ -303,15 +297,8 @@ fn solve(ledger: &Ledger, sites: &[usize], groups: &[Group]) -> Option<Vec<Vec<f
             }
         }
     }
-    let solution = match model.solve() {
-        Ok(s) => s,
-        Err(e) => {
-            if std::env::var_os("PLAN_DEBUG").is_some() {
-                eprintln!("ip: {e}");
-            }
-            return None;
-        }
-    };
+    // Out of time before any feasible solution: the schedule stays.
+    let solution = model.solve().ok()?;
     Some(
         done.iter()
             .map(|per_period| {
