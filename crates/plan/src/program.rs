@@ -31,7 +31,7 @@ use crate::problem::{Problem, Urgency};
 const SITES_PER_PROGRAM: usize = 8;
 /// Wall-clock limit of one solve, and of the whole pass.
 const SOLVE_LIMIT: Duration = Duration::from_millis(400);
-const PASS_LIMIT: Duration = Duration::from_secs(3);
+const PASS_LIMIT: Duration = Duration::from_millis(1500);
 /// At most this many programs a pass, whatever the time left.
 const MAX_PROGRAMS: usize = 40;
 
