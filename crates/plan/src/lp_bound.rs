@@ -29,6 +29,8 @@ use crate::problem::Problem;
 /// Variables at most; beyond this the knapsack bound stands alone.
 const MAX_VARIABLES: usize = 6000;
 const SOLVE_LIMIT: Duration = Duration::from_secs(2);
+/// Buckets per budget period at most.
+const MAX_SPLIT: u32 = 4;
 
 /// A run of slots `first..end`, whose money comes from budget unit `unit`.
 struct Bucket {
@@ -61,7 +63,9 @@ fn buckets(problem: &Problem, per_period: f64) -> Buckets {
         unit_budget: Vec::new(),
     };
     if per_period >= 1.0 {
-        let split = per_period.floor() as u32;
+        // Beyond four buckets a period the bound gains little and the
+        // solve time grows fast.
+        let split = (per_period.floor() as u32).min(MAX_SPLIT);
         for k in 0..periods {
             let (first, end) = (firsts[k], firsts[k + 1]);
             let len = end - first;
