@@ -6,7 +6,9 @@
 //! ```
 //! Arguments: devices, sites, regions (8), seed (1). With
 //! `PLAN_BENCH_PERIODS=1` it also prints spending, installer hours and the
-//! risk left per quarter for both schedules.
+//! risk left per quarter for both schedules. `plan_bench table` plans four
+//! generated estates (200 to 100,000 devices) and prints one Markdown row
+//! each: the table in BENCHMARKS.md.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,6 +35,10 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
+    if std::env::args().nth(1).as_deref() == Some("table") {
+        table();
+        return Ok(());
+    }
     let shape = generate::Shape {
         devices: arg(1, 100_000)? as usize,
         sites: arg(2, 2_000)? as usize,
@@ -93,6 +99,25 @@ fn run() -> Result<(), String> {
         );
     }
     println!("{:<10} {:>16.0}", "bound", plan.bound.risk_days());
+    println!(
+        "bounds: knapsack {:.0}, LP relaxation {}",
+        plan.bounds.knapsack.risk_days(),
+        plan.bounds
+            .lp
+            .map_or("not computed".to_owned(), |b| format!(
+                "{:.0}",
+                b.risk_days()
+            ))
+    );
+    let o = &plan.optimisation;
+    println!(
+        "optimised by: {} (seed {}); integer programs {} built, {} solved, {} improved",
+        o.method.name(),
+        o.seed.name(),
+        o.programs,
+        o.programs_solved,
+        o.programs_improved
+    );
     println!("greedy unscheduled by reason: {:?}", reasons(&plan.greedy));
     println!(
         "optimised unscheduled by reason: {:?}",
@@ -127,6 +152,51 @@ fn run() -> Result<(), String> {
             * 100.0
     );
     Ok(())
+}
+
+/// One row per generated estate: greedy and optimised exposure, the gain,
+/// both bounds, the gap and the time the plan took.
+fn table() {
+    println!(
+        "| estate (seed 1) | devices | sites | greedy exposure | optimised exposure | gain % | knapsack bound | LP bound | bound | gap % | made by | plan wall / CPU |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (devices, sites, regions) in [
+        (200, 10, 1),
+        (1_000, 40, 2),
+        (10_000, 200, 4),
+        (100_000, 2_000, 8),
+    ] {
+        let shape = generate::Shape {
+            devices,
+            sites,
+            regions,
+            seed: 1,
+        };
+        let estate = generate::estate(shape);
+        let constraints = generate::constraints(&estate, regions);
+        let Ok(problem) = Problem::new(estate, constraints) else {
+            eprintln!("plan_bench: the generated estate {devices}/{sites} is refused");
+            continue;
+        };
+        let t = Instant::now();
+        let cpu = cpu_seconds();
+        let plan = camaudit_plan::plan(&problem);
+        let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        println!(
+            "| generated, {regions} regions | {devices} | {sites} | {:.0} | {:.0} | {:.1} | {:.0} | {} | {:.0} | {:.1} | {} | {wall:.2} s / {cpu:.2} s |",
+            plan.greedy.exposure.0,
+            plan.optimised.exposure.0,
+            plan.improvement() * 100.0,
+            plan.bounds.knapsack.0,
+            plan.bounds
+                .lp
+                .map_or("–".to_owned(), |b| format!("{:.0}", b.0)),
+            plan.bound.0,
+            plan.gap() * 100.0,
+            plan.optimisation.method.name(),
+        );
+    }
 }
 
 /// How many actions are unscheduled, by reason and action.

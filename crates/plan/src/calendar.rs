@@ -117,17 +117,32 @@ fn add_months(date: Date, months: u32) -> Option<Date> {
 }
 
 /// For every site and slot, the day offset of the slot's first day an
-/// installer may come; every action of the slot's visit happens on it.
+/// installer may come: the slot's visit starts then. For a site whose
+/// daily window is shorter than a job, also every open day of the horizon,
+/// so the job can be carried over the site's next open days.
 #[derive(Debug, Clone)]
 pub(crate) struct VisitDays {
     slots: u32,
     days: Vec<u32>,
+    /// Per site: the daily window in minutes and the site's open days, in
+    /// order; `None` without a daily limit.
+    windows: Vec<Option<(u32, Vec<u32>)>>,
 }
 
 impl VisitDays {
     pub fn new(calendar: &Calendar, sites: &[Site]) -> VisitDays {
         let dates: Vec<Date> = (0..calendar.days).map(|d| calendar.date(d)).collect();
         let slots = calendar.slots.len();
+        let windows = sites
+            .iter()
+            .map(|site| {
+                let limit = site.access.minutes_per_day?;
+                let open = (0..calendar.days)
+                    .filter(|&d| site.access.allows(dates[d as usize]))
+                    .collect();
+                Some((limit.0, open))
+            })
+            .collect();
         let mut days = Vec::with_capacity(sites.len() * slots);
         for site in sites {
             for slot in &calendar.slots {
@@ -140,7 +155,24 @@ impl VisitDays {
         VisitDays {
             slots: slots as u32,
             days,
+            windows,
         }
+    }
+
+    /// The day a job of `minutes` started on `day` at `site` is finished:
+    /// one installer works at most the daily window on each open day, so a
+    /// longer job runs on over the site's next open days. `None` when it
+    /// would not finish within the horizon.
+    pub fn finish(&self, site: usize, day: u32, minutes: u32) -> Option<u32> {
+        let Some((limit, open)) = &self.windows[site] else {
+            return Some(day);
+        };
+        if *limit == 0 {
+            return None; // a window of no time: nothing can be done there
+        }
+        let days_needed = minutes.div_ceil(*limit).max(1) as usize;
+        let first = open.partition_point(|&d| d < day);
+        open.get(first + days_needed - 1).copied()
     }
 
     /// The day of `slot` on which `site` can be visited, if any.

@@ -120,7 +120,13 @@ fn access(kind: Kind, rng: &mut Rng) -> AccessWindows {
                 ..AccessWindows::default()
             }
         }
-        Kind::Police | Kind::Office | Kind::Depot => AccessWindows::default(),
+        // Escorted access for three hours a morning: longer jobs run on
+        // over the next open days.
+        Kind::Police => AccessWindows {
+            minutes_per_day: Some(Minutes::hours(3)),
+            ..AccessWindows::default()
+        },
+        Kind::Office | Kind::Depot => AccessWindows::default(),
     }
 }
 

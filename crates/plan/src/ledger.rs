@@ -69,12 +69,22 @@ impl<'p> Ledger<'p> {
         j.cost + call_out
     }
 
+    /// The day a job placed in `slot` is finished: its risk falls then.
+    pub fn done_day(&self, job: usize, slot: u32) -> Option<u32> {
+        let day = self.day(job, slot)?;
+        let j = &self.problem.jobs[job];
+        self.problem.visit_days.finish(j.site, day, j.minutes)
+    }
+
     /// Whether the job fits in `slot`: its site is open, its pool has the
     /// minutes and the period of the visit day has the money.
     pub fn fits(&self, job: usize, slot: u32) -> bool {
         let Some(day) = self.day(job, slot) else {
             return false;
         };
+        if self.done_day(job, slot).is_none() {
+            return false; // it would run past the horizon
+        }
         let j = &self.problem.jobs[job];
         let cap = self.problem.pool_minutes[j.pool];
         if self.used[self.used_index(j.pool, slot)] + j.minutes > cap {
@@ -171,7 +181,7 @@ impl<'p> Ledger<'p> {
                 if slot == UNPLACED {
                     return None;
                 }
-                let day = self.day(job, slot)?;
+                let day = self.done_day(job, slot)?;
                 let part = p.jobs[job].parts[k];
                 Some((day, p.action(part).risk_after.per_day()))
             })

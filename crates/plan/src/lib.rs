@@ -32,9 +32,11 @@ mod error;
 mod greedy;
 mod jobs;
 mod ledger;
+mod lp_bound;
 mod optimise;
 mod output;
 mod problem;
+mod program;
 mod schedule;
 mod units;
 
@@ -46,8 +48,8 @@ pub use problem::{
     Period, Problem, Region, Site, SiteId, Urgency,
 };
 pub use schedule::{
-    Method, PeriodTotals, Plan, RiskPoint, Schedule, ScheduledAction, Unplaceable, Unscheduled,
-    Visit,
+    Bounds, Method, Optimisation, PeriodTotals, Plan, Producer, RiskPoint, Schedule,
+    ScheduledAction, Unplaceable, Unscheduled, Visit,
 };
 pub use units::{Exposure, Minutes, Pence, Risk};
 
@@ -56,17 +58,22 @@ pub use units::{Exposure, Minutes, Pence, Risk};
 pub fn plan(problem: &Problem) -> Plan {
     // The bound needs no schedule: it runs beside the schedulers.
     std::thread::scope(|scope| {
-        let bound = scope.spawn(|| lower_bound(problem));
+        let bounds = scope.spawn(|| bounds(problem));
         let values = greedy::values(problem);
         let greedy = greedy::greedy(problem, &values);
-        let optimised = optimise::optimise(problem, &values, &greedy);
+        let (optimised, optimisation) = optimise::optimise(problem, &values, &greedy);
+        // A panic in the bound is a bug; carrying it on is right.
+        let bounds = bounds
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
         Plan {
             greedy: output::schedule(&greedy, Method::Greedy),
             optimised: output::schedule(&optimised, Method::Optimised),
-            // A panic in the bound is a bug; carrying it on is right.
-            bound: bound
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            bound: bounds
+                .lp
+                .map_or(bounds.knapsack, |lp| Exposure(lp.0.max(bounds.knapsack.0))),
+            bounds,
+            optimisation,
         }
     })
 }
@@ -78,7 +85,22 @@ pub fn greedy(problem: &Problem) -> Schedule {
     output::schedule(&greedy::greedy(problem, &values), Method::Greedy)
 }
 
-/// No schedule of `problem` has less exposure than this.
+/// No schedule of `problem` has less exposure than this: the higher of
+/// the knapsack bound and, where it is computable in time, the LP
+/// relaxation of the site-period program.
 pub fn lower_bound(problem: &Problem) -> Exposure {
-    Exposure(bound::lower_bound(problem))
+    let b = bounds(problem);
+    b.lp.map_or(b.knapsack, |lp| Exposure(lp.0.max(b.knapsack.0)))
+}
+
+/// Both lower bounds, each computed on its own.
+pub fn bounds(problem: &Problem) -> Bounds {
+    std::thread::scope(|scope| {
+        let lp = scope.spawn(|| lp_bound::lower_bound(problem).map(Exposure));
+        let knapsack = Exposure(bound::lower_bound(problem));
+        Bounds {
+            knapsack,
+            lp: lp.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        }
+    })
 }

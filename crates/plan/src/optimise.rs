@@ -1,6 +1,8 @@
-//! The optimiser: work batched per site so a visit's call-out is shared,
-//! then local search. Two searches run, one from the greedy schedule and
-//! one from the batched schedule, and the better result is kept, so the
+//! The optimiser: candidate schedules (greedy's, work batched per site so a
+//! visit's call-out is shared, orders priced by money and installer time),
+//! the best of them improved by local search, then by the site-period
+//! integer program ([`program`]) on the sites whose work is left latest,
+//! then local search again. Every step keeps the better schedule, so the
 //! optimised plan is never worse than greedy. Immediate jobs are never
 //! moved: they keep the places they had before any planned work existed.
 
@@ -10,6 +12,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 use crate::greedy;
 use crate::ledger::{Ledger, UNPLACED};
 use crate::problem::{Problem, Urgency};
+use crate::program;
+use crate::schedule::{Optimisation, Producer};
 
 /// Rounds of local search at most; each round merges visits and pulls
 /// jobs earlier, and the search stops early when a round changes nothing.
@@ -19,10 +23,11 @@ pub(crate) fn optimise<'p>(
     problem: &'p Problem,
     values: &[f64],
     greedy: &Ledger<'p>,
-) -> Ledger<'p> {
+) -> (Ledger<'p>, Optimisation) {
     let prices = [1.0, 0.5, 0.0].map(|share| Prices::new(problem, share));
     let mut best = greedy.clone();
     let mut best_exposure = best.exposure();
+    let mut seed = Producer::Greedy;
     // Two independent halves, one on another thread.
     let (batches, orders) = std::thread::scope(|scope| {
         let batches = scope.spawn(|| {
@@ -40,15 +45,37 @@ pub(crate) fn optimise<'p>(
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (batches, orders)
     });
-    for seed in batches.into_iter().chain(orders) {
-        let exposure = seed.exposure();
+    let candidates = batches
+        .into_iter()
+        .map(|l| (l, Producer::SiteBatches))
+        .chain(orders.into_iter().map(|l| (l, Producer::PricedOrder)));
+    for (candidate, producer) in candidates {
+        let exposure = candidate.exposure();
         if exposure < best_exposure {
-            best = seed;
+            best = candidate;
             best_exposure = exposure;
+            seed = producer;
         }
     }
+    let mut method = seed;
     local_search(&mut best, values);
-    best
+    let searched = best.exposure();
+    if searched < best_exposure {
+        method = Producer::LocalSearch;
+    }
+    let pass = program::improve(&mut best, values);
+    if pass.improved > 0 {
+        method = Producer::IntegerProgram;
+        local_search(&mut best, values);
+    }
+    let optimisation = Optimisation {
+        seed,
+        method,
+        programs: pass.programs,
+        programs_solved: pass.solved,
+        programs_improved: pass.improved,
+    };
+    (best, optimisation)
 }
 
 /// What a job costs in a price that mixes money and installer time, each

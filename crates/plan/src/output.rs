@@ -80,7 +80,7 @@ fn risk_steps(ledger: &Ledger) -> RiskSteps {
             .iter()
             .filter(|&&(job, _)| ledger.slot_of[job] != UNPLACED)
             .filter_map(|&(job, k)| {
-                let day = ledger.day(job, ledger.slot_of[job])?;
+                let day = ledger.done_day(job, ledger.slot_of[job])?;
                 let after = p.action(p.jobs[job].parts[k]).risk_after.per_day();
                 Some((day, after, (job, k)))
             })
@@ -109,7 +109,7 @@ fn scheduled_action(
         .iter()
         .position(|&q| q == part)
         .unwrap_or(0);
-    let (before, after, _) = steps
+    let (before, after, done) = steps
         .by_part
         .get(&(job, k))
         .copied()
@@ -125,6 +125,7 @@ fn scheduled_action(
         risk_before: Risk::new(before).unwrap_or(Risk::ZERO),
         risk_after: Risk::new(after).unwrap_or(Risk::ZERO),
         moves_with: (part.device != lead).then(|| p.estate.devices[lead].id.clone()),
+        done: p.calendar.date(done),
         control: action.control.clone(),
     }
 }

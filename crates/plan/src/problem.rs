@@ -106,9 +106,12 @@ impl From<DateRange> for DateRangeSpec {
 }
 
 /// When installers may visit a site: on these weekdays, inside `open`
-/// (every day if empty) and outside `closed`. A school that allows work only
-/// in the holidays lists the holidays in `open`; a ward closed for a month
-/// lists that month in `closed`.
+/// (every day if empty) and outside `closed`, for at most
+/// `minutes_per_day` of each installer's time on each such day. A school
+/// that allows work only in the holidays lists the holidays in `open`; a
+/// ward closed for a month lists that month in `closed`; a site open two
+/// hours a day sets `minutes_per_day` to 120, and a three-hour job there
+/// takes two of its open days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessWindows {
     /// Weekdays installers may come; Monday to Friday by default.
@@ -118,6 +121,10 @@ pub struct AccessWindows {
     pub open: Vec<DateRange>,
     #[serde(default)]
     pub closed: Vec<DateRange>,
+    /// The length of the site's daily window: the most one installer can
+    /// work there on one open day. `None`: no limit within the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes_per_day: Option<Minutes>,
 }
 
 fn working_week() -> Vec<Weekday> {
@@ -131,6 +138,7 @@ impl Default for AccessWindows {
             weekdays: working_week(),
             open: Vec::new(),
             closed: Vec::new(),
+            minutes_per_day: None,
         }
     }
 }

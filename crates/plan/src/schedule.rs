@@ -29,6 +29,61 @@ impl Method {
     }
 }
 
+/// The step of the optimiser that gave the optimised schedule its
+/// exposure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Producer {
+    /// Nothing beat the greedy baseline.
+    #[default]
+    Greedy,
+    /// Planned work scheduled site by site in bundles sharing a call-out.
+    SiteBatches,
+    /// The greedy order under a price mixing money and installer time.
+    PricedOrder,
+    /// Local search (merging a site's visits, pulling work earlier).
+    LocalSearch,
+    /// The site-period integer program (`docs/plan.md`, "Optimiser").
+    IntegerProgram,
+}
+
+impl Producer {
+    pub fn name(self) -> &'static str {
+        match self {
+            Producer::Greedy => "greedy",
+            Producer::SiteBatches => "site batches",
+            Producer::PricedOrder => "priced order",
+            Producer::LocalSearch => "local search",
+            Producer::IntegerProgram => "integer program",
+        }
+    }
+}
+
+/// How the optimised schedule was reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Optimisation {
+    /// The best candidate schedule, before any search.
+    pub seed: Producer,
+    /// The last step that lowered the exposure.
+    pub method: Producer,
+    /// Site-period programs built, solved within their time limit, and
+    /// kept because they lowered the exposure.
+    pub programs: u32,
+    pub programs_solved: u32,
+    pub programs_improved: u32,
+}
+
+/// The lower bounds computed; [`Plan::bound`] is the higher of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// The knapsack relaxation over budgets, installer minutes and open
+    /// weeks; always computed.
+    pub knapsack: Exposure,
+    /// The LP relaxation of the site-period program; `None` when the
+    /// problem is too large for it or the solver ran out of time.
+    pub lp: Option<Exposure>,
+}
+
 /// One action done on a visit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduledAction {
@@ -43,6 +98,11 @@ pub struct ScheduledAction {
     /// Set on a tied camera's replacement: the recorder it moves with.
     pub moves_with: Option<DeviceId>,
     pub control: String,
+    /// The day the work is finished and the risk falls: the visit's date,
+    /// or a later open day of the site when the job (with its tied
+    /// cameras) is longer than the site's daily window.
+    #[serde(with = "crate::units::iso_date")]
+    pub done: Date,
 }
 
 /// One day's work on one site: one call-out, shared by its actions.
@@ -163,8 +223,13 @@ impl Schedule {
 pub struct Plan {
     pub greedy: Schedule,
     pub optimised: Schedule,
-    /// No schedule under these constraints has less exposure than this.
+    /// No schedule under these constraints has less exposure than this:
+    /// the higher of [`Plan::bounds`].
     pub bound: Exposure,
+    #[serde(default)]
+    pub bounds: Bounds,
+    #[serde(default)]
+    pub optimisation: Optimisation,
 }
 
 impl Plan {

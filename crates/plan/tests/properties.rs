@@ -20,6 +20,8 @@ struct SiteSpec {
     access: u8,
     from: u16,
     len: u16,
+    /// The daily window in minutes, if the site has one.
+    window: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -42,15 +44,22 @@ struct DeviceSpec {
 }
 
 fn site_spec() -> impl Strategy<Value = SiteSpec> {
-    (0u8..3, 0u64..400, 0u8..4, 0u16..400, 1u16..90).prop_map(
-        |(region, call_out, access, from, len)| SiteSpec {
+    (
+        0u8..3,
+        0u64..400,
+        0u8..4,
+        0u16..400,
+        1u16..90,
+        prop::option::of(30u32..300),
+    )
+        .prop_map(|(region, call_out, access, from, len, window)| SiteSpec {
             region,
             call_out,
             access,
             from,
             len,
-        },
-    )
+            window,
+        })
 }
 
 fn action_spec() -> impl Strategy<Value = ActionSpec> {
@@ -132,20 +141,23 @@ fn build(
             id: SiteId(format!("site-{i}")),
             region: Region(format!("r{}", s.region)),
             call_out: Pence::pounds(s.call_out),
-            access: match s.access {
-                0 => AccessWindows::default(),
-                1 => AccessWindows {
-                    open: vec![range(s.from, s.len)],
-                    ..AccessWindows::default()
-                },
-                2 => AccessWindows {
-                    closed: vec![range(s.from, s.len)],
-                    ..AccessWindows::default()
-                },
-                _ => AccessWindows {
-                    weekdays: vec![Weekday::Saturday, Weekday::Sunday],
-                    ..AccessWindows::default()
-                },
+            access: AccessWindows {
+                minutes_per_day: s.window.map(Minutes),
+                ..match s.access {
+                    0 => AccessWindows::default(),
+                    1 => AccessWindows {
+                        open: vec![range(s.from, s.len)],
+                        ..AccessWindows::default()
+                    },
+                    2 => AccessWindows {
+                        closed: vec![range(s.from, s.len)],
+                        ..AccessWindows::default()
+                    },
+                    _ => AccessWindows {
+                        weekdays: vec![Weekday::Saturday, Weekday::Sunday],
+                        ..AccessWindows::default()
+                    },
+                }
             },
         })
         .collect();
@@ -265,6 +277,9 @@ fn check_limits(case: &Case, s: &Schedule) -> Result<(), TestCaseError> {
         );
         prop_assert!(v.date >= s.start && v.date < s.end);
         prop_assert_eq!(v.call_out, site.call_out);
+        for a in &v.actions {
+            check_window(site, v.date, a, s.end)?;
+        }
         let week = (v.date - s.start).whole_days() / 7;
         // One visit a week, or two when a new budget period begins mid-week.
         if let Some(other) = seen_visit.insert((v.site.clone(), week), v.date) {
@@ -307,6 +322,49 @@ fn check_limits(case: &Case, s: &Schedule) -> Result<(), TestCaseError> {
     }
     for p in &s.periods {
         prop_assert_eq!(p.spent.0, spent.get(&p.index).copied().unwrap_or(0));
+    }
+    Ok(())
+}
+
+/// An action's work falls on the site's open days only, at most its daily
+/// window a day: from the visit's date to the day it is finished there
+/// are enough open days for its minutes (a recorder's job also carries
+/// its tied cameras' minutes, so this is the least it needs).
+fn check_window(
+    site: &Site,
+    visit: Date,
+    a: &ScheduledAction,
+    end: Date,
+) -> Result<(), TestCaseError> {
+    prop_assert!(
+        a.done >= visit && a.done < end,
+        "{} done {} outside {}..{}",
+        a.device,
+        a.done,
+        visit,
+        end
+    );
+    prop_assert!(
+        site.access.allows(a.done),
+        "{} finished on a closed day {}",
+        a.device,
+        a.done
+    );
+    match site.access.minutes_per_day {
+        None => prop_assert_eq!(a.done, visit, "no daily window, yet the work spans days"),
+        Some(window) => {
+            let open_days = (0..=(a.done - visit).whole_days())
+                .filter(|&d| site.access.allows(visit + Duration::days(d)))
+                .count() as u32;
+            prop_assert!(
+                open_days * window.0 >= a.minutes.0,
+                "{}: {} minutes in {} open days of {} minutes",
+                a.device,
+                a.minutes.0,
+                open_days,
+                window.0
+            );
+        }
     }
     Ok(())
 }
@@ -363,7 +421,7 @@ fn check_complete(case: &Case, s: &Schedule) -> Result<(), TestCaseError> {
 fn exposure(case: &Case, s: &Schedule) -> f64 {
     let mut done: HashMap<&DeviceId, Vec<(i64, f64)>> = HashMap::new();
     let horizon = (s.end - s.start).whole_days();
-    for (v, a) in s.actions() {
+    for (_, a) in s.actions() {
         let d = case
             .estate
             .devices
@@ -377,7 +435,7 @@ fn exposure(case: &Case, s: &Schedule) -> f64 {
             .expect("known action");
         done.entry(&d.id)
             .or_default()
-            .push(((v.date - s.start).whole_days(), action.risk_after.per_day()));
+            .push(((a.done - s.start).whole_days(), action.risk_after.per_day()));
     }
     case.estate
         .devices

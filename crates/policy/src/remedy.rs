@@ -177,9 +177,11 @@ fn site(estate: &Estate, s: &Site, limits: &Limits) -> plan::Site {
     }
 }
 
-/// The days of the week any window allows, and the months when every
-/// window is limited to some months. Hours are not scheduled: a visit is
-/// a day's work inside the site's hours.
+/// The days of the week any window allows, the months when every window
+/// is limited to some months, and the shortest window's length as the
+/// installer time one day allows (the scheduler carries a longer job over
+/// the next open days; the shortest keeps every day's work inside its
+/// window, whichever window that day has).
 fn access(windows: &[AccessWindow], limits: &Limits) -> plan::AccessWindows {
     if windows.is_empty() {
         return plan::AccessWindows::default();
@@ -198,10 +200,18 @@ fn access(windows: &[AccessWindow], limits: &Limits) -> plan::AccessWindows {
         months.dedup();
         month_ranges(&months, limits)
     };
+    let minutes_per_day = windows
+        .iter()
+        .filter_map(|w| crate::estate::parse_hours(&w.hours))
+        .map(|(from, to)| u32::from(to - from))
+        .min()
+        .filter(|&m| m < 24 * 60)
+        .map(Minutes);
     plan::AccessWindows {
         weekdays,
         open,
         closed: Vec::new(),
+        minutes_per_day,
     }
 }
 
