@@ -6,7 +6,7 @@
 #
 #   scripts/bench-pcap.sh            # 1 GB and 4 GB
 #   SIZES="1G" scripts/bench-pcap.sh # one size
-#   TSHARK_SIZES="1G" scripts/bench-pcap.sh  # tshark on the 1 GB file only
+#   TSHARK_SIZES="1G" scripts/bench-pcap.sh  # tshark on the 1 GB file only ("": none)
 #                                    # (it needs ~20 minutes of CPU for 4 GB)
 #
 # Each tool reads the same file from the page cache (read once before), on
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZES=${SIZES:-"1G 4G"}
-TSHARK_SIZES=${TSHARK_SIZES:-$SIZES}
+TSHARK_SIZES=${TSHARK_SIZES-$SIZES}
 SEED=${SEED:-11}
 DEVICES=${DEVICES:-1000}
 BENCH_DIR=${BENCH_DIR:-tmp/bench-pcap}
