@@ -108,11 +108,12 @@ pub fn looks_like_message(b: &[u8]) -> bool {
 fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
     let window = &buf[..buf.len().min(MAX_HEAD + 4)];
     let crlf = memmem::find(window, b"\r\n\r\n").map(|p| (p, p + 4));
-    let lf = memmem::find(window, b"\n\n").map(|p| (p, p + 2));
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-        (a, b) => a.or(b),
-    }
+    // A bare-LF end counts only before the CRLF one: looked for there
+    // alone, not through the body that follows (framing is retried on
+    // every segment while a body arrives).
+    let lf_window = crlf.map_or(window, |(p, _)| &window[..p + 1]);
+    let lf = memmem::find(lf_window, b"\n\n").map(|p| (p, p + 2));
+    lf.or(crlf)
 }
 
 /// The offset of the next line that starts (or may start, when the buffer
@@ -388,6 +389,16 @@ mod tests {
         let bad = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
         let (m, _, _) = message(frame(bad, false));
         assert!(m.truncated);
+    }
+
+    #[test]
+    fn a_head_ends_at_the_first_blank_line_of_either_kind() {
+        let lf = b"HTTP/1.1 200 OK\nContent-Length: 8\n\nab\r\n\r\ncd";
+        let (m, _, _) = message(frame(lf, false));
+        assert_eq!(m.body, b"ab\r\n\r\ncd");
+        let crlf = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nab\n\ncd";
+        let (m, _, _) = message(frame(crlf, false));
+        assert_eq!(m.body, b"ab\n\ncd");
     }
 
     #[test]

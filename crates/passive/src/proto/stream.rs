@@ -168,8 +168,12 @@ impl Parser {
     fn message(&mut self, key: &StreamKey, half: usize, m: Message, ts: i64, sink: &mut Sink) {
         let (from, _) = key.endpoint(half);
         let (to, to_port) = key.endpoint(1 - half);
-        match &m.start {
-            StartLine::Request { method, target, .. } => {
+        match m.start {
+            StartLine::Request {
+                ref method,
+                ref target,
+                ..
+            } => {
                 if self.waiting.len() < MAX_WAITING {
                     self.waiting.push_back(Request {
                         method: method.clone(),
@@ -185,23 +189,17 @@ impl Parser {
             } => {
                 let request = self.waiting.pop_front();
                 let (server, port) = key.endpoint(half);
+                // The message's parts move into the reply: a body is
+                // never copied on its way to the recorders.
                 let reply = Reply {
-                    version: version.clone(),
-                    status: *status,
-                    reason: reason.clone(),
-                    headers: m.headers.clone(),
-                    body: m.body.clone(),
+                    version,
+                    status,
+                    reason,
+                    headers: m.headers,
+                    body: m.body,
                     truncated: m.truncated,
                 };
-                web::response(
-                    &reply,
-                    m.start.is_rtsp(),
-                    request.as_ref(),
-                    server,
-                    port,
-                    ts,
-                    sink,
-                );
+                web::response(reply, request.as_ref(), server, port, ts, sink);
             }
         }
     }

@@ -7,17 +7,21 @@
 //! session names and attributes, and the name a client used for a server
 //! (Host header), for the endpoints list.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::net::IpAddr;
 
 use camaudit_probe::wire::Reply;
 use camaudit_probe::{http, onvif, rtsp};
 use flate2::read::MultiGzDecoder;
+use memchr::memmem;
 
 use crate::proto::message::{MAX_BODY, Message};
 use crate::proto::stream::{Request, with_host};
 use crate::proto::upnp;
 use crate::sink::Sink;
+
+mod body;
 
 /// SDP attributes whose values are per stream (codec parameters, track
 /// URLs, ranges) rather than the server's own: not evidence.
@@ -74,10 +78,10 @@ pub fn request(m: &Message, client: IpAddr, server: IpAddr, _port: u16, ts: i64,
     }
 }
 
-/// A reply from `server` on `port`.
+/// A reply from `server` on `port`. Taken by value: its headers and body
+/// are moved here from the framed message, never copied.
 pub fn response(
-    reply: &Reply,
-    is_rtsp: bool,
+    mut reply: Reply,
     request: Option<&Request>,
     server: IpAddr,
     port: u16,
@@ -87,64 +91,100 @@ pub fn response(
     let path = request
         .filter(|_| telling(reply.status))
         .map_or("", |r| r.path.as_str());
-    if is_rtsp {
-        with_host(server, Some(port), ts, sink, |obs| {
-            rtsp::record(obs, port, reply);
-            true
-        });
-        if request.is_some_and(|r| r.method == "DESCRIBE")
-            && (200..300).contains(&reply.status)
-            && !path.is_empty()
-        {
-            sink.evidence
-                .push(server, Some(port), "rtsp.path", path, ts);
-        }
-        if reply
-            .header("content-type")
-            .is_some_and(|c| c.to_ascii_lowercase().contains("sdp"))
-        {
-            sdp(&reply.body, server, port, ts, sink);
-        }
+    if reply.version.starts_with("RTSP/") {
+        rtsp_response(&reply, request, path, server, port, ts, sink);
         return;
     }
-    let body = decoded_body(reply, sink);
-    let reply = Reply {
-        body,
-        ..reply.clone()
-    };
-    let favicon = path.ends_with("favicon.ico");
+    let raw = std::mem::take(&mut reply.body);
+    let body = decoded_body(&reply, &raw, sink);
+    if path.ends_with("favicon.ico") {
+        // The icon's hashes need its bytes: the scanner's recorder reads them.
+        reply.body = body.into_owned();
+        with_host(server, Some(port), ts, sink, |obs| {
+            http::record(obs, port, path, &reply, true);
+            true
+        });
+        return;
+    }
+    // Status, path and headers through the scanner's recorder (the body
+    // taken out: it is read once, below).
     with_host(server, Some(port), ts, sink, |obs| {
-        http::record(obs, port, path, &reply, favicon);
+        http::record(obs, port, path, &reply, false);
         true
     });
-    let text = String::from_utf8_lossy(&reply.body);
-    if text.contains("urn:schemas-upnp-org:device") {
-        upnp::description(&text, server, Some(port), ts, sink);
+    if body::is_text(&body) {
+        let text = String::from_utf8_lossy(&body);
+        if let Some(t) = body::title(&text) {
+            sink.evidence
+                .push_as_recorded(server, Some(port), "http.title", &t, ts);
+        }
+        sink.evidence
+            .push_as_recorded(server, Some(port), "http.body", &text, ts);
     }
-    if text.contains("GetDeviceInformationResponse")
-        && !with_host(server, Some(port), ts, sink, |obs| {
+    if memmem::find(&body, b"urn:schemas-upnp-org:device").is_some() {
+        upnp::description(
+            &String::from_utf8_lossy(&body),
+            server,
+            Some(port),
+            ts,
+            sink,
+        );
+    }
+    if memmem::find(&body, b"GetDeviceInformationResponse").is_some() {
+        let text = String::from_utf8_lossy(&body);
+        if !with_host(server, Some(port), ts, sink, |obs| {
             onvif::parse_device_information(&text, port, obs)
-        })
-    {
-        sink.summary.malformed("onvif xml");
+        }) {
+            sink.summary.malformed("onvif xml");
+        }
     }
 }
 
-/// The body, gunzipped when the reply says it is (bounded).
-fn decoded_body(reply: &Reply, sink: &mut Sink) -> Vec<u8> {
+/// An RTSP reply: its headers, the path a DESCRIBE found, its SDP.
+fn rtsp_response(
+    reply: &Reply,
+    request: Option<&Request>,
+    path: &str,
+    server: IpAddr,
+    port: u16,
+    ts: i64,
+    sink: &mut Sink,
+) {
+    with_host(server, Some(port), ts, sink, |obs| {
+        rtsp::record(obs, port, reply);
+        true
+    });
+    if request.is_some_and(|r| r.method == "DESCRIBE")
+        && (200..300).contains(&reply.status)
+        && !path.is_empty()
+    {
+        sink.evidence
+            .push(server, Some(port), "rtsp.path", path, ts);
+    }
+    if reply
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("sdp"))
+    {
+        sdp(&reply.body, server, port, ts, sink);
+    }
+}
+
+/// The body, gunzipped when the reply says it is (bounded); borrowed
+/// otherwise.
+fn decoded_body<'a>(reply: &Reply, raw: &'a [u8], sink: &mut Sink) -> Cow<'a, [u8]> {
     let gzip = reply
         .header("content-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
-    if !gzip || reply.body.is_empty() {
-        return reply.body.clone();
+    if !gzip || raw.is_empty() {
+        return Cow::Borrowed(raw);
     }
     let mut out = Vec::new();
-    let mut d = MultiGzDecoder::new(reply.body.as_slice()).take(MAX_BODY as u64);
+    let mut d = MultiGzDecoder::new(raw).take(MAX_BODY as u64);
     if d.read_to_end(&mut out).is_err() && out.is_empty() {
         sink.summary.malformed("http gzip body");
-        return Vec::new();
+        return Cow::Borrowed(&[]);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// SDP session name (`s=`) and the server's own attributes (`a=`).
