@@ -148,3 +148,54 @@ fn a_camera_calling_its_makers_p2p_service_is_flagged() {
             .all(|d| d.addr != Some("47.91.2.3".parse().unwrap()))
     );
 }
+
+/// A DNS message with its TCP length prefix.
+fn over_tcp(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        out.extend_from_slice(&(m.len() as u16).to_be_bytes());
+        out.extend_from_slice(m);
+    }
+    out
+}
+
+/// The name the endpoints list gives the camera's cloud peer when the
+/// look-up went over `dns_frames`.
+fn cloud_name(dns_frames: Vec<Vec<u8>>) -> Option<String> {
+    let (cam, cloud) = ([10, 0, 0, 5], [47, 91, 2, 3]);
+    let mut frames = dns_frames;
+    frames.push(udp(CLIENT_MAC, cam, 40002, cloud, 8800, b"opaque call"));
+    frames.push(udp(ROUTER_MAC, cloud, 8800, cam, 40002, b"opaque reply"));
+    let c = read(pcap(LE_MICRO, 1, 1_700_000_000, &frames)).unwrap();
+    assert!(c.summary.malformed_messages.is_empty(), "{:?}", c.summary);
+    let list = c.endpoints.get(&"10.0.0.5".parse().unwrap())?;
+    let e = list.iter().find(|e| e.addr.to_string() == "47.91.2.3")?;
+    e.name.clone()
+}
+
+#[test]
+fn a_lookup_over_tcp_names_the_endpoint_as_one_over_udp_does() {
+    let (cam, resolver, cloud) = ([10, 0, 0, 5], [10, 0, 0, 1], [47, 91, 2, 3]);
+    let host = "www.easy4ipcloud.com";
+    let by_udp = cloud_name(vec![
+        udp(CLIENT_MAC, cam, 40001, resolver, 53, &dns(host, None)),
+        udp(
+            ROUTER_MAC,
+            resolver,
+            53,
+            cam,
+            40001,
+            &dns(host, Some(cloud)),
+        ),
+    ]);
+    assert_eq!(by_udp.as_deref(), Some(host));
+    // Two look-ups on one connection (an unrelated one first), every
+    // message cut across 7-byte segments.
+    let queries = over_tcp(&[dns("time.example.org", None), dns(host, None)]);
+    let answers = over_tcp(&[
+        dns("time.example.org", Some([192, 0, 2, 7])),
+        dns(host, Some(cloud)),
+    ]);
+    let by_tcp = cloud_name(conversation(cam, resolver, 53, &queries, &answers, 7));
+    assert_eq!(by_tcp, by_udp);
+}
