@@ -199,3 +199,37 @@ fn a_lookup_over_tcp_names_the_endpoint_as_one_over_udp_does() {
     let by_tcp = cloud_name(conversation(cam, resolver, 53, &queries, &answers, 7));
     assert_eq!(by_tcp, by_udp);
 }
+
+#[test]
+fn a_p2p_network_relay_is_flagged_without_naming_a_maker() {
+    let (cam, relay) = ([10, 0, 0, 7], [203, 0, 113, 9]);
+    // MSG_HELLO to a PPPP server and its MSG_HELLO_ACK (the device's WAN
+    // address), as CS2 Network's protocol frames them.
+    let hello_ack = [
+        0xf1, 0x01, 0x00, 0x10, 0x00, 0x02, 0x9c, 0x40, 198, 51, 100, 4, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let frames = vec![
+        udp(CLIENT_MAC, cam, 40100, relay, 32100, &[0xf1, 0, 0, 0]),
+        udp(ROUTER_MAC, relay, 32100, cam, 40100, &hello_ack),
+    ];
+    let c = read(pcap(LE_MICRO, 1, 1_700_000_000, &frames)).unwrap();
+    let engine = Engine::builtin().unwrap();
+    let mut devices = engine.identify(c.observations.iter());
+    attach_endpoints(&mut devices, &c.endpoints, |_| None);
+    let d = devices
+        .iter()
+        .find(|d| d.addr == Some("10.0.0.7".parse().unwrap()))
+        .unwrap();
+    let e = &d.endpoints[0];
+    assert_eq!((e.port, e.direction), (32100, Direction::Outbound));
+    let s = e.service.as_ref().expect("flagged as a P2P relay");
+    assert_eq!(
+        (s.vendor.as_str(), s.matched.as_str()),
+        ("cs2-network", "wire:cs2-pppp")
+    );
+    assert!(s.service.starts_with("P2P relay service (CS2 Network PPPP"));
+    assert!(d.calls_home());
+    // the network is no evidence of who made the device
+    assert_eq!(d.manufacturer, None);
+    assert!(!d.covered);
+}
