@@ -17,6 +17,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::bytes::{Reader, be16};
 use crate::sink::Sink;
 
 const MAX_JUMPS: usize = 16;
@@ -52,10 +53,6 @@ pub struct Message {
     pub response: bool,
     pub questions: Vec<(String, u16)>,
     pub records: Vec<Record>,
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
 /// Reads a (possibly compressed) name at `at`: the name and the offset
@@ -97,40 +94,39 @@ fn name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
 
 /// Parses a DNS/mDNS message, or `None` when it is malformed.
 pub fn parse(msg: &[u8]) -> Option<Message> {
-    let flags = be16(msg, 2)?;
-    let qd = usize::from(be16(msg, 4)?);
-    let an = usize::from(be16(msg, 6)?);
-    let ns = usize::from(be16(msg, 8)?);
-    let ar = usize::from(be16(msg, 10)?);
-    let mut at = 12;
+    let mut r = Reader::new(msg);
+    let _id = r.u16()?;
+    let flags = r.be16()?;
+    let qd = r.u16()?;
+    let records = r.u16()? + r.u16()? + r.u16()?;
     let mut m = Message {
         response: flags & 0x8000 != 0,
         ..Message::default()
     };
     for _ in 0..qd.min(MAX_RECORDS) {
-        let (n, next) = name(msg, at)?;
-        let kind = be16(msg, next)?;
-        at = next + 4;
+        let n = read_name(msg, &mut r)?;
+        let kind = r.be16()?;
+        let _class = r.be16()?;
         m.questions.push((n, kind));
     }
-    for _ in 0..(an + ns + ar).min(MAX_RECORDS) {
-        let (n, next) = name(msg, at)?;
-        let kind = be16(msg, next)?;
-        let len = usize::from(be16(msg, next + 8)?);
-        let start = next + 10;
-        let rdata = msg.get(start..start + len)?;
-        let data = match kind {
-            A if len == 4 => Data::Addr(IpAddr::V4(Ipv4Addr::new(
+    for _ in 0..records.min(MAX_RECORDS) {
+        let n = read_name(msg, &mut r)?;
+        let kind = r.be16()?;
+        let _class_ttl = r.take(6)?;
+        let start = r.pos() + 2;
+        let rdata = r.vec16()?;
+        let data = match (kind, rdata.len()) {
+            (A, 4) => Data::Addr(IpAddr::V4(Ipv4Addr::new(
                 rdata[0], rdata[1], rdata[2], rdata[3],
             ))),
-            AAAA if len == 16 => {
+            (AAAA, 16) => {
                 let mut b = [0u8; 16];
                 b.copy_from_slice(rdata);
                 Data::Addr(IpAddr::V6(Ipv6Addr::from(b)))
             }
-            PTR => Data::Name(name(msg, start)?.0),
-            SRV if len > 6 => Data::Name(name(msg, start + 6)?.0),
-            TXT => Data::Texts(texts(rdata)),
+            (PTR, _) => Data::Name(name(msg, start)?.0),
+            (SRV, len) if len > 6 => Data::Name(name(msg, start + 6)?.0),
+            (TXT, _) => Data::Texts(texts(rdata)),
             _ => Data::Other,
         };
         m.records.push(Record {
@@ -138,9 +134,15 @@ pub fn parse(msg: &[u8]) -> Option<Message> {
             kind,
             data,
         });
-        at = start + len;
     }
     Some(m)
+}
+
+/// The name at the reader's position; the reader moves past it.
+fn read_name(msg: &[u8], r: &mut Reader<'_>) -> Option<String> {
+    let (n, next) = name(msg, r.pos())?;
+    r.seek(next);
+    Some(n)
 }
 
 fn texts(mut rdata: &[u8]) -> Vec<String> {
