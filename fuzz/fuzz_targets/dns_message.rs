@@ -1,5 +1,7 @@
 //! DNS and mDNS messages: pointer loops, cut records and huge counts end
-//! in `None` or a bounded message, never a panic or a hang.
+//! in `None` or a bounded message, never a panic or a hang. The same bytes
+//! as a DNS-over-TCP stream (length-prefixed messages) arriving in 13-byte
+//! pieces: each read drains what it used, and the end leaves nothing.
 #![no_main]
 
 use camaudit_passive::proto::dns;
@@ -15,4 +17,15 @@ fuzz_target!(|data: &[u8]| {
     let src = "10.0.0.5".parse().unwrap();
     dns::unicast(data, src, 0, &mut sink);
     dns::multicast(data, src, 0, &mut sink);
+    let mut buf = Vec::new();
+    for piece in data.chunks(13) {
+        buf.extend_from_slice(piece);
+        if dns::tcp_stream(&mut buf, false, src, 0, &mut sink) == dns::TcpRead::NotDns {
+            assert!(buf.is_empty());
+            return;
+        }
+        assert!(buf.len() < 2 + 65_535);
+    }
+    dns::tcp_stream(&mut buf, true, src, 0, &mut sink);
+    assert!(buf.is_empty());
 });

@@ -15,7 +15,7 @@ use camaudit_registry::Registry;
 use camaudit_store::{Location, ScanKind, Store};
 use time::OffsetDateTime;
 
-use crate::cmd_identify::write_to;
+use crate::cmd_identify::{write_atomically, write_to};
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
 use crate::store_arg;
@@ -32,6 +32,7 @@ const PART_OBSERVATIONS: usize = 20_000;
   camaudit pcap site.pcap
   camaudit pcap site.pcapng.gz --format jsonl -o devices.jsonl --db estate.db
   tcpdump -i eth1 -w - | camaudit pcap -                      # standard input
+  camaudit pcap site.pcap --endpoints endpoints.csv            # who each device talks to
 
 Fields: docs/fields.md; what is read and what is skipped: docs/pcap.md."
 )]
@@ -46,6 +47,9 @@ pub struct Args {
     /// Write devices to this file instead of standard output (written whole or not at all).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Also write every device's endpoints to this CSV file, one line per device and peer (address, port, DNS name, bytes each way, call_home, the maker's or P2P network's service); see docs/pcap.md.
+    #[arg(long, value_name = "FILE")]
+    endpoints: Option<PathBuf>,
     /// The store the capture is recorded in, beside scans: a SQLite file, or postgres://user@host/db.
     #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
     db: Location,
@@ -87,6 +91,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         Ok(())
     })?;
+    if let Some(path) = &args.endpoints {
+        write_atomically(path, |out| {
+            Ok(camaudit_report::write_endpoints_csv(out, &devices)?)
+        })
+        .with_context(|| format!("writing the endpoints to {}", path.display()))?;
+    }
     if !args.quiet {
         eprintln!(
             "camaudit: {}",

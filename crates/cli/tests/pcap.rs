@@ -139,6 +139,69 @@ fn a_capture_becomes_devices_with_endpoints_from_a_file_or_standard_input() {
 }
 
 #[test]
+fn endpoints_go_to_a_csv_file_one_line_per_device_and_peer() {
+    let dir = temp_dir("csv");
+    std::fs::write(dir.join("c.pcap"), capture()).unwrap();
+    let out = camaudit(
+        &dir,
+        &[
+            "pcap",
+            "c.pcap",
+            "--format",
+            "csv",
+            "--endpoints",
+            "e.csv",
+            "--db",
+            "s.db",
+            "-q",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("e.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].starts_with(
+            "device_addr,device_mac,device_manufacturer,device_covered,peer_addr,port,"
+        )
+    );
+    assert!(
+        lines[1]
+            .starts_with("10.10.10.37,,dlink,false,54.86.11.193,123,udp,outbound,external,,true,"),
+        "{csv}"
+    );
+    // the devices CSV on standard output is unchanged by it
+    let devices = String::from_utf8_lossy(&out.stdout);
+    assert!(devices.starts_with("addr,mac,"), "{devices}");
+    // a file that cannot be written is one clear error
+    let bad = camaudit(
+        &dir,
+        &[
+            "pcap",
+            "c.pcap",
+            "--endpoints",
+            "no/such/dir/e.csv",
+            "--db",
+            "s.db",
+            "-q",
+        ],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("writing the endpoints to no/such/dir/e.csv"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_file_that_is_not_a_capture_is_one_error_and_nothing_recorded() {
     let dir = temp_dir("bad");
     std::fs::write(dir.join("x.pcap"), b"<nmaprun>not a capture</nmaprun>").unwrap();

@@ -12,6 +12,8 @@ use etherparse::{
 };
 use pcap_parser::Linktype;
 
+use crate::bytes::be16;
+
 /// The transport part of an IP packet.
 #[derive(Debug, Clone, Copy)]
 pub enum Transport<'a> {
@@ -123,21 +125,21 @@ fn cooked(
     protocol_at: usize,
     at: (usize, usize, usize),
 ) -> Result<Packet<'_>, Undecoded> {
-    if data.len() < header {
+    let (Some(protocol), Some(hardware), Some(&addr_len), Some(payload)) = (
+        be16(data, protocol_at),
+        be16(data, at.0),
+        data.get(at.1),
+        data.get(header..),
+    ) else {
         return Err(Undecoded::Short);
-    }
-    let be16 = |i: usize| u16::from_be_bytes([data[i], data[i + 1]]);
-    let protocol = be16(protocol_at);
-    let hardware = be16(at.0);
-    let addr_len = usize::from(data[at.1]);
-    let src_mac = if hardware == ARPHRD_ETHER && addr_len == 6 {
-        let mut m = [0u8; 6];
-        m.copy_from_slice(&data[at.2..at.2 + 6]);
-        unicast(m)
-    } else {
-        None
     };
-    let sliced = LaxSlicedPacket::from_ether_type(EtherType(protocol), &data[header..]);
+    let src_mac = match data.get(at.2..at.2 + 6) {
+        Some(m) if hardware == ARPHRD_ETHER && addr_len == 6 => {
+            <[u8; 6]>::try_from(m).ok().and_then(unicast)
+        }
+        _ => None,
+    };
+    let sliced = LaxSlicedPacket::from_ether_type(EtherType(protocol), payload);
     Ok(Packet {
         src_mac,
         net: net(&sliced),

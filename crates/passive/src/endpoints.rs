@@ -145,7 +145,7 @@ fn list_endpoints(
                 .and_then(|w| p2p::signature(w.signature))
                 .and_then(|s| {
                     Some(EndpointService {
-                        vendor: VendorId::new(s.vendor).ok()?,
+                        vendor: VendorId::new(s.operator.id()).ok()?,
                         service: s.service.to_owned(),
                         matched: format!("wire:{}", s.name),
                         sources: vec![s.source.to_owned()],

@@ -27,6 +27,7 @@
 
 mod attach;
 pub mod bindings;
+mod bytes;
 pub mod capture;
 pub mod conversations;
 pub mod decode;

@@ -1,6 +1,6 @@
 //! Bounded TCP reassembly for the streams worth reading. A stream is
 //! tracked only when its first payload looks like HTTP, RTSP or TLS, or its
-//! port is a camera maker's binary service; everything else costs one hash
+//! port is DNS's or a camera maker's binary service; everything else costs one hash
 //! look-up and a prefix compare per packet. Each direction keeps its bytes
 //! in order (a few out-of-order segments wait; a hole is counted and the
 //! parser resynchronises), up to a per-direction cap; the table has a
@@ -75,6 +75,9 @@ pub struct Stream {
 
 /// The first bytes or ports that make a stream worth reassembling.
 pub fn app_for(payload: &[u8], sport: u16, dport: u16) -> Option<App> {
+    if sport == 53 || dport == 53 {
+        return Some(App::Dns);
+    }
     if looks_like_message(payload) {
         return Some(App::Web);
     }

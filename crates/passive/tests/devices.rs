@@ -148,3 +148,88 @@ fn a_camera_calling_its_makers_p2p_service_is_flagged() {
             .all(|d| d.addr != Some("47.91.2.3".parse().unwrap()))
     );
 }
+
+/// A DNS message with its TCP length prefix.
+fn over_tcp(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        out.extend_from_slice(&(m.len() as u16).to_be_bytes());
+        out.extend_from_slice(m);
+    }
+    out
+}
+
+/// The name the endpoints list gives the camera's cloud peer when the
+/// look-up went over `dns_frames`.
+fn cloud_name(dns_frames: Vec<Vec<u8>>) -> Option<String> {
+    let (cam, cloud) = ([10, 0, 0, 5], [47, 91, 2, 3]);
+    let mut frames = dns_frames;
+    frames.push(udp(CLIENT_MAC, cam, 40002, cloud, 8800, b"opaque call"));
+    frames.push(udp(ROUTER_MAC, cloud, 8800, cam, 40002, b"opaque reply"));
+    let c = read(pcap(LE_MICRO, 1, 1_700_000_000, &frames)).unwrap();
+    assert!(c.summary.malformed_messages.is_empty(), "{:?}", c.summary);
+    let list = c.endpoints.get(&"10.0.0.5".parse().unwrap())?;
+    let e = list.iter().find(|e| e.addr.to_string() == "47.91.2.3")?;
+    e.name.clone()
+}
+
+#[test]
+fn a_lookup_over_tcp_names_the_endpoint_as_one_over_udp_does() {
+    let (cam, resolver, cloud) = ([10, 0, 0, 5], [10, 0, 0, 1], [47, 91, 2, 3]);
+    let host = "www.easy4ipcloud.com";
+    let by_udp = cloud_name(vec![
+        udp(CLIENT_MAC, cam, 40001, resolver, 53, &dns(host, None)),
+        udp(
+            ROUTER_MAC,
+            resolver,
+            53,
+            cam,
+            40001,
+            &dns(host, Some(cloud)),
+        ),
+    ]);
+    assert_eq!(by_udp.as_deref(), Some(host));
+    // Two look-ups on one connection (an unrelated one first), every
+    // message cut across 7-byte segments.
+    let queries = over_tcp(&[dns("time.example.org", None), dns(host, None)]);
+    let answers = over_tcp(&[
+        dns("time.example.org", Some([192, 0, 2, 7])),
+        dns(host, Some(cloud)),
+    ]);
+    let by_tcp = cloud_name(conversation(cam, resolver, 53, &queries, &answers, 7));
+    assert_eq!(by_tcp, by_udp);
+}
+
+#[test]
+fn a_p2p_network_relay_is_flagged_without_naming_a_maker() {
+    let (cam, relay) = ([10, 0, 0, 7], [203, 0, 113, 9]);
+    // MSG_HELLO to a PPPP server and its MSG_HELLO_ACK (the device's WAN
+    // address), as CS2 Network's protocol frames them.
+    let hello_ack = [
+        0xf1, 0x01, 0x00, 0x10, 0x00, 0x02, 0x9c, 0x40, 198, 51, 100, 4, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let frames = vec![
+        udp(CLIENT_MAC, cam, 40100, relay, 32100, &[0xf1, 0, 0, 0]),
+        udp(ROUTER_MAC, relay, 32100, cam, 40100, &hello_ack),
+    ];
+    let c = read(pcap(LE_MICRO, 1, 1_700_000_000, &frames)).unwrap();
+    let engine = Engine::builtin().unwrap();
+    let mut devices = engine.identify(c.observations.iter());
+    attach_endpoints(&mut devices, &c.endpoints, |_| None);
+    let d = devices
+        .iter()
+        .find(|d| d.addr == Some("10.0.0.7".parse().unwrap()))
+        .unwrap();
+    let e = &d.endpoints[0];
+    assert_eq!((e.port, e.direction), (32100, Direction::Outbound));
+    let s = e.service.as_ref().expect("flagged as a P2P relay");
+    assert_eq!(
+        (s.vendor.as_str(), s.matched.as_str()),
+        ("cs2-network", "wire:cs2-pppp")
+    );
+    assert!(s.service.starts_with("P2P relay service (CS2 Network PPPP"));
+    assert!(d.calls_home());
+    // the network is no evidence of who made the device
+    assert_eq!(d.manufacturer, None);
+    assert!(!d.covered);
+}

@@ -48,7 +48,9 @@ pub enum PipelineError {
     Interface(String),
     #[error("scan {0} used credentials: give the same credentials file again to resume it")]
     CredentialsNeeded(ScanId),
-    #[error("scan {scan} is an {kind}, not an active scan: there is nothing to resume")]
+    #[error(
+        "scan {scan} was recorded by `camaudit {kind}`, not by an active scan: there is nothing to resume (run `camaudit {kind}` again on the same input instead)"
+    )]
     NotAScan { scan: ScanId, kind: ScanKind },
     #[error("scan {scan}: its stored parameters cannot be read: {error}")]
     StoredParams {
@@ -88,4 +90,26 @@ pub fn identify_scan(
     let devices = identifier.finish();
     store.set_devices(scan, &devices)?;
     Ok((observations, devices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resuming_a_capture_or_an_import_says_what_to_run_instead() {
+        let pcap = PipelineError::NotAScan {
+            scan: camaudit_store::ScanId(7),
+            kind: ScanKind::Pcap,
+        };
+        assert_eq!(
+            pcap.to_string(),
+            "scan 7 was recorded by `camaudit pcap`, not by an active scan: there is nothing to resume (run `camaudit pcap` again on the same input instead)"
+        );
+        let import = PipelineError::NotAScan {
+            scan: camaudit_store::ScanId(8),
+            kind: ScanKind::Import,
+        };
+        assert!(import.to_string().contains("by `camaudit import`"));
+    }
 }

@@ -32,7 +32,7 @@ pub use check::{
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
-pub use endpoints::write_call_home_table;
+pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{

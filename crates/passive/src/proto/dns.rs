@@ -1,6 +1,13 @@
-//! DNS (UDP 53) and multicast DNS (UDP 5353) messages, read by hand with
-//! every length and compression pointer checked (at most
+//! DNS (UDP and TCP 53) and multicast DNS (UDP 5353) messages, read by
+//! hand with every length and compression pointer checked (at most
 //! [`MAX_JUMPS`] pointers per name, names at most 255 bytes).
+//!
+//! Over TCP (RFC 1035 §4.2.2, RFC 7766) each message follows its 2-byte
+//! length, several may share a stream and segments cut them anywhere;
+//! [`tcp_stream`] takes them off the reassembled bytes and reads each as a
+//! datagram would be. Resolvers fall back to TCP for long answers (a
+//! truncated UDP reply) and some devices use it always, so a lookup of a
+//! maker's cloud host may be seen only there.
 //!
 //! From DNS: the names a host looks up (`dns.query`, evidence about the
 //! client) and the addresses answers give them (names for the endpoints
@@ -10,6 +17,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::bytes::{Reader, be16};
 use crate::sink::Sink;
 
 const MAX_JUMPS: usize = 16;
@@ -45,10 +53,6 @@ pub struct Message {
     pub response: bool,
     pub questions: Vec<(String, u16)>,
     pub records: Vec<Record>,
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
 /// Reads a (possibly compressed) name at `at`: the name and the offset
@@ -90,40 +94,39 @@ fn name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
 
 /// Parses a DNS/mDNS message, or `None` when it is malformed.
 pub fn parse(msg: &[u8]) -> Option<Message> {
-    let flags = be16(msg, 2)?;
-    let qd = usize::from(be16(msg, 4)?);
-    let an = usize::from(be16(msg, 6)?);
-    let ns = usize::from(be16(msg, 8)?);
-    let ar = usize::from(be16(msg, 10)?);
-    let mut at = 12;
+    let mut r = Reader::new(msg);
+    let _id = r.u16()?;
+    let flags = r.be16()?;
+    let qd = r.u16()?;
+    let records = r.u16()? + r.u16()? + r.u16()?;
     let mut m = Message {
         response: flags & 0x8000 != 0,
         ..Message::default()
     };
     for _ in 0..qd.min(MAX_RECORDS) {
-        let (n, next) = name(msg, at)?;
-        let kind = be16(msg, next)?;
-        at = next + 4;
+        let n = read_name(msg, &mut r)?;
+        let kind = r.be16()?;
+        let _class = r.be16()?;
         m.questions.push((n, kind));
     }
-    for _ in 0..(an + ns + ar).min(MAX_RECORDS) {
-        let (n, next) = name(msg, at)?;
-        let kind = be16(msg, next)?;
-        let len = usize::from(be16(msg, next + 8)?);
-        let start = next + 10;
-        let rdata = msg.get(start..start + len)?;
-        let data = match kind {
-            A if len == 4 => Data::Addr(IpAddr::V4(Ipv4Addr::new(
+    for _ in 0..records.min(MAX_RECORDS) {
+        let n = read_name(msg, &mut r)?;
+        let kind = r.be16()?;
+        let _class_ttl = r.take(6)?;
+        let start = r.pos() + 2;
+        let rdata = r.vec16()?;
+        let data = match (kind, rdata.len()) {
+            (A, 4) => Data::Addr(IpAddr::V4(Ipv4Addr::new(
                 rdata[0], rdata[1], rdata[2], rdata[3],
             ))),
-            AAAA if len == 16 => {
+            (AAAA, 16) => {
                 let mut b = [0u8; 16];
                 b.copy_from_slice(rdata);
                 Data::Addr(IpAddr::V6(Ipv6Addr::from(b)))
             }
-            PTR => Data::Name(name(msg, start)?.0),
-            SRV if len > 6 => Data::Name(name(msg, start + 6)?.0),
-            TXT => Data::Texts(texts(rdata)),
+            (PTR, _) => Data::Name(name(msg, start)?.0),
+            (SRV, len) if len > 6 => Data::Name(name(msg, start + 6)?.0),
+            (TXT, _) => Data::Texts(texts(rdata)),
             _ => Data::Other,
         };
         m.records.push(Record {
@@ -131,9 +134,15 @@ pub fn parse(msg: &[u8]) -> Option<Message> {
             kind,
             data,
         });
-        at = start + len;
     }
     Some(m)
+}
+
+/// The name at the reader's position; the reader moves past it.
+fn read_name(msg: &[u8], r: &mut Reader<'_>) -> Option<String> {
+    let (n, next) = name(msg, r.pos())?;
+    r.seek(next);
+    Some(n)
 }
 
 fn texts(mut rdata: &[u8]) -> Vec<String> {
@@ -182,6 +191,63 @@ pub fn unicast(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// Smallest DNS message: its header.
+const HEADER: usize = 12;
+
+/// What [`tcp_stream`] left of a direction's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpRead {
+    /// Complete messages read; the rest waits for more bytes.
+    More,
+    /// A length no DNS message has: the stream is not DNS (or its start
+    /// was not captured) and nothing more is read from it.
+    NotDns,
+}
+
+/// Whether a TCP direction's bytes can begin a DNS message: a length at
+/// least a header's (a stream picked up mid-message rarely passes).
+pub fn plausible_tcp_start(buf: &[u8]) -> bool {
+    be16(buf, 0).is_some_and(|len| usize::from(len) >= HEADER)
+}
+
+/// Reads the complete length-prefixed messages at the front of `buf` (one
+/// direction of a TCP stream, from `src`), each through [`unicast`], and
+/// removes them. A message cut by the end of the stream (`closed`) is
+/// counted as malformed.
+pub fn tcp_stream(
+    buf: &mut Vec<u8>,
+    closed: bool,
+    src: IpAddr,
+    ts: i64,
+    sink: &mut Sink,
+) -> TcpRead {
+    let mut at = 0;
+    let outcome = loop {
+        let Some(len) = be16(buf, at).map(usize::from) else {
+            break TcpRead::More;
+        };
+        if len < HEADER {
+            sink.summary.malformed("dns over tcp");
+            break TcpRead::NotDns;
+        }
+        let Some(message) = buf.get(at + 2..at + 2 + len) else {
+            break TcpRead::More;
+        };
+        unicast(message, src, ts, sink);
+        at += 2 + len;
+    };
+    if outcome == TcpRead::NotDns {
+        buf.clear();
+        return outcome;
+    }
+    buf.drain(..at);
+    if closed && !buf.is_empty() {
+        sink.summary.malformed("dns over tcp");
+        buf.clear();
+    }
+    outcome
 }
 
 /// An mDNS datagram from `src`: only replies describe the sender.
@@ -263,5 +329,59 @@ mod tests {
                 "cut {cut}"
             );
         }
+    }
+
+    fn framed(m: &[u8]) -> Vec<u8> {
+        let mut out = (m.len() as u16).to_be_bytes().to_vec();
+        out.extend_from_slice(m);
+        out
+    }
+
+    #[test]
+    fn tcp_messages_split_anywhere_are_each_read_once() {
+        let src: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut stream = framed(&answer("www.easy4ipcloud.com", [47, 88, 1, 2]));
+        stream.extend(framed(&answer("p2p.easy4ipcloud.com", [47, 88, 1, 3])));
+        for cut in 0..stream.len() {
+            let mut sink = Sink::new(&crate::Limits::default());
+            let mut buf = stream[..cut].to_vec();
+            assert_eq!(
+                tcp_stream(&mut buf, false, src, 0, &mut sink),
+                TcpRead::More
+            );
+            buf.extend_from_slice(&stream[cut..]);
+            assert_eq!(tcp_stream(&mut buf, true, src, 0, &mut sink), TcpRead::More);
+            assert!(buf.is_empty(), "cut {cut}: {} bytes left", buf.len());
+            let name = |a: &str| sink.names.get(&a.parse().unwrap()).cloned();
+            assert_eq!(name("47.88.1.2").as_deref(), Some("www.easy4ipcloud.com"));
+            assert_eq!(name("47.88.1.3").as_deref(), Some("p2p.easy4ipcloud.com"));
+            assert!(sink.summary.malformed_messages.is_empty(), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn a_tcp_stream_that_is_not_dns_is_given_up() {
+        let src: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut sink = Sink::new(&crate::Limits::default());
+        let mut buf = b"\x00\x03abcdefgh".to_vec();
+        assert!(!plausible_tcp_start(&buf));
+        assert_eq!(
+            tcp_stream(&mut buf, false, src, 0, &mut sink),
+            TcpRead::NotDns
+        );
+        assert!(buf.is_empty());
+        assert_eq!(
+            sink.summary.malformed_messages.get("dns over tcp"),
+            Some(&1)
+        );
+        // a message cut by the end of the stream
+        let mut cut = framed(&answer("a.example", [1, 2, 3, 4]));
+        cut.truncate(20);
+        assert_eq!(tcp_stream(&mut cut, true, src, 0, &mut sink), TcpRead::More);
+        assert_eq!(
+            sink.summary.malformed_messages.get("dns over tcp"),
+            Some(&2)
+        );
+        assert!(sink.names.is_empty());
     }
 }

@@ -10,7 +10,7 @@ use camaudit_probe::obs::HostObs;
 use camaudit_probe::wire::Reply;
 
 use crate::proto::message::{Framed, Message, StartLine, frame};
-use crate::proto::{tls, web};
+use crate::proto::{dns, tls, web};
 use crate::sink::Sink;
 use crate::streams::{Half, StreamKey};
 
@@ -23,6 +23,8 @@ pub enum App {
     /// A maker's binary service port (Hikvision 8000, Dahua 37777,
     /// Xiongmai 34567): the first bytes the server sends.
     Banner,
+    /// DNS over TCP (port 53): length-prefixed messages both ways.
+    Dns,
 }
 
 /// Requests waiting for their reply, per stream.
@@ -71,6 +73,7 @@ impl Parser {
             App::Web => crate::proto::message::plausible_prefix(buf) || buf.first() == Some(&b'$'),
             App::Tls => buf.first() == Some(&0x16),
             App::Banner => true,
+            App::Dns => dns::plausible_tcp_start(buf),
         }
     }
 
@@ -102,6 +105,15 @@ impl Parser {
                 }
             }
             App::Banner => self.banner(key, halves, half, ts, sink),
+            App::Dns => {
+                let (from, _) = key.endpoint(half);
+                let h = &mut halves[half];
+                if dns::tcp_stream(&mut h.buf, h.closed || h.done, from, ts, sink)
+                    == dns::TcpRead::NotDns
+                {
+                    h.done = true;
+                }
+            }
         }
     }
 

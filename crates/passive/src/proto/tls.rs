@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use camaudit_probe::tls::cert_names;
 
+use crate::bytes::Reader;
 use crate::sink::Sink;
 
 /// Largest TLS record (2^14 plus expansion).
@@ -24,39 +25,6 @@ const SERVER_HELLO_DONE: usize = 14;
 pub struct TlsState {
     handshake: [Vec<u8>; 2],
     done: [bool; 2],
-}
-
-/// A cursor over big-endian fields that fails instead of panicking.
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        Some(a)
-    }
-    fn u8(&mut self) -> Option<usize> {
-        self.take(1).map(|b| usize::from(b[0]))
-    }
-    fn u16(&mut self) -> Option<usize> {
-        self.take(2)
-            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-    }
-    fn u24(&mut self) -> Option<usize> {
-        self.take(3)
-            .map(|b| (usize::from(b[0]) << 16) | (usize::from(b[1]) << 8) | usize::from(b[2]))
-    }
-    fn vec8(&mut self) -> Option<&'a [u8]> {
-        let n = self.u8()?;
-        self.take(n)
-    }
-    fn vec16(&mut self) -> Option<&'a [u8]> {
-        let n = self.u16()?;
-        self.take(n)
-    }
 }
 
 impl TlsState {
@@ -120,7 +88,7 @@ impl TlsState {
             if hs.len() < 4 || self.done[half] {
                 return;
             }
-            let mut c = Cursor(hs);
+            let mut c = Reader::new(hs);
             let (Some(kind), Some(len)) = (c.u8(), c.u24()) else {
                 return;
             };
@@ -180,23 +148,23 @@ impl TlsState {
 /// The SNI host name of a ClientHello body: `Some(None)` when it has none,
 /// `None` when the hello does not parse.
 pub fn server_name(hello: &[u8]) -> Option<Option<String>> {
-    let mut c = Cursor(hello);
+    let mut c = Reader::new(hello);
     c.take(2 + 32)?;
     c.vec8()?;
     c.vec16()?;
     c.vec8()?;
-    if c.0.is_empty() {
+    if c.is_empty() {
         return Some(None);
     }
-    let mut exts = Cursor(c.vec16()?);
-    while !exts.0.is_empty() {
+    let mut exts = Reader::new(c.vec16()?);
+    while !exts.is_empty() {
         let kind = exts.u16()?;
         let data = exts.vec16()?;
         if kind != 0 {
             continue;
         }
-        let mut list = Cursor(Cursor(data).vec16()?);
-        while !list.0.is_empty() {
+        let mut list = Reader::new(Reader::new(data).vec16()?);
+        while !list.is_empty() {
             let name_type = list.u8()?;
             let name = list.vec16()?;
             if name_type == 0 {
@@ -216,12 +184,12 @@ pub fn server_name(hello: &[u8]) -> Option<Option<String>> {
 /// Whether a ServerHello selected TLS 1.3 (supported_versions = 0x0304).
 fn is_tls13(hello: &[u8]) -> bool {
     let parse = || -> Option<bool> {
-        let mut c = Cursor(hello);
+        let mut c = Reader::new(hello);
         c.take(2 + 32)?;
         c.vec8()?;
         c.take(3)?;
-        let mut exts = Cursor(c.vec16()?);
-        while !exts.0.is_empty() {
+        let mut exts = Reader::new(c.vec16()?);
+        while !exts.is_empty() {
             let kind = exts.u16()?;
             let data = exts.vec16()?;
             if kind == 43 {
@@ -235,9 +203,9 @@ fn is_tls13(hello: &[u8]) -> bool {
 
 /// The leaf certificate's DER in a TLS ≤ 1.2 Certificate message.
 fn first_certificate(body: &[u8]) -> Option<&[u8]> {
-    let mut c = Cursor(body);
+    let mut c = Reader::new(body);
     let total = c.u24()?;
-    let mut list = Cursor(c.take(total)?);
+    let mut list = Reader::new(c.take(total)?);
     let len = list.u24()?;
     list.take(len)
 }
