@@ -25,6 +25,9 @@ pub struct Evidence {
     by_addr: FxHashMap<IpAddr, AddrObs>,
     max_addrs: usize,
     per_addr: usize,
+    /// Bytes of values (and field names) kept, against `max_bytes`.
+    bytes: usize,
+    max_bytes: usize,
     pub dropped: u64,
 }
 
@@ -70,6 +73,8 @@ impl Evidence {
             by_addr: FxHashMap::default(),
             max_addrs: limits.max_addresses,
             per_addr: limits.observations_per_address,
+            max_bytes: limits.evidence_bytes,
+            bytes: 0,
             dropped: 0,
         }
     }
@@ -159,10 +164,12 @@ impl Evidence {
         if slot.seen.contains(&key) {
             return;
         }
-        if slot.list.len() >= self.per_addr {
+        let cost = value.len() + field.as_str().len();
+        if slot.list.len() >= self.per_addr || self.bytes + cost > self.max_bytes {
             self.dropped += 1;
             return;
         }
+        self.bytes += cost;
         slot.seen.insert(key);
         slot.list.push(Observation {
             addr,

@@ -64,6 +64,12 @@ pub struct Limits {
     pub max_streams: usize,
     /// Bytes reassembled per stream direction.
     pub stream_bytes: usize,
+    /// Bytes all streams may hold at once (unparsed bytes and waiting
+    /// segments): `max_streams` × 2 × `stream_bytes` alone would allow
+    /// gigabytes to a hostile capture.
+    pub stream_buffer_bytes: usize,
+    /// Bytes of observation values kept in all (bodies are most of it).
+    pub evidence_bytes: usize,
     /// A stream idle this long may be evicted when the table is full.
     pub stream_idle_secs: i64,
     /// Conversations (client, server, port) tracked.
@@ -81,6 +87,8 @@ impl Default for Limits {
             observations_per_address: 1_000,
             max_streams: 4_096,
             stream_bytes: 256 * 1024,
+            stream_buffer_bytes: 48 * 1024 * 1024,
+            evidence_bytes: 48 * 1024 * 1024,
             stream_idle_secs: 120,
             max_conversations: 262_144,
             max_names: 65_536,

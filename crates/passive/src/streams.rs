@@ -94,6 +94,17 @@ pub struct Streams {
     table: FxHashMap<StreamKey, Stream>,
     limits: Limits,
     since_sweep: usize,
+    /// Bytes the table's buffers hold (capacity, as allocated).
+    held: usize,
+}
+
+/// Bytes a stream's buffers hold as allocated.
+fn held(stream: &Stream) -> usize {
+    stream
+        .halves
+        .iter()
+        .map(|h| h.buf.capacity() + h.pending.iter().map(|(_, p)| p.capacity()).sum::<usize>())
+        .sum()
 }
 
 impl Streams {
@@ -102,6 +113,7 @@ impl Streams {
             table: FxHashMap::default(),
             limits: limits.clone(),
             since_sweep: 0,
+            held: 0,
         }
     }
 
@@ -134,6 +146,7 @@ impl Streams {
             return;
         };
         stream.last = ts;
+        let held_before = held(stream);
         let cap = self.limits.stream_bytes;
         let h = &mut stream.halves[half];
         if tcp.syn {
@@ -164,8 +177,35 @@ impl Streams {
             stream.parser.run(&key, &mut stream.halves, half, ts, sink);
         }
         let finished = stream.halves.iter().all(|h| h.done || h.closed) || stream.parser.finished();
+        let held_after = held(stream);
+        self.held = (self.held + held_after).saturating_sub(held_before);
         if finished {
             self.table.remove(&key);
+            self.held = self.held.saturating_sub(held_after);
+        }
+        if self.held > self.limits.stream_buffer_bytes {
+            self.shed(ts, sink);
+        }
+    }
+
+    /// All streams together hold more than their budget: the largest are
+    /// parsed for what they have and dropped until a quarter of the budget
+    /// is free, so a burst of hostile streams costs one sort, not one per
+    /// segment.
+    fn shed(&mut self, now: i64, sink: &mut Sink) {
+        let target = self.limits.stream_buffer_bytes / 4 * 3;
+        let mut sizes: Vec<(usize, StreamKey)> =
+            self.table.iter().map(|(k, s)| (held(s), *k)).collect();
+        sizes.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
+        for (size, key) in sizes {
+            if self.held <= target {
+                break;
+            }
+            if let Some(mut s) = self.table.remove(&key) {
+                s.parser.close(&s.key, &mut s.halves, now, sink);
+                self.held = self.held.saturating_sub(size);
+                sink.summary.streams_shed += 1;
+            }
         }
     }
 
@@ -198,6 +238,7 @@ impl Streams {
             keep
         });
         for mut s in flushed {
+            self.held = self.held.saturating_sub(held(&s));
             s.parser.close(&s.key, &mut s.halves, now, sink);
         }
         sink.summary.streams_evicted += (before - self.table.len()) as u64;

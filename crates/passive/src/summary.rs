@@ -65,6 +65,9 @@ pub struct Summary {
     pub streams: u64,
     /// Streams dropped because the stream table was full.
     pub streams_evicted: u64,
+    /// Streams parsed early and dropped because all streams together held
+    /// their byte budget (the largest go first).
+    pub streams_shed: u64,
     /// Streams that stopped being reassembled at their byte cap.
     pub streams_capped: u64,
     /// Holes in a stream (segments missing from the capture).
@@ -74,7 +77,7 @@ pub struct Summary {
     /// Messages of a known protocol that did not parse (broken HTTP, RTSP,
     /// TLS, DNS, DHCP, SADP XML, DHIP JSON, UPnP XML…), by protocol.
     pub malformed_messages: std::collections::BTreeMap<&'static str, u64>,
-    /// Observations dropped at the per-address or address-count cap.
+    /// Observations dropped at the per-address, address-count or byte cap.
     pub observations_dropped: u64,
 }
 
@@ -101,6 +104,10 @@ impl Summary {
             "packets of an undescribed interface",
         );
         say(self.streams_evicted, "TCP streams evicted (table full)");
+        say(
+            self.streams_shed,
+            "TCP streams cut short (stream memory budget)",
+        );
         say(self.streams_capped, "TCP streams cut at their byte cap");
         say(self.stream_gaps, "gaps in TCP streams");
         say(

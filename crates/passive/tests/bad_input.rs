@@ -246,3 +246,100 @@ fn the_tables_stay_within_their_limits() {
     );
     assert!(c.endpoints.values().map(Vec::len).sum::<usize>() <= 2 * 16);
 }
+
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/// Frames of several conversations taken in turn, so that every stream is
+/// open at once (as on a busy or hostile network).
+fn interleaved(conversations: Vec<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
+    let longest = conversations.iter().map(Vec::len).max().unwrap_or(0);
+    let mut frames = Vec::new();
+    for i in 0..longest {
+        for c in &conversations {
+            if let Some(f) = c.get(i) {
+                frames.push(f.clone());
+            }
+        }
+    }
+    frames
+}
+
+#[test]
+fn streams_together_stay_within_their_byte_budget() {
+    // 40 replies whose headers never end, each under its own stream cap:
+    // only the shared budget stops them holding 40 × 12 KiB at once.
+    let limits = Limits {
+        stream_buffer_bytes: 128 * 1024,
+        ..Limits::default()
+    };
+    let mut reply = b"HTTP/1.1 200 OK\r\nServer: endless\r\n".to_vec();
+    while reply.len() < 12 * 1024 {
+        reply.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    let conversations = (0..40u8)
+        .map(|i| conversation([10, 0, 0, 2], [10, 0, 1, i], 80, GET, &reply, 1000))
+        .collect();
+    let bytes = pcap(LE_MICRO, 1, 0, &interleaved(conversations));
+    let c = camaudit_passive::read(Box::new(std::io::Cursor::new(bytes)), "t", &limits).unwrap();
+    let s = &c.summary;
+    assert!(s.streams_shed > 0, "{s:?}");
+    assert!(
+        s.skipped()
+            .iter()
+            .any(|w| w.contains("stream memory budget")),
+        "{:?}",
+        s.skipped()
+    );
+
+    // The default budget holds them all: nothing is shed.
+    let bytes = pcap(
+        LE_MICRO,
+        1,
+        0,
+        &interleaved(
+            (0..40u8)
+                .map(|i| conversation([10, 0, 0, 2], [10, 0, 1, i], 80, GET, &reply, 1000))
+                .collect(),
+        ),
+    );
+    let c = camaudit_passive::read(
+        Box::new(std::io::Cursor::new(bytes)),
+        "t",
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(c.summary.streams_shed, 0, "{:?}", c.summary);
+}
+
+#[test]
+fn observations_together_stay_within_their_byte_budget() {
+    let limits = Limits {
+        evidence_bytes: 4 * 1024,
+        ..Limits::default()
+    };
+    let conversations = (0..40u8)
+        .map(|i| {
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nServer: camera-{i}-{}\r\nContent-Length: 0\r\n\r\n",
+                "s".repeat(200)
+            );
+            conversation(
+                [10, 0, 0, 2],
+                [10, 0, 1, i],
+                80,
+                GET,
+                reply.as_bytes(),
+                1000,
+            )
+        })
+        .collect();
+    let bytes = pcap(LE_MICRO, 1, 0, &interleaved(conversations));
+    let c = camaudit_passive::read(Box::new(std::io::Cursor::new(bytes)), "t", &limits).unwrap();
+    let kept: usize = c
+        .observations
+        .iter()
+        .map(|o| o.value.len() + o.field.as_str().len())
+        .sum();
+    assert!(kept <= 4 * 1024, "kept {kept} bytes");
+    assert!(c.summary.observations_dropped > 0, "{:?}", c.summary);
+}
