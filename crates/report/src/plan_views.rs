@@ -688,7 +688,7 @@ fn write_what_if_table(
             }),
             r.capacity_hours.map_or("estate".into(), |h| format!("{h}")),
             format!("{:.0}", r.exposure),
-            format!("-{:.1}%", r.improvement * 100.0),
+            less_than_greedy(r.improvement),
             format!("{:.1}%", r.gap * 100.0),
             money(r.cost, currency),
             r.half_risk_by.clone().unwrap_or_else(|| "-".into()),
@@ -701,6 +701,17 @@ fn write_what_if_table(
     write_aligned(out, &table)
 }
 
+/// The what-if column "vs greedy": "-2.6%" when the optimiser removed
+/// exposure, "0.0%" (not "-0.0%") when greedy was already as good.
+fn less_than_greedy(improvement: f64) -> String {
+    let percent = improvement * 100.0;
+    if format!("{percent:.1}") == "0.0" || percent <= 0.0 {
+        "0.0%".into()
+    } else {
+        format!("-{percent:.1}%")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,5 +721,12 @@ mod tests {
         assert_eq!(money(123_456, "GBP"), "£1,234.56");
         assert_eq!(money(123_400, "GBP"), "£1,234");
         assert_eq!(money(123_456, "EUR"), "1,234.56 EUR");
+    }
+
+    #[test]
+    fn no_gain_over_greedy_is_not_negative_zero() {
+        assert_eq!(super::less_than_greedy(0.0), "0.0%");
+        assert_eq!(super::less_than_greedy(0.0004), "0.0%");
+        assert_eq!(super::less_than_greedy(0.026), "-2.6%");
     }
 }
