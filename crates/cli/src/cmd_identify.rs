@@ -112,11 +112,17 @@ pub fn write_to(
 }
 
 /// Writes to a temporary file beside `path` and renames it into place, so a
-/// failure never leaves a half-written report behind.
+/// failure never leaves a half-written report behind. A path that exists
+/// and is not a regular file (`/dev/null`, a FIFO, a terminal) is written in
+/// place: renaming over it would replace the device with a file.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file());
+    if special {
+        return write_in_place(path, write);
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -145,6 +151,18 @@ pub fn write_atomically(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes straight into `path`, which exists and is not a regular file.
+fn write_in_place(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn summary(good: u64, bad: u64, devices: &[Device]) -> String {

@@ -226,3 +226,46 @@ fn format_flags_and_help_are_unchanged() {
         r.stderr
     );
 }
+
+/// `-o` names a FIFO (as `/dev/null` names a device): the output goes into
+/// it, and the FIFO is still a FIFO afterwards. Renaming the temporary file
+/// over it, as for a regular file, once replaced a root user's /dev/null
+/// with a regular file.
+#[test]
+fn output_to_a_fifo_is_written_into_it_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("camaudit-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let fifo = dir.join("out.jsonl");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("reading the FIFO"))
+    };
+    let r = run(
+        &repo,
+        &[
+            "identify",
+            "examples/observations.jsonl",
+            "--format",
+            "jsonl",
+            "-o",
+            fifo.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // Checked before joining: a replaced FIFO leaves the reader waiting.
+    let kind = std::fs::metadata(&fifo)
+        .expect("the FIFO is still there")
+        .file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+    let got = reader.join().expect("the reader thread");
+    let expected = read(&golden_dir().join("identify/observations.jsonl.out"));
+    assert_same_devices(&got, &expected, true, "identify -o FIFO");
+    let _ = std::fs::remove_dir_all(&dir);
+}
