@@ -29,6 +29,22 @@ fn maker(d: &Device) -> Option<&str> {
     d.manufacturer.as_ref().map(|m| m.as_str())
 }
 
+/// The label names a maker whose platform the evidence contradicts: weak,
+/// unconfirmed, and the attribution says so, naming `missing` (the vendor
+/// API path that answered 404).
+fn assert_label_only(d: &Device, missing: &str) {
+    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
+    assert_eq!(d.platform_confirmed, Some(false));
+    assert!(
+        d.attribution
+            .iter()
+            .any(|s| s.claim.contains("label only, platform unconfirmed")
+                && s.claim.contains(missing)),
+        "{:#?}",
+        d.attribution
+    );
+}
+
 /// What an ONVIF emulator on a PC says when it is told to be a Hikvision.
 const ONVIF_AS_HIKVISION: &[(&str, &str)] = &[
     ("onvif.manufacturer", "HIKVISION"),
@@ -60,16 +76,7 @@ fn a_hikvision_label_on_a_python_server_is_a_label_only() {
         Some("hikvision")
     );
     assert_eq!(maker(&d), Some("hikvision"), "the label still says so");
-    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
-    assert_eq!(d.platform_confirmed, Some(false));
-    assert!(
-        d.attribution
-            .iter()
-            .any(|s| s.claim.contains("label only, platform unconfirmed")
-                && s.claim.contains("/ISAPI/System/deviceInfo")),
-        "{:#?}",
-        d.attribution
-    );
+    assert_label_only(&d, "/ISAPI/System/deviceInfo");
     let against = d
         .conflicts
         .iter()
@@ -225,16 +232,7 @@ fn a_dahua_label_on_a_python_server_is_a_label_only() {
     let d = one(&engine(), &obs);
     assert_eq!(d.label_vendor.as_ref().map(|l| l.as_str()), Some("dahua"));
     assert_eq!(maker(&d), Some("dahua"), "the label still says so");
-    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
-    assert_eq!(d.platform_confirmed, Some(false));
-    assert!(
-        d.attribution
-            .iter()
-            .any(|s| s.claim.contains("label only, platform unconfirmed")
-                && s.claim.contains("/cgi-bin/magicBox.cgi")),
-        "{:#?}",
-        d.attribution
-    );
+    assert_label_only(&d, "/cgi-bin/magicBox.cgi");
     let against = d
         .conflicts
         .iter()
@@ -315,16 +313,7 @@ fn a_uniview_label_without_lapi_is_a_label_only() {
         ],
     );
     assert_eq!(maker(&d), Some("uniview"));
-    assert!(d.confidence.get() < 0.3, "{}", d.confidence.get());
-    assert_eq!(d.platform_confirmed, Some(false));
-    assert!(
-        d.attribution
-            .iter()
-            .any(|s| s.claim.contains("label only, platform unconfirmed")
-                && s.claim.contains("/LAPI/V1.0/System/DeviceBasicInfo")),
-        "{:#?}",
-        d.attribution
-    );
+    assert_label_only(&d, "/LAPI/V1.0/System/DeviceBasicInfo");
 }
 
 /// A real Uniview answers LAPI with its schema: confirmed, and the 404s of
