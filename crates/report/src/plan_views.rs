@@ -705,7 +705,8 @@ fn write_what_if_table(
 /// exposure, "0.0%" (not "-0.0%") when greedy was already as good.
 fn less_than_greedy(improvement: f64) -> String {
     let percent = improvement * 100.0;
-    if format!("{percent:.1}") == "0.0" || percent <= 0.0 {
+    // Below 0.05 it would print as "-0.0%".
+    if percent < 0.05 {
         "0.0%".into()
     } else {
         format!("-{percent:.1}%")
