@@ -15,12 +15,18 @@
 //! chunk, observations marked partial, which a resume discards before
 //! probing the chunk again).
 
+mod estate;
 mod location;
 mod migrations;
 mod postgres;
 mod sqlite;
 mod types;
 
+pub use estate::{
+    BadBatchId, BadSlug, BatchId, BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation,
+    NewSite, NewToken, OrgId, Organisation, Page, PlanId, Sector, SensorBatch, Site, SiteDevice,
+    Slug, StoredPlan, Token, TokenId, TokenScope,
+};
 pub use location::{Location, open};
 pub use migrations::SCHEMA_VERSION;
 pub use postgres::PostgresStore;
@@ -59,6 +65,10 @@ pub enum StoreError {
         name: &'static str,
         reason: String,
     },
+    /// A name that must be unique is taken (an organisation's or a site's
+    /// slug).
+    #[error("{0} already exists")]
+    Conflict(String),
     #[error("no scan {0} in this store (check --db, or the id printed when the scan started)")]
     NoScan(ScanId),
     /// Something read back is not what this store writes: the file was
