@@ -520,7 +520,13 @@ fn replacements(gone: &[Sighting], new: &[Sighting]) -> Vec<Replacement> {
 }
 
 fn replacement_kind(b: &Sighting, a: &Sighting) -> (ReplacementKind, Option<VendorId>) {
-    let group = b.group().filter(|g| Some(*g) == a.group()).cloned();
+    // The maker, not its owner: Hikvision and the other companies of its
+    // state-owned parent are not one maker's brands.
+    let group = b
+        .manufacturer
+        .as_ref()
+        .filter(|m| Some(*m) == a.manufacturer.as_ref())
+        .cloned();
     let kind = match (b.is_covered(), a.is_covered()) {
         (true, true) if group.is_some() && b.shown_brand() != a.shown_brand() => {
             ReplacementKind::SwappedForRebrandOfSameMaker

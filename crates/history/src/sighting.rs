@@ -57,11 +57,6 @@ impl Sighting {
         self.label.as_ref().or(self.manufacturer.as_ref())
     }
 
-    /// The maker's corporate group: the owner when known, else the maker.
-    pub fn group(&self) -> Option<&VendorId> {
-        self.owner.as_ref().or(self.manufacturer.as_ref())
-    }
-
     /// "hikvision DS-2CD2385G1-I at 10.20.1.11", for tables and messages.
     pub fn describe(&self) -> String {
         let brand = match (&self.label, &self.manufacturer) {
