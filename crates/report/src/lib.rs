@@ -14,6 +14,7 @@
 mod check;
 mod demo;
 mod devices;
+mod diff;
 mod endpoints;
 mod error;
 mod evidence;
@@ -32,6 +33,7 @@ pub use check::{
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
+pub use diff::{diff_summary_line, write_diff};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};

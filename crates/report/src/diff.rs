@@ -1,0 +1,491 @@
+//! `camaudit diff`: what changed between two scans, grouped by what it
+//! means (came back, replaced, new, gone, changed), with a summary line.
+
+use std::io::Write;
+
+use camaudit_history::{
+    Change, ChangeKind, Diff, Replacement, ReplacementKind, Return, ScanRef, Sighting,
+};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use crate::Format;
+use crate::check::write_aligned;
+use crate::devices::clip;
+use crate::error::{Context, Result};
+
+const WHAT: &str = "diff";
+
+/// "3 new (2 covered), 1 gone, 2 changed, 1 replaced at the same address
+/// (1 swapped for a rebrand of the same maker: hikvision); 1 covered
+/// device came back; 9 unchanged". New and gone leave out the devices of a
+/// replacement, which is counted once.
+pub fn diff_summary_line(d: &Diff) -> String {
+    let c = &d.counts;
+    let mut parts = vec![
+        with_covered(c.new, "new", c.new_covered),
+        with_covered(c.gone, "gone", c.gone_covered),
+        format!("{} changed", c.changed),
+    ];
+    if c.replaced > 0 {
+        parts.push(format!(
+            "{} replaced at the same address ({})",
+            c.replaced,
+            replacement_breakdown(&d.replaced)
+        ));
+    }
+    let mut line = parts.join(", ");
+    if c.came_back > 0 {
+        line.push_str(&format!(
+            "; {} covered device{} came back",
+            c.came_back,
+            plural(c.came_back)
+        ));
+    }
+    for (n, what) in [
+        (
+            c.no_longer_covered,
+            "no longer covered (attribution changed)",
+        ),
+        (c.now_covered, "now covered"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!("; {n} {what}"));
+        }
+    }
+    line.push_str(&format!("; {} unchanged", c.unchanged));
+    line
+}
+
+fn with_covered(n: usize, what: &str, covered: usize) -> String {
+    if covered > 0 {
+        format!("{n} {what} ({covered} covered)")
+    } else {
+        format!("{n} {what}")
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// "1 swapped for a rebrand of the same maker: hikvision, 1 covered
+/// replaced by a maker not covered", kinds in their order of seriousness.
+fn replacement_breakdown(replaced: &[Replacement]) -> String {
+    let mut kinds: Vec<ReplacementKind> = replaced.iter().map(|r| r.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+        .into_iter()
+        .map(|k| {
+            let of: Vec<&Replacement> = replaced.iter().filter(|r| r.kind == k).collect();
+            let mut makers: Vec<String> = of
+                .iter()
+                .filter_map(|r| r.maker.as_ref().map(ToString::to_string))
+                .collect();
+            makers.sort();
+            makers.dedup();
+            let makers = if makers.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", makers.join(", "))
+            };
+            format!("{} {}{makers}", of.len(), replacement_words(k))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn replacement_words(k: ReplacementKind) -> &'static str {
+    match k {
+        ReplacementKind::SwappedForRebrandOfSameMaker => "swapped for a rebrand of the same maker",
+        ReplacementKind::SameCoveredMaker => "replaced by the same covered maker",
+        ReplacementKind::AnotherCoveredMaker => "replaced by another covered maker",
+        ReplacementKind::CoveredReplacedByNotCovered => "covered replaced by a maker not covered",
+        ReplacementKind::CoveredReplacedByUnconfirmed => "covered replaced by one of unproven make",
+        ReplacementKind::NotCoveredReplacedByCovered => "replaced by a covered device",
+        ReplacementKind::Replaced => "replaced, neither covered",
+    }
+}
+
+fn change_words(k: ChangeKind) -> &'static str {
+    match k {
+        ChangeKind::Moved => "moved",
+        ChangeKind::NoLongerCovered => "no longer covered (same device: its attribution changed)",
+        ChangeKind::NowCovered => "now covered",
+        ChangeKind::NoLongerIdentified => "maker no longer proven",
+        ChangeKind::FirmwareUpgrade => "firmware upgrade",
+        ChangeKind::FirmwareDowngrade => "firmware downgrade",
+        ChangeKind::FirmwareChanged => "firmware changed",
+    }
+}
+
+/// Writes the diff in `format`: a table per kind for people; the whole
+/// diff as one JSON document; one JSON object or CSV row per entry.
+pub fn write_diff(out: &mut dyn Write, d: &Diff, format: Format) -> Result<()> {
+    match format {
+        Format::Table => write_table(out, d).writing(WHAT),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, d).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Jsonl => {
+            for row in rows(d) {
+                serde_json::to_writer(&mut *out, &row).writing(WHAT)?;
+                writeln!(out).writing(WHAT)?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_csv(out, d).writing(WHAT),
+    }
+}
+
+fn scan_words(s: &ScanRef) -> String {
+    let at = s.started_at.format(&Rfc3339).unwrap_or_default();
+    format!(
+        "scan {} ({} of {}, {at})",
+        s.id,
+        s.kind,
+        s.targets.join(" ")
+    )
+}
+
+fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
+    if let (Some(a), Some(b)) = (&d.from, &d.to) {
+        writeln!(out, "From {} to {}", scan_words(a), scan_words(b))?;
+    }
+    writeln!(out, "{}", diff_summary_line(d))?;
+    let in_replacement = |s: &Sighting, after: bool| {
+        d.replaced.iter().any(|r| {
+            let side = if after { &r.after } else { &r.before };
+            side.idx == s.idx
+        })
+    };
+    section(
+        out,
+        "CAME BACK",
+        "covered devices gone in the first scan that an earlier scan had seen",
+        &came_back_table(&d.came_back),
+    )?;
+    section(
+        out,
+        "REPLACED",
+        "a different device at the same address",
+        &replaced_table(&d.replaced),
+    )?;
+    let new: Vec<&Sighting> = d.new.iter().filter(|s| !in_replacement(s, true)).collect();
+    section(out, "NEW", "in the second scan only", &sighting_table(&new))?;
+    let gone: Vec<&Sighting> = d
+        .gone
+        .iter()
+        .filter(|s| !in_replacement(s, false))
+        .collect();
+    section(
+        out,
+        "GONE",
+        "in the first scan only",
+        &sighting_table(&gone),
+    )?;
+    section(
+        out,
+        "CHANGED",
+        "the same device, with facts that differ",
+        &changed_table(&d.changed),
+    )
+}
+
+/// A heading with the row count and a table, or nothing when empty.
+fn section(
+    out: &mut dyn Write,
+    title: &str,
+    what: &str,
+    table: &[Vec<String>],
+) -> std::io::Result<()> {
+    if table.len() <= 1 {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{title} ({}): {what}", table.len() - 1)?;
+    write_aligned(out, table)
+}
+
+fn header(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| (*c).to_owned()).collect()
+}
+
+fn addr(s: &Sighting) -> String {
+    s.addr.map_or("-".to_owned(), |a| a.to_string())
+}
+
+fn mac(s: &Sighting) -> String {
+    s.mac.map_or("-".to_owned(), |m| m.to_string())
+}
+
+fn covered(s: &Sighting) -> String {
+    if s.is_covered() {
+        format!("YES {}", s.covered_by.join(","))
+    } else {
+        s.verdict.as_str().to_owned()
+    }
+}
+
+fn sighting_table(list: &[&Sighting]) -> Vec<Vec<String>> {
+    let mut t = vec![header(&[
+        "ADDRESS", "MAC", "DEVICE", "FIRMWARE", "TYPE", "COVERED",
+    ])];
+    t.extend(list.iter().map(|s| {
+        vec![
+            addr(s),
+            mac(s),
+            clip(&device_words(s), 60),
+            clip(s.firmware.as_deref().unwrap_or("-"), 22),
+            s.device_type.map_or("-", |t| t.as_str()).to_owned(),
+            covered(s),
+        ]
+    }));
+    t
+}
+
+/// The device without its address: "annke (made by hikvision) I91BN".
+fn device_words(s: &Sighting) -> String {
+    let mut plain = s.clone();
+    plain.addr = None;
+    plain.describe()
+}
+
+fn replaced_table(list: &[Replacement]) -> Vec<Vec<String>> {
+    let mut t = vec![header(&[
+        "ADDRESS",
+        "WHAT",
+        "BEFORE",
+        "AFTER",
+        "COVERED AFTER",
+    ])];
+    t.extend(list.iter().map(|r| {
+        let what = match &r.maker {
+            Some(m) => format!("{} ({m})", replacement_words(r.kind)),
+            None => replacement_words(r.kind).to_owned(),
+        };
+        vec![
+            r.addr.to_string(),
+            what,
+            clip(&device_words(&r.before), 48),
+            clip(&device_words(&r.after), 48),
+            covered(&r.after),
+        ]
+    }));
+    t
+}
+
+fn came_back_table(list: &[Return]) -> Vec<Vec<String>> {
+    let mut t = vec![header(&[
+        "ADDRESS",
+        "MAC",
+        "DEVICE",
+        "LAST SEEN BEFORE",
+        "MATCHED BY",
+        "COVERED",
+    ])];
+    t.extend(list.iter().map(|r| {
+        let at = r.last_seen_at.format(&Rfc3339).unwrap_or_default();
+        vec![
+            addr(&r.device),
+            mac(&r.device),
+            clip(&device_words(&r.device), 60),
+            format!("scan {} ({at})", r.last_seen_in),
+            r.matched_by.as_str().to_owned(),
+            covered(&r.device),
+        ]
+    }));
+    t
+}
+
+fn changed_table(list: &[Change]) -> Vec<Vec<String>> {
+    let mut t = vec![header(&[
+        "ADDRESS",
+        "DEVICE",
+        "WHAT",
+        "CHANGES",
+        "MATCHED BY",
+    ])];
+    t.extend(list.iter().map(|c| {
+        let what: Vec<&str> = c.kinds.iter().map(|k| change_words(*k)).collect();
+        vec![
+            addr(&c.after),
+            clip(&device_words(&c.after), 48),
+            if what.is_empty() {
+                "-".to_owned()
+            } else {
+                what.join(", ")
+            },
+            clip(&field_changes(c), 100),
+            c.matched_by.as_str().to_owned(),
+        ]
+    }));
+    t
+}
+
+/// "address 10.10.8.21 → 10.10.8.99; firmware V5.6.2 → V5.7.3".
+fn field_changes(c: &Change) -> String {
+    c.fields
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} → {}",
+                f.field.as_str(),
+                f.before.as_deref().unwrap_or("-"),
+                f.after.as_deref().unwrap_or("-")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One entry of the diff as a JSONL object or a CSV row.
+#[derive(Serialize)]
+struct Row<'a> {
+    /// `came-back`, `replaced`, `new`, `gone` or `changed`.
+    kind: &'static str,
+    /// What it means: the replacement's or change's kinds.
+    what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    before: Option<&'a Sighting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after: Option<&'a Sighting>,
+    /// The fields that changed, as in the table.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    changes: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched_by: Option<&'static str>,
+    /// A new or gone device that is one half of a replacement row.
+    in_replacement: bool,
+}
+
+fn rows(d: &Diff) -> Vec<Row<'_>> {
+    let mut out = Vec::new();
+    for r in &d.came_back {
+        out.push(Row {
+            kind: "came-back",
+            what: format!("last seen in scan {}", r.last_seen_in),
+            before: Some(&r.earlier),
+            after: Some(&r.device),
+            changes: String::new(),
+            matched_by: Some(r.matched_by.as_str()),
+            in_replacement: false,
+        });
+    }
+    for r in &d.replaced {
+        out.push(Row {
+            kind: "replaced",
+            what: r.kind.as_str().to_owned(),
+            before: Some(&r.before),
+            after: Some(&r.after),
+            changes: String::new(),
+            matched_by: None,
+            in_replacement: false,
+        });
+    }
+    let replaced = |s: &Sighting, after: bool| {
+        d.replaced.iter().any(|r| {
+            if after {
+                r.after.idx == s.idx
+            } else {
+                r.before.idx == s.idx
+            }
+        })
+    };
+    for s in &d.new {
+        out.push(lone("new", None, Some(s), replaced(s, true)));
+    }
+    for s in &d.gone {
+        out.push(lone("gone", Some(s), None, replaced(s, false)));
+    }
+    for c in &d.changed {
+        let kinds: Vec<&str> = c.kinds.iter().map(|k| k.as_str()).collect();
+        out.push(Row {
+            kind: "changed",
+            what: kinds.join(" "),
+            before: Some(&c.before),
+            after: Some(&c.after),
+            changes: field_changes(c),
+            matched_by: Some(c.matched_by.as_str()),
+            in_replacement: false,
+        });
+    }
+    out
+}
+
+fn lone<'a>(
+    kind: &'static str,
+    before: Option<&'a Sighting>,
+    after: Option<&'a Sighting>,
+    in_replacement: bool,
+) -> Row<'a> {
+    Row {
+        kind,
+        what: String::new(),
+        before,
+        after,
+        changes: String::new(),
+        matched_by: None,
+        in_replacement,
+    }
+}
+
+const CSV_HEADER: [&str; 19] = [
+    "kind",
+    "what",
+    "changes",
+    "matched_by",
+    "in_replacement",
+    "before_address",
+    "before_mac",
+    "before_label",
+    "before_manufacturer",
+    "before_model",
+    "before_firmware",
+    "before_verdict",
+    "after_address",
+    "after_mac",
+    "after_label",
+    "after_manufacturer",
+    "after_model",
+    "after_firmware",
+    "after_verdict",
+];
+
+fn write_csv(out: &mut dyn Write, d: &Diff) -> std::result::Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    for row in rows(d) {
+        let mut record = vec![
+            row.kind.to_owned(),
+            row.what.clone(),
+            row.changes.clone(),
+            row.matched_by.unwrap_or("").to_owned(),
+            row.in_replacement.to_string(),
+        ];
+        record.extend(side(row.before));
+        record.extend(side(row.after));
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// One side's columns (empty for the side a new or gone device lacks).
+fn side(s: Option<&Sighting>) -> Vec<String> {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let Some(s) = s else {
+        return vec![String::new(); 7];
+    };
+    vec![
+        text(s.addr.map(|a| a.to_string())),
+        text(s.mac.map(|m| m.to_string())),
+        text(s.label.as_ref().map(ToString::to_string)),
+        text(s.manufacturer.as_ref().map(ToString::to_string)),
+        text(s.model.clone()),
+        text(s.firmware.clone()),
+        s.verdict.as_str().to_owned(),
+    ]
+}
