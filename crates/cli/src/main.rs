@@ -8,6 +8,7 @@
 mod cmd_check;
 #[cfg(feature = "sim")]
 mod cmd_demo;
+mod cmd_diff;
 mod cmd_identify;
 mod cmd_import;
 mod cmd_pcap;
@@ -52,6 +53,7 @@ enum Command {
     #[cfg(feature = "sim")]
     Demo(cmd_demo::Args),
     Check(cmd_check::Args),
+    Diff(cmd_diff::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
     Pcap(cmd_pcap::Args),
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "sim")]
         Command::Demo(args) => cmd_demo::run(args),
         Command::Check(args) => cmd_check::run(args),
+        Command::Diff(args) => cmd_diff::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
