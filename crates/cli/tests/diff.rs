@@ -257,3 +257,198 @@ fn a_missing_scan_or_store_says_what_to_do() {
     assert!(!dir.join("nowhere.db").exists(), "no empty store was made");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The council example's devices, changed between scans 2 and 3 in the
+/// ways the golden outputs show.
+fn council() -> Vec<camaudit_model::Device> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/council-devices.jsonl"
+    );
+    std::fs::read_to_string(path)
+        .expect("the example devices")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a device"))
+        .collect()
+}
+
+fn council_changed() -> Vec<camaudit_model::Device> {
+    use camaudit_model::{Mac, VendorId};
+    let vendor = |s: &str| Some(VendorId::new(s).unwrap());
+    let mut d = council();
+    d[3].addr = Some("10.10.8.31".parse().unwrap()); // the Axis moves (DHCP)
+    d[9].firmware = Some("2.840.0000000.16.R".into()); // the Dahua is upgraded
+    // The Uniview is replaced by an Axis: out of scope.
+    let axis = &mut d[4];
+    axis.mac = Some(Mac::parse("b8:a4:4f:33:44:55").unwrap());
+    axis.label_vendor = None;
+    axis.manufacturer = vendor("axis");
+    axis.owner = vendor("canon");
+    axis.model = Some("P3245-LVE".into());
+    axis.firmware = Some("10.12.220".into());
+    axis.serial = Some("B8A44F334455".into());
+    axis.covered = false;
+    axis.covered_by.clear();
+    axis.coverage = None;
+    // The Lorex recorder is "replaced" by an Amcrest one: Dahua inside both.
+    let amcrest = &mut d[13];
+    amcrest.label_vendor = vendor("amcrest");
+    amcrest.label_relation = Some("oem-reseller".into());
+    amcrest.model = Some("NV4108E-HS".into());
+    amcrest.serial = Some("AMC0123456789ABCDE".into());
+    d.remove(0); // the printer is gone
+    d
+}
+
+/// Scans 1 to 3 of the council's network: scan 2 lacks the Hikvision at
+/// 10.10.8.21, which is back in scan 3 with the changes above.
+fn golden_store(dir: &Path) -> PathBuf {
+    use camaudit_store::{NewScan, ScanKind, SqliteStore, Store};
+    let db = dir.join("estate.db");
+    let _ = std::fs::remove_file(&db);
+    let mut store = SqliteStore::open(&db).expect("a store");
+    let mut without = council();
+    without.remove(2);
+    let scans = [
+        (time::macros::datetime!(2026-10-01 09:00 UTC), council()),
+        (time::macros::datetime!(2026-11-01 09:00 UTC), without),
+        (
+            time::macros::datetime!(2026-12-01 09:00 UTC),
+            council_changed(),
+        ),
+    ];
+    for (at, devices) in scans {
+        let id = store
+            .create_scan(&NewScan {
+                kind: ScanKind::Scan,
+                started_at: at,
+                targets: vec!["10.0.0.0/8".into()],
+                exclude: Vec::new(),
+                params: serde_json::json!({}),
+                total_addresses: 1 << 24,
+                chunk_size: 256,
+                chunks_total: 1 << 16,
+            })
+            .expect("a scan");
+        store.set_devices(id, &devices).expect("its devices");
+    }
+    db
+}
+
+fn golden(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Compares with the recorded output, or records it when
+/// `CAMAUDIT_WRITE_GOLDEN=1` (then check the change with `git diff`).
+fn assert_golden(name: &str, actual: &str) {
+    let path = golden(name);
+    if std::env::var_os("CAMAUDIT_WRITE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (record it with CAMAUDIT_WRITE_GOLDEN=1)",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "{name}");
+}
+
+#[test]
+fn diff_outputs_are_unchanged() {
+    let dir = temp_dir("golden");
+    golden_store(&dir);
+    for format in ["table", "json", "jsonl", "csv"] {
+        let out = camaudit(
+            &dir,
+            &["diff", "2", "3", "--db", "estate.db", "--format", format],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_golden(
+            &format!("diff/council.{format}.out"),
+            &String::from_utf8_lossy(&out.stdout),
+        );
+        assert_golden(
+            &format!("diff/council.{format}.err"),
+            &String::from_utf8_lossy(&out.stderr),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_council_diff_says_what_was_changed() {
+    let dir = temp_dir("council");
+    golden_store(&dir);
+    let out = camaudit(
+        &dir,
+        &["diff", "2", "3", "--db", "estate.db", "--format", "json"],
+    );
+    let d: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let kinds = |list: &str| -> Vec<String> {
+        d[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        kinds("replaced"),
+        [
+            "covered-replaced-by-not-covered",
+            "swapped-for-rebrand-of-same-maker"
+        ]
+    );
+    assert_eq!(d["came_back"][0]["device"]["addr"], "10.10.8.21");
+    assert_eq!(d["came_back"][0]["last_seen_in"], 1);
+    assert_eq!(d["gone"][0]["addr"], "10.10.1.5");
+    let changes: Vec<&Value> = d["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["kinds"])
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            &serde_json::json!(["moved"]),
+            &serde_json::json!(["firmware-upgrade"])
+        ]
+    );
+    let line =
+        String::from_utf8_lossy(&camaudit(&dir, &["diff", "2", "3", "--db", "estate.db"]).stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+    assert_eq!(
+        line,
+        "0 new, 1 gone, 2 changed, 2 replaced at the same address (1 swapped for a rebrand of the same maker: dahua, 1 covered replaced by a maker not covered); 1 covered device came back; 8 unchanged"
+    );
+    // A scan that is not there is named, with the scans that are.
+    let out = camaudit(&dir, &["diff", "2", "9", "--db", "estate.db"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "camaudit: error: comparing scan 2 with scan 9 in estate.db: no scan 9 in this store; it holds 3 scans, numbered 1 to 3 (check --db)\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_is_unchanged() {
+    let out = camaudit(Path::new(env!("CARGO_MANIFEST_DIR")), &["diff", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_golden("help/diff.txt", &String::from_utf8_lossy(&out.stdout));
+}

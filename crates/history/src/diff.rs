@@ -182,8 +182,9 @@ pub struct Return {
     pub matched_by: MatchedBy,
 }
 
-/// How many of each, for summary lines and dashboards. `new` and `gone`
-/// leave out the devices of a replacement, which is counted once.
+/// How many of each, for summary lines and dashboards. Each device is
+/// counted once: `new` and `gone` leave out the devices of a replacement
+/// (counted in `replaced`) and `new` those that came back (`came_back`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DiffCounts {
     pub new: usize,
@@ -277,10 +278,11 @@ impl Diff {
         let in_replacement_after: Vec<usize> = self.replaced.iter().map(|r| r.after.idx).collect();
         let in_replacement_before: Vec<usize> =
             self.replaced.iter().map(|r| r.before.idx).collect();
+        let returned: Vec<usize> = self.came_back.iter().map(|r| r.device.idx).collect();
         let new: Vec<&Sighting> = self
             .new
             .iter()
-            .filter(|s| !in_replacement_after.contains(&s.idx))
+            .filter(|s| !in_replacement_after.contains(&s.idx) && !returned.contains(&s.idx))
             .collect();
         let gone: Vec<&Sighting> = self
             .gone

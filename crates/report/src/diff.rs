@@ -155,12 +155,7 @@ fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         writeln!(out, "From {} to {}", scan_words(a), scan_words(b))?;
     }
     writeln!(out, "{}", diff_summary_line(d))?;
-    let in_replacement = |s: &Sighting, after: bool| {
-        d.replaced.iter().any(|r| {
-            let side = if after { &r.after } else { &r.before };
-            side.idx == s.idx
-        })
-    };
+
     section(
         out,
         "CAME BACK",
@@ -173,12 +168,16 @@ fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         "a different device at the same address",
         &replaced_table(&d.replaced),
     )?;
-    let new: Vec<&Sighting> = d.new.iter().filter(|s| !in_replacement(s, true)).collect();
+    let new: Vec<&Sighting> = d
+        .new
+        .iter()
+        .filter(|s| listed_above(d, s, true).is_none())
+        .collect();
     section(out, "NEW", "in the second scan only", &sighting_table(&new))?;
     let gone: Vec<&Sighting> = d
         .gone
         .iter()
-        .filter(|s| !in_replacement(s, false))
+        .filter(|s| listed_above(d, s, false).is_none())
         .collect();
     section(
         out,
@@ -192,6 +191,23 @@ fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
         "the same device, with facts that differ",
         &changed_table(&d.changed),
     )
+}
+
+/// Whether a new (`after`) or gone device is part of an entry shown
+/// before the plain lists: `replaced` or `came-back`.
+fn listed_above(d: &Diff, s: &Sighting, after: bool) -> Option<&'static str> {
+    let replaced = d.replaced.iter().any(|r| {
+        let side = if after { &r.after } else { &r.before };
+        side.idx == s.idx
+    });
+    let back = after && d.came_back.iter().any(|r| r.device.idx == s.idx);
+    if back {
+        Some("came-back")
+    } else if replaced {
+        Some("replaced")
+    } else {
+        None
+    }
 }
 
 /// A heading with the row count and a table, or nothing when empty.
@@ -357,8 +373,10 @@ struct Row<'a> {
     changes: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     matched_by: Option<&'static str>,
-    /// A new or gone device that is one half of a replacement row.
-    in_replacement: bool,
+    /// For a new or gone device: the entry it is also part of
+    /// (`replaced`, `came-back`), or empty.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    part_of: &'static str,
 }
 
 fn rows(d: &Diff) -> Vec<Row<'_>> {
@@ -371,7 +389,7 @@ fn rows(d: &Diff) -> Vec<Row<'_>> {
             after: Some(&r.device),
             changes: String::new(),
             matched_by: Some(r.matched_by.as_str()),
-            in_replacement: false,
+            part_of: "",
         });
     }
     for r in &d.replaced {
@@ -382,23 +400,14 @@ fn rows(d: &Diff) -> Vec<Row<'_>> {
             after: Some(&r.after),
             changes: String::new(),
             matched_by: None,
-            in_replacement: false,
+            part_of: "",
         });
     }
-    let replaced = |s: &Sighting, after: bool| {
-        d.replaced.iter().any(|r| {
-            if after {
-                r.after.idx == s.idx
-            } else {
-                r.before.idx == s.idx
-            }
-        })
-    };
     for s in &d.new {
-        out.push(lone("new", None, Some(s), replaced(s, true)));
+        out.push(lone("new", None, Some(s), listed_above(d, s, true)));
     }
     for s in &d.gone {
-        out.push(lone("gone", Some(s), None, replaced(s, false)));
+        out.push(lone("gone", Some(s), None, listed_above(d, s, false)));
     }
     for c in &d.changed {
         let kinds: Vec<&str> = c.kinds.iter().map(|k| k.as_str()).collect();
@@ -409,7 +418,7 @@ fn rows(d: &Diff) -> Vec<Row<'_>> {
             after: Some(&c.after),
             changes: field_changes(c),
             matched_by: Some(c.matched_by.as_str()),
-            in_replacement: false,
+            part_of: "",
         });
     }
     out
@@ -419,7 +428,7 @@ fn lone<'a>(
     kind: &'static str,
     before: Option<&'a Sighting>,
     after: Option<&'a Sighting>,
-    in_replacement: bool,
+    part_of: Option<&'static str>,
 ) -> Row<'a> {
     Row {
         kind,
@@ -428,7 +437,7 @@ fn lone<'a>(
         after,
         changes: String::new(),
         matched_by: None,
-        in_replacement,
+        part_of: part_of.unwrap_or(""),
     }
 }
 
@@ -437,7 +446,7 @@ const CSV_HEADER: [&str; 19] = [
     "what",
     "changes",
     "matched_by",
-    "in_replacement",
+    "part_of",
     "before_address",
     "before_mac",
     "before_label",
@@ -463,7 +472,7 @@ fn write_csv(out: &mut dyn Write, d: &Diff) -> std::result::Result<(), csv::Erro
             row.what.clone(),
             row.changes.clone(),
             row.matched_by.unwrap_or("").to_owned(),
-            row.in_replacement.to_string(),
+            row.part_of.to_owned(),
         ];
         record.extend(side(row.before));
         record.extend(side(row.after));
