@@ -28,7 +28,7 @@ fn ip(s: &str) -> Option<IpAddr> {
 }
 
 fn record(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     targets: &str,
     at: OffsetDateTime,
     params: serde_json::Value,
@@ -57,10 +57,25 @@ fn no_params() -> serde_json::Value {
 #[test]
 fn a_covered_device_gone_in_one_scan_and_back_in_the_next_came_back() {
     let mut store = SqliteStore::in_memory().unwrap();
+    came_back_on(&mut store);
+}
+
+/// The same on PostgreSQL: `diff_scans` knows the store only by its trait.
+#[test]
+fn a_covered_device_came_back_on_postgresql_too() {
+    let Some(cluster) = camaudit_testkit::postgres::cluster() else {
+        return;
+    };
+    let url = cluster.create_database("history_came_back");
+    let mut store = camaudit_store::open(&camaudit_store::Location::Postgres(url)).unwrap();
+    came_back_on(&mut *store);
+}
+
+fn came_back_on(store: &mut dyn Store) {
     let mut without = council();
     without.retain(|d| d.addr != ip("10.10.8.21"));
     let s1 = record(
-        &mut store,
+        store,
         "10.0.0.0/8",
         datetime!(2026-10-01 9:00 UTC),
         no_params(),
@@ -68,27 +83,27 @@ fn a_covered_device_gone_in_one_scan_and_back_in_the_next_came_back() {
     );
     // Another place's scan in between is not looked at.
     record(
-        &mut store,
+        store,
         "192.168.0.0/16",
         datetime!(2026-10-15 9:00 UTC),
         no_params(),
         &[],
     );
     let s2 = record(
-        &mut store,
+        store,
         "10.0.0.0/8",
         datetime!(2026-11-01 9:00 UTC),
         no_params(),
         &without,
     );
     let s3 = record(
-        &mut store,
+        store,
         "10.0.0.0/8",
         datetime!(2026-12-01 9:00 UTC),
         no_params(),
         &council(),
     );
-    let d = diff_scans(&store, s2, s3).unwrap();
+    let d = diff_scans(store, s2, s3).unwrap();
     assert_eq!(d.from.as_ref().map(|s| s.id), Some(s2));
     assert_eq!(d.to.as_ref().map(|s| s.id), Some(s3));
     assert_eq!(d.new.len(), 1);
@@ -96,14 +111,14 @@ fn a_covered_device_gone_in_one_scan_and_back_in_the_next_came_back() {
     assert_eq!(d.came_back[0].last_seen_in, s1);
     assert_eq!(d.came_back[0].device.addr, ip("10.10.8.21"));
     // From the first scan to the third nothing is new.
-    let d = diff_scans(&store, s1, s3).unwrap();
+    let d = diff_scans(store, s1, s3).unwrap();
     assert!(d.is_empty() && d.came_back.is_empty(), "{d:#?}");
     // Not looking back, nothing can have come back.
     let options = DiffOptions {
         lookback: 0,
         ..DiffOptions::default()
     };
-    let d = diff_scans_with(&store, None, s2, s3, &options).unwrap();
+    let d = diff_scans_with(store, None, s2, s3, &options).unwrap();
     assert_eq!((d.new.len(), d.came_back.len()), (1, 0));
 }
 
