@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camaudit_history::{DiffOptions, diff_scans_with};
+use camaudit_history::{DiffOptions, diff_estate_scans};
 use camaudit_store::{Location, ScanId};
 
 use crate::cmd_identify::write_to;
@@ -59,13 +59,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.db
         );
     }
-    let store = store_arg::open(&args.db)?;
+    let store = store_arg::open_estate(&args.db)?;
     let options = DiffOptions {
         any_site: args.any_site,
         lookback: args.lookback,
     };
     let (a, b) = (ScanId(args.scan_a), ScanId(args.scan_b));
-    let diff = diff_scans_with(&*store, None, a, b, &options)
+    let diff = diff_estate_scans(&*store, a, b, &options)
         .with_context(|| format!("comparing scan {a} with scan {b} in {}", args.db))?;
     write_to(args.output.as_deref(), |out| {
         Ok(camaudit_report::write_diff(out, &diff, args.format.into())?)

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use camaudit_store::{Estate, Scan, ScanId, Store, StoreError};
+use camaudit_store::{Estate, Scan, ScanId, SiteId, Store, StoreError};
 
 use crate::HistoryError;
 use crate::diff::{Diff, ScanRef, diff};
@@ -32,8 +32,8 @@ impl Default for DiffOptions {
 /// was filed under, else the site its vantage names, else its targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
-    /// The estate site's number (`Estate::scan_site`).
-    Site(i64),
+    /// The estate site the scan was filed under (`Estate::scan_site`).
+    Site(SiteId),
     Vantage(String),
     /// The target specifications, sorted (an import's is its file name).
     Targets(Vec<String>),
@@ -50,14 +50,15 @@ impl fmt::Display for Place {
     }
 }
 
+/// Which estate site a scan was filed under, if any.
+type SiteOf<'a> = &'a dyn Fn(ScanId) -> Result<Option<SiteId>, StoreError>;
+
 impl Place {
-    fn of(scan: &Scan, estate: Option<&dyn Estate>) -> Result<Place, HistoryError> {
-        if let Some(estate) = estate
-            && let Some(site) = estate
-                .scan_site(scan.id)
-                .map_err(|e| store_error(format!("the site of scan {}", scan.id), e))?
-        {
-            return Ok(Place::Site(site.0));
+    fn of(scan: &Scan, site_of: SiteOf) -> Result<Place, HistoryError> {
+        let site = site_of(scan.id)
+            .map_err(|e| store_error(format!("the site of scan {}", scan.id), e))?;
+        if let Some(site) = site {
+            return Ok(Place::Site(site));
         }
         let vantage_site = scan
             .params
@@ -79,7 +80,7 @@ fn store_error(what: String, source: StoreError) -> HistoryError {
 /// [`diff_scans_with`] without an estate (places from the scans' vantage
 /// or targets) and with the default options.
 pub fn diff_scans(store: &dyn Store, a: ScanId, b: ScanId) -> Result<Diff, HistoryError> {
-    diff_scans_with(store, None, a, b, &DiffOptions::default())
+    diff_stored(store, &|_| Ok(None), a, b, &DiffOptions::default())
 }
 
 /// What changed from stored scan `a` to stored scan `b`: their devices
@@ -91,6 +92,28 @@ pub fn diff_scans(store: &dyn Store, a: ScanId, b: ScanId) -> Result<Diff, Histo
 pub fn diff_scans_with(
     store: &dyn Store,
     estate: Option<&dyn Estate>,
+    a: ScanId,
+    b: ScanId,
+    options: &DiffOptions,
+) -> Result<Diff, HistoryError> {
+    let site_of = |id| estate.map_or(Ok(None), |e| e.scan_site(id));
+    diff_stored(store, &site_of, a, b, options)
+}
+
+/// [`diff_scans_with`] for a store that keeps its estate itself (both
+/// backends do: `camaudit_store::open_estate`).
+pub fn diff_estate_scans<S: Store + Estate + ?Sized>(
+    store: &S,
+    a: ScanId,
+    b: ScanId,
+    options: &DiffOptions,
+) -> Result<Diff, HistoryError> {
+    diff_stored(store, &|id| store.scan_site(id), a, b, options)
+}
+
+fn diff_stored<S: Store + ?Sized>(
+    store: &S,
+    site_of: SiteOf,
     a: ScanId,
     b: ScanId,
     options: &DiffOptions,
@@ -108,8 +131,8 @@ pub fn diff_scans_with(
             })
     };
     let (scan_a, scan_b) = (find(a)?, find(b)?);
-    let place = Place::of(scan_a, estate)?;
-    let place_b = Place::of(scan_b, estate)?;
+    let place = Place::of(scan_a, site_of)?;
+    let place_b = Place::of(scan_b, site_of)?;
     if place != place_b && !options.any_site {
         return Err(HistoryError::DifferentPlaces {
             a,
@@ -122,41 +145,59 @@ pub fn diff_scans_with(
     d.from = Some(ScanRef::of(scan_a));
     d.to = Some(ScanRef::of(scan_b));
     if d.new.iter().any(|s| s.is_covered()) {
-        let earlier = earlier_scans(store, estate, &scans, scan_a, b, &place, options)?;
-        d.mark_returns(&earlier);
+        let earlier = Earlier {
+            scans: &scans,
+            first: scan_a,
+            second: b,
+            place: &place,
+        };
+        d.mark_returns(&earlier.load(store, site_of, options.lookback)?);
     }
     Ok(d)
 }
 
-fn devices(store: &dyn Store, id: ScanId) -> Result<Vec<camaudit_model::Device>, HistoryError> {
+fn devices<S: Store + ?Sized>(
+    store: &S,
+    id: ScanId,
+) -> Result<Vec<camaudit_model::Device>, HistoryError> {
     store
         .devices(id)
         .map_err(|e| store_error(format!("the devices of scan {id}"), e))
 }
 
-/// The scans of `place` started before `first`, newest first, with their
-/// devices: at most `options.lookback`.
-fn earlier_scans(
-    store: &dyn Store,
-    estate: Option<&dyn Estate>,
-    scans: &[Scan],
-    first: &Scan,
+/// The scans a covered device may have been seen in before it went: those
+/// of the first scan's place started before it.
+struct Earlier<'a> {
+    scans: &'a [Scan],
+    first: &'a Scan,
     second: ScanId,
-    place: &Place,
-    options: &DiffOptions,
-) -> Result<Vec<(ScanRef, Vec<camaudit_model::Device>)>, HistoryError> {
-    let before_first = |s: &&Scan| {
-        s.id != first.id && s.id != second && (s.started_at, s.id) < (first.started_at, first.id)
-    };
-    let mut out = Vec::new();
-    for scan in scans.iter().filter(before_first).rev() {
-        if out.len() >= options.lookback {
-            break;
+    place: &'a Place,
+}
+
+impl Earlier<'_> {
+    /// Newest first, with their devices: at most `lookback` scans.
+    fn load<S: Store + ?Sized>(
+        &self,
+        store: &S,
+        site_of: SiteOf,
+        lookback: usize,
+    ) -> Result<Vec<(ScanRef, Vec<camaudit_model::Device>)>, HistoryError> {
+        let first = self.first;
+        let before_first = |s: &&Scan| {
+            s.id != first.id
+                && s.id != self.second
+                && (s.started_at, s.id) < (first.started_at, first.id)
+        };
+        let mut out = Vec::new();
+        for scan in self.scans.iter().filter(before_first).rev() {
+            if out.len() >= lookback {
+                break;
+            }
+            if Place::of(scan, site_of)? != *self.place {
+                continue;
+            }
+            out.push((ScanRef::of(scan), devices(store, scan.id)?));
         }
-        if Place::of(scan, estate)? != *place {
-            continue;
-        }
-        out.push((ScanRef::of(scan), devices(store, scan.id)?));
+        Ok(out)
     }
-    Ok(out)
 }

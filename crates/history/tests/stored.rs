@@ -258,3 +258,70 @@ fn a_timeline_follows_a_device_through_moves_absences_and_upgrades() {
     );
     assert!(bosch.changes.is_empty());
 }
+
+/// Scans filed under estate sites (as a sensor's batches are): one site's
+/// scans compare, two sites' are refused, whatever their targets say.
+#[test]
+fn scans_of_two_estate_sites_are_two_places() {
+    use camaudit_history::diff_estate_scans;
+    use camaudit_store::{BatchOutcome, Estate, NewOrganisation, NewSite, Sector, SensorBatch};
+    let mut store = SqliteStore::in_memory().unwrap();
+    let at = datetime!(2026-11-01 9:00 UTC);
+    let org = store
+        .create_organisation(&NewOrganisation {
+            slug: "leeds".parse().unwrap(),
+            name: "Leeds City Council".into(),
+            sector: Sector::Council,
+            created_at: at,
+        })
+        .unwrap();
+    let site = |store: &mut SqliteStore, slug: &str| {
+        store
+            .create_site(&NewSite {
+                org,
+                slug: slug.parse().unwrap(),
+                name: slug.into(),
+                created_at: at,
+            })
+            .unwrap()
+    };
+    let (hall, depot) = (site(&mut store, "civic-hall"), site(&mut store, "depot"));
+    let push = |store: &mut SqliteStore, site, n: u32, devices: Vec<Device>| {
+        let outcome = store
+            .ingest_batch(
+                &SensorBatch {
+                    id: format!("batch-{n}").parse().unwrap(),
+                    site,
+                    scan_ref: format!("sensor/{n}"),
+                    kind: ScanKind::Scan,
+                    started_at: at + time::Duration::days(n.into()),
+                    finished_at: Some(at + time::Duration::days(n.into())),
+                    params: serde_json::json!({}),
+                    observations: Vec::new(),
+                    devices,
+                },
+                at,
+            )
+            .unwrap();
+        match outcome {
+            BatchOutcome::Stored { scan } => scan,
+            BatchOutcome::Duplicate { .. } => panic!("a new batch"),
+        }
+    };
+    let a = push(&mut store, hall, 1, council());
+    let b = push(&mut store, hall, 2, council());
+    let c = push(&mut store, depot, 3, council());
+    let options = DiffOptions::default();
+    assert!(
+        diff_estate_scans(&store, a, b, &options)
+            .unwrap()
+            .is_empty()
+    );
+    let err = diff_estate_scans(&store, b, c, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("(site {hall})")) && err.contains(&format!("(site {depot})")),
+        "{err}"
+    );
+}
