@@ -1,7 +1,7 @@
 //! Two device lists compared: new, gone and changed devices, and the
 //! events a person looks for in them.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::net::IpAddr;
 
 use camaudit_model::{Device, VendorId, Verdict};
@@ -275,19 +275,18 @@ pub(crate) fn sightings(devices: &[Device]) -> Vec<Sighting> {
 impl Diff {
     /// Recounts after `new`, `gone`, `replaced` or `came_back` changed.
     pub(crate) fn count(&self) -> DiffCounts {
-        let in_replacement_after: Vec<usize> = self.replaced.iter().map(|r| r.after.idx).collect();
-        let in_replacement_before: Vec<usize> =
-            self.replaced.iter().map(|r| r.before.idx).collect();
-        let returned: Vec<usize> = self.came_back.iter().map(|r| r.device.idx).collect();
+        let replaced_after: HashSet<usize> = self.replaced.iter().map(|r| r.after.idx).collect();
+        let replaced_before: HashSet<usize> = self.replaced.iter().map(|r| r.before.idx).collect();
+        let returned: HashSet<usize> = self.came_back.iter().map(|r| r.device.idx).collect();
         let new: Vec<&Sighting> = self
             .new
             .iter()
-            .filter(|s| !in_replacement_after.contains(&s.idx) && !returned.contains(&s.idx))
+            .filter(|s| !replaced_after.contains(&s.idx) && !returned.contains(&s.idx))
             .collect();
         let gone: Vec<&Sighting> = self
             .gone
             .iter()
-            .filter(|s| !in_replacement_before.contains(&s.idx))
+            .filter(|s| !replaced_before.contains(&s.idx))
             .collect();
         let kinds = |k: ChangeKind| self.changed.iter().filter(|c| c.kinds.contains(&k)).count();
         DiffCounts {

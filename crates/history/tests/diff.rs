@@ -367,3 +367,39 @@ fn a_trusted_device_is_never_a_covered_device_that_came_back() {
     d.mark_returns(&[(scan_ref(1), earlier)]);
     assert!(d.came_back.is_empty(), "{:#?}", d.came_back);
 }
+
+/// An estate-sized diff: 20,000 cameras, every tenth moved, every
+/// hundredth replaced at its address. Exact counts, and no quadratic step
+/// (this would not finish in a test's time if there were one).
+#[test]
+fn a_large_estate_diff_is_exact() {
+    let template = council().remove(2); // the Hikvision, with MAC and serial
+    let camera = |i: u32, mac_block: u8| {
+        let mut d = template.clone();
+        let [_, b, c, e] = i.to_be_bytes();
+        d.addr = Some(IpAddr::from([10, b, c, e]));
+        d.mac = Some(Mac([0x58, 0x50, mac_block, b, c, e]));
+        d.serial = Some(format!("DS-2CD2385G1-I2020{mac_block:02X}{i:08}"));
+        d
+    };
+    let before: Vec<Device> = (1..=20_000).map(|i| camera(i, 0xed)).collect();
+    let after: Vec<Device> = (1..=20_000)
+        .map(|i| {
+            if i % 100 == 0 {
+                camera(i, 0xee) // another camera, same address
+            } else if i % 10 == 0 {
+                let mut d = camera(i, 0xed);
+                d.addr = Some(IpAddr::from([10, 200, (i >> 8) as u8, i as u8]));
+                d
+            } else {
+                camera(i, 0xed)
+            }
+        })
+        .collect();
+    let d = diff(&before, &after);
+    assert_eq!(d.counts.replaced, 200);
+    assert_eq!(d.counts.changed, 1_800);
+    assert_eq!(d.unchanged, 18_000);
+    assert_eq!((d.counts.new, d.counts.gone), (0, 0));
+    assert!(d.changed.iter().all(|c| c.kinds == [ChangeKind::Moved]));
+}

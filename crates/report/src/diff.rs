@@ -1,6 +1,7 @@
 //! `camaudit diff`: what changed between two scans, grouped by what it
 //! means (came back, replaced, new, gone, changed), with a summary line.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use camaudit_history::{
@@ -151,6 +152,7 @@ fn scan_words(s: &ScanRef) -> String {
 }
 
 fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
+    let listed = Listed::of(d);
     if let (Some(a), Some(b)) = (&d.from, &d.to) {
         writeln!(out, "From {} to {}", scan_words(a), scan_words(b))?;
     }
@@ -171,13 +173,13 @@ fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
     let new: Vec<&Sighting> = d
         .new
         .iter()
-        .filter(|s| listed_above(d, s, true).is_none())
+        .filter(|s| listed.part_of(s, true).is_none())
         .collect();
     section(out, "NEW", "in the second scan only", &sighting_table(&new))?;
     let gone: Vec<&Sighting> = d
         .gone
         .iter()
-        .filter(|s| listed_above(d, s, false).is_none())
+        .filter(|s| listed.part_of(s, false).is_none())
         .collect();
     section(
         out,
@@ -193,20 +195,38 @@ fn write_table(out: &mut dyn Write, d: &Diff) -> std::io::Result<()> {
     )
 }
 
-/// Whether a new (`after`) or gone device is part of an entry shown
-/// before the plain lists: `replaced` or `came-back`.
-fn listed_above(d: &Diff, s: &Sighting, after: bool) -> Option<&'static str> {
-    let replaced = d.replaced.iter().any(|r| {
-        let side = if after { &r.after } else { &r.before };
-        side.idx == s.idx
-    });
-    let back = after && d.came_back.iter().any(|r| r.device.idx == s.idx);
-    if back {
-        Some("came-back")
-    } else if replaced {
-        Some("replaced")
-    } else {
-        None
+/// The new and gone devices that are part of an entry shown before the
+/// plain lists (a replacement, a return), by position in their scans.
+struct Listed {
+    replaced_before: HashSet<usize>,
+    replaced_after: HashSet<usize>,
+    came_back: HashSet<usize>,
+}
+
+impl Listed {
+    fn of(d: &Diff) -> Listed {
+        Listed {
+            replaced_before: d.replaced.iter().map(|r| r.before.idx).collect(),
+            replaced_after: d.replaced.iter().map(|r| r.after.idx).collect(),
+            came_back: d.came_back.iter().map(|r| r.device.idx).collect(),
+        }
+    }
+
+    /// `came-back` or `replaced` for a new device (`after`), `replaced`
+    /// for a gone one, or `None`.
+    fn part_of(&self, s: &Sighting, after: bool) -> Option<&'static str> {
+        let replaced = if after {
+            &self.replaced_after
+        } else {
+            &self.replaced_before
+        };
+        if after && self.came_back.contains(&s.idx) {
+            Some("came-back")
+        } else if replaced.contains(&s.idx) {
+            Some("replaced")
+        } else {
+            None
+        }
     }
 }
 
@@ -380,6 +400,7 @@ struct Row<'a> {
 }
 
 fn rows(d: &Diff) -> Vec<Row<'_>> {
+    let listed = Listed::of(d);
     let mut out = Vec::new();
     for r in &d.came_back {
         out.push(Row {
@@ -404,10 +425,10 @@ fn rows(d: &Diff) -> Vec<Row<'_>> {
         });
     }
     for s in &d.new {
-        out.push(lone("new", None, Some(s), listed_above(d, s, true)));
+        out.push(lone("new", None, Some(s), listed.part_of(s, true)));
     }
     for s in &d.gone {
-        out.push(lone("gone", Some(s), None, listed_above(d, s, false)));
+        out.push(lone("gone", Some(s), None, listed.part_of(s, false)));
     }
     for c in &d.changed {
         let kinds: Vec<&str> = c.kinds.iter().map(|k| k.as_str()).collect();
