@@ -27,6 +27,10 @@ pub struct Sighting {
     /// regime covers), or `unknown` (no maker proven).
     pub verdict: Verdict,
     pub covered_by: Vec<String>,
+    /// Whether the device's own platform confirms its maker (`false`: the
+    /// maker rests on a label, model number or MAC block alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_confirmed: Option<bool>,
 }
 
 impl Sighting {
@@ -44,6 +48,7 @@ impl Sighting {
             device_type: d.device_type,
             verdict: verdict(d),
             covered_by: d.covered_by.clone(),
+            platform_confirmed: d.platform_confirmed,
         }
     }
 

@@ -7,6 +7,7 @@ use std::io::Write;
 use camaudit_history::{
     Change, ChangeKind, Diff, Replacement, ReplacementKind, Return, ScanRef, Sighting,
 };
+use camaudit_model::Verdict;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
@@ -257,12 +258,25 @@ fn mac(s: &Sighting) -> String {
     s.mac.map_or("-".to_owned(), |m| m.to_string())
 }
 
+/// The device table's words: "YES ndaa-889", "LIKELY …", "DISPUTED",
+/// "no", with "(label only)" when no platform evidence confirms the maker;
+/// "unknown" when no maker is proven.
 fn covered(s: &Sighting) -> String {
-    if s.is_covered() {
-        format!("YES {}", s.covered_by.join(","))
+    let word = match s.verdict {
+        Verdict::Covered => "YES",
+        Verdict::LikelyCovered => "LIKELY",
+        Verdict::Disputed => "DISPUTED",
+        Verdict::NotCovered => return "no".to_owned(),
+        Verdict::Unknown => return "unknown".to_owned(),
+    };
+    let marker = if s.platform_confirmed == Some(false) {
+        " (label only)"
     } else {
-        s.verdict.as_str().to_owned()
-    }
+        ""
+    };
+    format!("{word}{marker} {}", s.covered_by.join(","))
+        .trim_end()
+        .to_owned()
 }
 
 fn sighting_table(list: &[&Sighting]) -> Vec<Vec<String>> {
