@@ -36,6 +36,8 @@ pub use diff::{
 pub use error::HistoryError;
 pub use firmware::{FirmwareStep, compare_firmware};
 pub use identity::MatchedBy;
-pub use scans::{DiffOptions, Place, diff_estate_scans, diff_scans, diff_scans_with};
+pub use scans::{
+    DiffOptions, Place, diff_estate_scans, diff_scans, diff_scans_with, place_history,
+};
 pub use sighting::Sighting;
 pub use timeline::{DeviceHistory, Seen, TimelineChange, history};

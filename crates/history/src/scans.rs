@@ -201,3 +201,37 @@ impl Earlier<'_> {
         Ok(out)
     }
 }
+
+/// The history of every device of `scan`'s place, from the scans of that
+/// place up to and including `scan` (at most `lookback` before it), for a
+/// device page: [`history`](crate::history) over the store.
+pub fn place_history<S: Store + Estate + ?Sized>(
+    store: &S,
+    scan: ScanId,
+    lookback: usize,
+) -> Result<Vec<crate::DeviceHistory>, HistoryError> {
+    let site_of = |id| store.scan_site(id);
+    let scans = store
+        .scans()
+        .map_err(|e| store_error("the list of scans".to_owned(), e))?;
+    let Some(last) = scans.iter().find(|s| s.id == scan) else {
+        return Err(HistoryError::NoScan {
+            id: scan,
+            known: scans.iter().map(|s| s.id).collect(),
+        });
+    };
+    let place = Place::of(last, &site_of)?;
+    let earlier = Earlier {
+        scans: &scans,
+        first: last,
+        second: last.id,
+        place: &place,
+    };
+    let mut series: Vec<(ScanId, time::OffsetDateTime, Vec<camaudit_model::Device>)> = earlier
+        .load(store, &site_of, lookback)?
+        .into_iter()
+        .map(|(s, devices)| (s.id, s.started_at, devices))
+        .collect();
+    series.push((last.id, last.started_at, devices(store, last.id)?));
+    Ok(crate::history(&series))
+}

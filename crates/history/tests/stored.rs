@@ -325,3 +325,40 @@ fn scans_of_two_estate_sites_are_two_places() {
         "{err}"
     );
 }
+
+#[test]
+fn a_place_history_reads_the_scans_of_that_place_only() {
+    let mut store = SqliteStore::in_memory().unwrap();
+    let mut moved = council();
+    moved[2].addr = ip("10.10.8.99");
+    record(
+        &mut store,
+        "10.0.0.0/8",
+        datetime!(2026-10-01 9:00 UTC),
+        no_params(),
+        &council(),
+    );
+    record(
+        &mut store,
+        "192.168.0.0/16",
+        datetime!(2026-10-02 9:00 UTC),
+        no_params(),
+        &council()[..1],
+    );
+    let last = record(
+        &mut store,
+        "10.0.0.0/8",
+        datetime!(2026-11-01 9:00 UTC),
+        no_params(),
+        &moved,
+    );
+    let h = camaudit_history::place_history(&store, last, 50).unwrap();
+    assert_eq!(h.len(), 14);
+    assert!(h.iter().all(|d| d.sightings == 2), "{h:#?}");
+    let moves: Vec<&str> = h
+        .iter()
+        .flat_map(|d| &d.changes)
+        .filter_map(|c| c.after.as_deref())
+        .collect();
+    assert_eq!(moves, ["10.10.8.99"]);
+}

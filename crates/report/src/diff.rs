@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use camaudit_history::{
-    Change, ChangeKind, Diff, Replacement, ReplacementKind, Return, ScanRef, Sighting,
+    Change, ChangeKind, DeviceHistory, Diff, Replacement, ReplacementKind, Return, ScanRef,
+    Sighting,
 };
 use camaudit_model::Verdict;
 use serde::Serialize;
@@ -532,4 +533,221 @@ fn side(s: Option<&Sighting>) -> Vec<String> {
         text(s.firmware.clone()),
         s.verdict.as_str().to_owned(),
     ]
+}
+
+/// Writes device timelines in `format`: a table of devices with first and
+/// last seen and their changes for people; the histories as JSON; one
+/// JSONL object per device; one CSV row per change (a device without
+/// changes has one row with empty change columns).
+pub fn write_timelines(
+    out: &mut dyn Write,
+    histories: &[DeviceHistory],
+    format: Format,
+) -> Result<()> {
+    const WHAT: &str = "device timelines";
+    match format {
+        Format::Table => write_timeline_table(out, histories).writing(WHAT),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, histories).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Jsonl => {
+            for h in histories {
+                serde_json::to_writer(&mut *out, h).writing(WHAT)?;
+                writeln!(out).writing(WHAT)?;
+            }
+            Ok(())
+        }
+        Format::Csv => write_timeline_csv(out, histories).writing(WHAT),
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn write_timeline_table(out: &mut dyn Write, histories: &[DeviceHistory]) -> std::io::Result<()> {
+    let mut t = vec![header(&[
+        "ADDRESS",
+        "DEVICE",
+        "FIRST SEEN",
+        "LAST SEEN",
+        "SCANS",
+        "COVERED",
+        "CHANGES",
+    ])];
+    t.extend(histories.iter().map(|h| {
+        let changes: Vec<String> = h
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "scan {}: {} {} → {}",
+                    c.scan,
+                    c.field.as_str(),
+                    c.before.as_deref().unwrap_or("-"),
+                    c.after.as_deref().unwrap_or("-")
+                )
+            })
+            .collect();
+        vec![
+            addr(&h.current),
+            clip(&device_words(&h.current), 48),
+            format!("scan {} ({})", h.first_seen.scan, rfc3339(h.first_seen.at)),
+            format!("scan {} ({})", h.last_seen.scan, rfc3339(h.last_seen.at)),
+            h.sightings.to_string(),
+            covered(&h.current),
+            if changes.is_empty() {
+                "-".to_owned()
+            } else {
+                clip(&changes.join("; "), 100)
+            },
+        ]
+    }));
+    write_aligned(out, &t)
+}
+
+const TIMELINE_CSV: [&str; 13] = [
+    "address",
+    "mac",
+    "manufacturer",
+    "model",
+    "verdict",
+    "first_seen_scan",
+    "first_seen_at",
+    "last_seen_scan",
+    "last_seen_at",
+    "change_scan",
+    "change_field",
+    "change_before",
+    "change_after",
+];
+
+fn write_timeline_csv(
+    out: &mut dyn Write,
+    histories: &[DeviceHistory],
+) -> std::result::Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(TIMELINE_CSV)?;
+    for h in histories {
+        let s = &h.current;
+        let device = [
+            s.addr.map(|a| a.to_string()).unwrap_or_default(),
+            s.mac.map(|m| m.to_string()).unwrap_or_default(),
+            s.manufacturer
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            s.model.clone().unwrap_or_default(),
+            s.verdict.as_str().to_owned(),
+            h.first_seen.scan.to_string(),
+            rfc3339(h.first_seen.at),
+            h.last_seen.scan.to_string(),
+            rfc3339(h.last_seen.at),
+        ];
+        let changes: Vec<[String; 4]> = h
+            .changes
+            .iter()
+            .map(|c| {
+                [
+                    c.scan.to_string(),
+                    c.field.as_str().to_owned(),
+                    c.before.clone().unwrap_or_default(),
+                    c.after.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        if changes.is_empty() {
+            w.write_record(
+                device
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::repeat_n(String::new(), 4)),
+            )?;
+        }
+        for c in changes {
+            w.write_record(device.iter().cloned().chain(c))?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use camaudit_history::history;
+    use camaudit_model::Device;
+    use camaudit_store::ScanId;
+    use time::macros::datetime;
+
+    fn camera(addr: &str, firmware: &str) -> Device {
+        let json = serde_json::json!({
+            "addr": addr, "mac": "58:50:ed:1f:e3:85", "open_ports": [80],
+            "label_vendor": "hikvision", "manufacturer": "hikvision", "owner": "cetc",
+            "model": "DS-2CD2385G1-I", "firmware": firmware, "serial": null,
+            "device_type": "camera", "covered": true, "covered_by": ["ndaa-889"],
+            "confidence": 1.0, "evidence": []
+        });
+        serde_json::from_value(json).expect("a device")
+    }
+
+    #[test]
+    fn a_timeline_shows_each_change_with_its_scan() {
+        let scans = vec![
+            (
+                ScanId(1),
+                datetime!(2026-10-01 9:00 UTC),
+                vec![camera("10.1.1.5", "V5.5.0")],
+            ),
+            (
+                ScanId(2),
+                datetime!(2026-11-01 9:00 UTC),
+                vec![camera("10.1.1.9", "V5.5.0")],
+            ),
+            (
+                ScanId(4),
+                datetime!(2026-12-01 9:00 UTC),
+                vec![camera("10.1.1.9", "V5.7.3")],
+            ),
+        ];
+        let h = history(&scans);
+        let mut table = Vec::new();
+        write_timelines(&mut table, &h, Format::Table).unwrap();
+        let table = String::from_utf8(table).unwrap();
+        let row = table.lines().nth(1).unwrap();
+        let cells: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "10.1.1.9",
+                "hikvision DS-2CD2385G1-I",
+                "scan 1 (2026-10-01T09:00:00Z)",
+                "scan 4 (2026-12-01T09:00:00Z)",
+                "3",
+                "YES ndaa-889",
+                "scan 2: address 10.1.1.5 → 10.1.1.9; scan 4: firmware V5.5.0 → V5.7.3",
+            ],
+            "{table}"
+        );
+        let mut csv = Vec::new();
+        write_timelines(&mut csv, &h, Format::Csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert_eq!(
+            csv.lines().count(),
+            3,
+            "a header and one row per change: {csv}"
+        );
+        assert!(
+            csv.lines()
+                .nth(2)
+                .unwrap()
+                .ends_with(",4,firmware,V5.5.0,V5.7.3"),
+            "{csv}"
+        );
+    }
 }

@@ -33,7 +33,7 @@ pub use check::{
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
 pub use devices::{DeviceRow, write_devices};
-pub use diff::{diff_summary_line, write_diff};
+pub use diff::{diff_summary_line, write_diff, write_timelines};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};
