@@ -1,17 +1,20 @@
 //! Which device of one scan is which device of another.
 //!
 //! Two sightings are the same physical device when they share a
-//! firmware-set identifier and none contradicts:
+//! firmware-set identifier:
 //!
 //! 1. the same MAC address, or
-//! 2. the same serial number from the same manufacturer,
+//! 2. the same serial number from the same manufacturer (a serial given
+//!    whole in one scan and as its last 8 or more characters in the other
+//!    counts as the same),
 //!
-//! and neither has a MAC or a serial that differs from the other's (two
-//! different MACs are two devices, whatever the address says). Only when
-//! the two sightings offer no firmware identifier to compare (one or both
-//! lack a MAC, and they have no serial in common to check) does the
-//! fallback apply: the same address, the same manufacturer (or both
-//! unknown) and no model that differs.
+//! and none contradicts. A MAC decides when both sightings have one: two
+//! different MACs are two devices whatever the address or serial says, and
+//! the same MAC is one device even if the serials were read differently.
+//! Without two MACs to compare, two different serials are two devices.
+//! Only when the two sightings offer no firmware identifier to compare
+//! does the fallback apply: the same address, the same manufacturer (or
+//! both unknown) and no model that differs.
 //!
 //! User-set values (ONVIF names, host names, the label a name suggests)
 //! are never consulted: an installer names a new camera after the one it
@@ -113,6 +116,12 @@ fn usable_serial(s: &str) -> Option<String> {
     (s.chars().count() >= 4 && !repeated && !placeholder).then_some(s)
 }
 
+/// The last 8 characters of a usable serial (all of a shorter one).
+fn serial_tail(s: &str) -> &str {
+    let cut = s.char_indices().rev().nth(7).map_or(0, |(i, _)| i);
+    &s[cut..]
+}
+
 fn normalise(s: &str) -> String {
     s.trim().to_ascii_uppercase()
 }
@@ -133,32 +142,50 @@ fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> Agreement {
     }
 }
 
+/// Serials agree when equal, or when one ends with the other and the
+/// shorter has at least 8 characters: some protocols give only the tail of
+/// the serial another gives whole (Hikvision's model-and-date prefix).
+fn agree_serial(a: &Option<String>, b: &Option<String>) -> Agreement {
+    let (Some(x), Some(y)) = (a, b) else {
+        return Agreement::Absent;
+    };
+    let (short, long) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if short == long || (short.len() >= 8 && long.ends_with(short.as_str())) {
+        Agreement::Same
+    } else {
+        Agreement::Differ
+    }
+}
+
 /// Whether `a` and `b` are one device, and by what.
 fn relation(a: &Key, b: &Key) -> Option<MatchedBy> {
-    let mac = agree(&a.mac, &b.mac);
-    let serial = agree(&a.serial, &b.serial);
-    if mac == Agreement::Differ || serial == Agreement::Differ {
-        return None;
-    }
-    if mac == Agreement::Same {
-        return Some(MatchedBy::Mac);
+    // A MAC is burnt in: it decides when both have one. A serial that
+    // differs beside the same MAC is more likely read differently than the
+    // MAC cloned.
+    match agree(&a.mac, &b.mac) {
+        Agreement::Same => return Some(MatchedBy::Mac),
+        Agreement::Differ => return None,
+        Agreement::Absent => {}
     }
     let same_maker = a.maker == b.maker;
-    if serial == Agreement::Same {
+    match agree_serial(&a.serial, &b.serial) {
         // The same serial from two makers is a coincidence of formats, not
         // an identity; nor is it grounds for the address fallback.
-        return (same_maker && a.maker.is_some()).then_some(MatchedBy::Serial);
+        Agreement::Same => (same_maker && a.maker.is_some()).then_some(MatchedBy::Serial),
+        Agreement::Differ => None,
+        Agreement::Absent => {
+            let same_addr = a.addr.is_some() && a.addr == b.addr;
+            let model_fits = agree(&a.model, &b.model) != Agreement::Differ;
+            (same_addr && same_maker && model_fits).then_some(MatchedBy::Address)
+        }
     }
-    let same_addr = a.addr.is_some() && a.addr == b.addr;
-    let model_fits = agree(&a.model, &b.model) != Agreement::Differ;
-    (same_addr && same_maker && model_fits).then_some(MatchedBy::Address)
 }
 
 /// How many facts besides the deciding one agree, to rank rival pairs.
 fn agreement_score(a: &Key, b: &Key) -> u8 {
     let same = |x: bool| u8::from(x);
     same(agree(&a.mac, &b.mac) == Agreement::Same)
-        + same(agree(&a.serial, &b.serial) == Agreement::Same)
+        + same(agree_serial(&a.serial, &b.serial) == Agreement::Same)
         + same(a.addr.is_some() && a.addr == b.addr)
         + same(agree(&a.model, &b.model) == Agreement::Same)
         + same(a.firmware.is_some() && a.firmware == b.firmware)
@@ -179,14 +206,20 @@ pub fn match_sightings(before: &[Sighting], after: &[Sighting]) -> Vec<Pair> {
     let kb: Vec<Key> = before.iter().map(Key::of).collect();
     let ka: Vec<Key> = after.iter().map(Key::of).collect();
     let by_mac = index(&kb, |k| k.mac);
-    let by_serial = index(&kb, |k| k.serial.clone());
+    // By the last 8 characters, so a serial given whole in one scan and
+    // as its tail in the other is still a candidate (`agree_serial`).
+    let by_serial = index(&kb, |k| {
+        k.serial.as_deref().map(|s| serial_tail(s).to_owned())
+    });
     let by_addr = index(&kb, |k| k.addr);
     let mut candidates = Vec::new();
     for (j, a) in ka.iter().enumerate() {
         let mut seen: Vec<usize> = Vec::new();
         let groups = [
             a.mac.and_then(|m| by_mac.get(&m)),
-            a.serial.as_ref().and_then(|s| by_serial.get(s)),
+            a.serial
+                .as_deref()
+                .and_then(|s| by_serial.get(serial_tail(s))),
             a.addr.and_then(|ad| by_addr.get(&ad)),
         ];
         for i in groups

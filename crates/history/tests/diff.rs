@@ -403,3 +403,35 @@ fn a_large_estate_diff_is_exact() {
     assert_eq!((d.counts.new, d.counts.gone), (0, 0));
     assert!(d.changed.iter().all(|c| c.kinds == [ChangeKind::Moved]));
 }
+
+#[test]
+fn a_mac_decides_over_a_serial_and_a_serial_tail_still_matches() {
+    let before = council();
+    // The same MAC with a serial read differently (another protocol) is
+    // the same camera.
+    let mut after = council();
+    at(&mut after, "10.10.8.21").serial = Some("E33842150-OTHER".into());
+    let d = diff(&before, &after);
+    assert!(d.is_empty(), "{d:#?}");
+    // A different MAC with the same serial is another device (a clone's
+    // serial, or a default one).
+    let mut after = council();
+    at(&mut after, "10.10.8.21").mac = mac("58:50:ed:00:00:02");
+    let d = diff(&before, &after);
+    assert_eq!(d.replaced.len(), 1, "{d:#?}");
+    // The Annke (no MAC) moves, and this scan read only the tail of its
+    // serial: still the same device, by serial.
+    let mut after = council();
+    let annke = at(&mut after, "10.10.1.45");
+    annke.addr = ip("10.10.1.46");
+    annke.serial = Some("J12345678".into());
+    let d = diff(&before, &after);
+    let c = only_change(&d);
+    assert_eq!(c.matched_by, MatchedBy::Serial);
+    assert_eq!(c.kinds, [ChangeKind::Moved]);
+    // A tail shorter than 8 characters is too weak to say so.
+    at(&mut after, "10.10.1.46").serial = Some("2345678".into());
+    let d = diff(&before, &after);
+    assert!(d.changed.is_empty(), "{d:#?}");
+    assert_eq!((d.new.len(), d.gone.len()), (1, 1));
+}
