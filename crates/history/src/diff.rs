@@ -315,7 +315,8 @@ impl Diff {
 
     /// Finds, among the covered new devices, those an earlier scan saw
     /// covered and of the same maker. `earlier` is newest first; each
-    /// device is credited to the newest scan that saw it.
+    /// device is judged by the newest scan that saw it (a device that scan
+    /// saw as not covered did not come back, whatever older scans said).
     pub fn mark_returns(&mut self, earlier: &[(ScanRef, Vec<Device>)]) {
         let mut waiting: Vec<Sighting> = self
             .new
@@ -327,30 +328,30 @@ impl Diff {
             if waiting.is_empty() {
                 break;
             }
-            let seen: Vec<Sighting> = sightings(devices)
-                .into_iter()
-                .filter(Sighting::is_covered)
-                .collect();
-            let mut back = vec![false; waiting.len()];
+            // Identity first, over every device of that scan; then the
+            // claim. A device found in a newer scan is not looked for in
+            // older ones, whatever it was there.
+            let seen = sightings(devices);
+            let mut found = vec![false; waiting.len()];
             for p in match_sightings(&seen, &waiting) {
+                found[p.after] = true;
                 let (was, now) = (&seen[p.before], &waiting[p.after]);
-                if !same_covered_maker(was, now) {
-                    continue;
+                if same_covered_maker(was, now) {
+                    self.came_back.push(Return {
+                        device: now.clone(),
+                        last_seen_in: scan.id,
+                        last_seen_at: scan.started_at,
+                        earlier: was.clone(),
+                        matched_by: p.by,
+                    });
                 }
-                back[p.after] = true;
-                self.came_back.push(Return {
-                    device: now.clone(),
-                    last_seen_in: scan.id,
-                    last_seen_at: scan.started_at,
-                    earlier: was.clone(),
-                    matched_by: p.by,
-                });
             }
-            let mut i = 0;
-            waiting.retain(|_| {
-                i += 1;
-                !back[i - 1]
-            });
+            waiting = waiting
+                .into_iter()
+                .zip(found)
+                .filter(|(_, found)| !found)
+                .map(|(s, _)| s)
+                .collect();
         }
         self.came_back.sort_by_key(|r| r.device.idx);
         self.counts = self.count();

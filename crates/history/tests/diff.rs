@@ -435,3 +435,27 @@ fn a_mac_decides_over_a_serial_and_a_serial_tail_still_matches() {
     assert!(d.changed.is_empty(), "{d:#?}");
     assert_eq!((d.new.len(), d.gone.len()), (1, 1));
 }
+
+#[test]
+fn the_newest_earlier_sighting_decides_whether_a_device_came_back() {
+    // Scan 1 read the camera on this MAC as a covered Hikvision, scan 2 as
+    // a trusted Axis; it is away in the first compared scan and covered in
+    // the second. The newest earlier sighting said "not covered", so it
+    // did not "come back" as a covered device.
+    let oldest = council();
+    let mut newer = council();
+    let hik = at(&mut newer, "10.10.8.21");
+    let keep = hik.mac;
+    make_axis(hik, "58:50:ed:1f:e3:85");
+    hik.mac = keep;
+    hik.serial = None;
+    let mut first = council();
+    first.remove(2);
+    let mut d = diff(&first, &council());
+    d.mark_returns(&[(scan_ref(2), newer), (scan_ref(1), oldest.clone())]);
+    assert!(d.came_back.is_empty(), "{:#?}", d.came_back);
+    // With only the oldest scan to go by, it did come back.
+    let mut d = diff(&first, &council());
+    d.mark_returns(&[(scan_ref(1), oldest)]);
+    assert_eq!(d.came_back.len(), 1);
+}
