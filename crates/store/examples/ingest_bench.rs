@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use camaudit_model::{Device, Observation};
 use camaudit_store::{
-    BatchId, EstateStore, Location, NewOrganisation, NewSite, ScanKind, Sector, SensorBatch, SiteId,
+    BatchId, DeviceQuery, EstateStore, Location, NewOrganisation, NewSite, ScanKind, Sector,
+    SensorBatch, SiteId,
 };
 use time::OffsetDateTime;
 
@@ -98,7 +99,9 @@ fn batch(n: usize, site: SiteId, size: usize, templates: &[Device]) -> SensorBat
     }
 }
 
-fn estate(store: &mut dyn EstateStore) -> SiteId {
+/// One organisation with a site per batch, so the reads below page through
+/// every batch's devices (each site's latest scan).
+fn estate(store: &mut dyn EstateStore, sites: usize) -> Vec<SiteId> {
     let now = OffsetDateTime::now_utc();
     let org = store
         .create_organisation(&NewOrganisation {
@@ -110,14 +113,40 @@ fn estate(store: &mut dyn EstateStore) -> SiteId {
             created_at: now,
         })
         .expect("creating the bench organisation");
-    store
-        .create_site(&NewSite {
-            org,
-            slug: "bench".parse().expect("a slug"),
-            name: "Bench".into(),
-            created_at: now,
+    (0..sites)
+        .map(|n| {
+            store
+                .create_site(&NewSite {
+                    org,
+                    slug: format!("site-{n}").parse().expect("a slug"),
+                    name: format!("Site {n}"),
+                    created_at: now,
+                })
+                .expect("creating a bench site")
         })
-        .expect("creating the bench site")
+        .collect()
+}
+
+/// Reads every covered device of the estate in pages of `limit`, as the
+/// API's export would: the pages and the slowest page's time.
+fn read_pages(store: &dyn EstateStore, limit: u32) -> (usize, usize, Duration) {
+    let mut q = DeviceQuery {
+        covered: Some(true),
+        limit,
+        ..Default::default()
+    };
+    let (mut pages, mut devices, mut slowest) = (0, 0, Duration::ZERO);
+    loop {
+        let at = Instant::now();
+        let page = store.device_page(&q).expect("a page of devices");
+        slowest = slowest.max(at.elapsed());
+        pages += 1;
+        devices += page.items.len();
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => return (pages, devices, slowest),
+        }
+    }
 }
 
 /// COPY text for one field: backslash, tab, newline and CR escaped.
@@ -246,10 +275,10 @@ fn main() {
     };
     let location = Location::Postgres(url.clone());
     let mut store = camaudit_store::open_estate(&location).expect("opening the store");
-    let site = estate(&mut *store);
+    let sites = estate(&mut *store, args.batches + 1);
     let templates = templates();
     let batches: Vec<SensorBatch> = (0..=args.batches)
-        .map(|n| batch(n, site, args.devices, &templates))
+        .map(|n| batch(n, sites[n], args.devices, &templates))
         .collect();
     let json_bytes: usize = batches[0]
         .devices
@@ -276,6 +305,9 @@ fn main() {
     }
     let ours = started.elapsed();
     let devices = args.devices * args.batches;
+    let started = Instant::now();
+    let (pages, read, slowest) = read_pages(&*store, 500);
+    let reading = started.elapsed();
     let copy = copy_baseline(&url, timed).unwrap_or_else(|e| panic!("the COPY baseline: {e}"));
     let (our_rate, copy_rate) = (per_second(devices, ours), per_second(devices, copy));
     let mut out = std::io::stdout().lock();
@@ -290,5 +322,11 @@ fn main() {
         "COPY (server only, same rows): {:.2} s = {copy_rate:.0} devices/s; ingest_batch reaches {:.0}% of it",
         copy.as_secs_f64(),
         100.0 * our_rate / copy_rate
+    );
+    let _ = writeln!(
+        out,
+        "device_page (covered, 500 a page): {read} devices in {pages} pages, {:.2} s, slowest page {:.0} ms",
+        reading.as_secs_f64(),
+        slowest.as_secs_f64() * 1e3
     );
 }
