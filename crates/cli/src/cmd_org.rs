@@ -122,7 +122,11 @@ fn add(
             )?;
             Ok(())
         }
-        other => Ok(write_organisations(out, std::slice::from_ref(&row), other.into())?),
+        other => Ok(write_organisations(
+            out,
+            std::slice::from_ref(&row),
+            other.into(),
+        )?),
     })?;
     Ok(ExitCode::SUCCESS)
 }

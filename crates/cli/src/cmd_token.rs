@@ -73,8 +73,8 @@ struct CreateArgs {
     #[arg(long, value_name = "SITE")]
     site: Vec<Slug>,
     /// Who or what holds the token, to recognise it in `token list`.
-    #[arg(long, default_value = "", value_parser = parse_label)]
-    label: String,
+    #[arg(long, value_parser = parse_label)]
+    label: Option<String>,
     /// When it stops working: a number of days (90d) or a date (2027-03-01, midnight UTC). Default: never.
     #[arg(long, value_name = "90d|DATE", value_parser = parse_expiry)]
     expires: Option<Expiry>,
@@ -154,7 +154,8 @@ fn create(db: &Location, format: Format, args: CreateArgs) -> Result<ExitCode> {
     };
     let mut store = estate_arg::open(db, if_missing)?;
     let scope = scope(store.as_ref(), db, &args)?;
-    let (secret, new) = camaudit_auth::try_generate(scope, &args.label, now, expires_at)?;
+    let (secret, new) =
+        camaudit_auth::try_generate(scope, args.label.as_deref().unwrap_or(""), now, expires_at)?;
     let id = match store.create_token(&new) {
         Ok(id) => id,
         // 256 random bits do not collide: a conflict means a broken source.

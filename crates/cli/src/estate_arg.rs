@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 /// The `--db` flag's help, the same on every administration command.
 pub const DB_HELP: &str =
-    "The estate store: a SQLite file, or postgres://user[:password]@host[:port]/db.";
+    "The estate store: a SQLite file, or postgres://user[:password]@host[:port]/db";
 
 /// Whether a command may make a new, empty store where none is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
