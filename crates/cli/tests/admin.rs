@@ -1,8 +1,8 @@
 //! `camaudit org`, `site` and `token` through the binary, on a real store:
 //! a token's secret is printed once and never stored (only its hash, which
 //! `camaudit_auth::authenticate` finds), revocation and expiry take, and
-//! bad names fail with what to do next. The flow runs on SQLite, and on a
-//! PostgreSQL server the test starts once that backend keeps an estate.
+//! bad names fail with what to do next. The flow runs on SQLite and on a
+//! PostgreSQL server the test starts.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -371,6 +371,17 @@ fn flow(dir: &Path, db: &str) {
 fn administration_on_sqlite() {
     let dir = temp_dir("sqlite");
     flow(&dir, dir.join("estate.db").to_str().unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn administration_on_postgres() {
+    let Some(cluster) = camaudit_testkit::postgres::cluster() else {
+        return;
+    };
+    let url = cluster.create_database("admin");
+    let dir = temp_dir("postgres");
+    flow(&dir, &url);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
