@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use camaudit_auth::{AuthError, authenticate};
-use camaudit_store::{Location, TokenScope};
+use camaudit_store::{Location, ScanKind, SensorBatch, TokenScope};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -234,7 +234,39 @@ fn flow(dir: &Path, db: &str) {
             sites: vec![civic.id]
         }
     );
+
+    // A batch for the site shows as its last report time.
+    let mut store = store;
+    let reported = time::macros::datetime!(2026-11-30 10:15:00 UTC);
+    let batch = SensorBatch {
+        id: "civic-1".parse().unwrap(),
+        site: civic.id,
+        scan_ref: "sensor-a/1".into(),
+        kind: ScanKind::Scan,
+        started_at: reported,
+        finished_at: Some(reported),
+        params: serde_json::json!({}),
+        observations: vec![],
+        devices: vec![],
+    };
+    store.ingest_batch(&batch, reported).unwrap();
     drop(store);
+    let sites = json(&ok(dir, db, &["site", "list", "--format", "json"]));
+    let last: Vec<(&str, &Value)> = sites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["slug"].as_str().unwrap(), &s["last_report_at"]))
+        .collect();
+    let at = Value::from("2026-11-30T10:15:00Z");
+    assert_eq!(
+        last,
+        [
+            ("civic-centre", &at),
+            ("depot", &Value::Null),
+            ("minster", &Value::Null)
+        ]
+    );
 
     // Viewer and admin tokens, as JSON for machines (the secret included).
     let viewer = json(&ok(
