@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::Format;
 use crate::check::write_aligned;
+use crate::devices::dash;
 use crate::error::{Context, Result};
 
 /// Organisation and site slugs by id, to show a token's or a site's
@@ -58,10 +59,6 @@ pub fn timestamp(t: OffsetDateTime) -> String {
 
 fn optional(t: Option<OffsetDateTime>) -> Option<String> {
     t.map(timestamp)
-}
-
-fn dash(v: &Option<String>) -> String {
-    v.clone().unwrap_or_else(|| "-".to_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
