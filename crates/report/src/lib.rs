@@ -17,6 +17,7 @@ mod devices;
 mod diff;
 mod endpoints;
 mod error;
+mod estate_views;
 mod evidence;
 mod findings;
 mod html;
@@ -36,6 +37,10 @@ pub use devices::{DeviceRow, write_devices};
 pub use diff::{diff_summary_line, write_diff, write_timelines};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
+pub use estate_views::{
+    EstateNames, OrganisationRow, SiteRow, TokenRow, timestamp, write_created_token,
+    write_organisations, write_sites, write_tokens,
+};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
     FindingRow, UnplacedRow, findings_summary_line, unplaced_rows, write_findings, write_immediate,

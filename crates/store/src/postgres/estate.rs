@@ -354,6 +354,11 @@ fn device_page_sql(q: &DeviceQuery) -> (String, Params) {
         values.push(Box::new(site.0));
         latest.push_str(&format!(" AND site_id = ${}", values.len()));
     }
+    if let Some(after) = q.after {
+        // Sites before the cursor's have nothing left to read.
+        values.push(Box::new(after.site.0));
+        latest.push_str(&format!(" AND site_id >= ${}", values.len()));
+    }
     let mut filter = String::from("TRUE");
     if let Some(covered) = q.covered {
         values.push(Box::new(covered));

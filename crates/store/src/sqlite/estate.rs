@@ -574,6 +574,11 @@ fn device_page_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
         values.push(Value::Integer(site.0));
         latest.push_str(&format!(" AND site_id = ?{}", values.len()));
     }
+    if let Some(after) = q.after {
+        // Sites before the cursor's have nothing left to read.
+        values.push(Value::Integer(after.site.0));
+        latest.push_str(&format!(" AND site_id >= ?{}", values.len()));
+    }
     let mut filter = String::from("1 = 1");
     if let Some(covered) = q.covered {
         values.push(Value::Integer(covered.into()));
