@@ -20,6 +20,7 @@ mod cmd_sim;
 mod engine_args;
 mod output;
 mod plan_sources;
+mod planning;
 mod progress;
 mod store_arg;
 mod vantage;

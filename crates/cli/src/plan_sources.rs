@@ -11,7 +11,7 @@ use camaudit_identify::Engine;
 use camaudit_model::{Device, KevStatus};
 use camaudit_pipeline::scan::{ScanParams, Vantage};
 use camaudit_policy::{Asset, Reachability, ScanProof};
-use camaudit_store::{Location, ScanId};
+use camaudit_store::{Location, Scan, ScanId, ScanKind, ScanStatus};
 use time::format_description::well_known::Rfc3339;
 
 /// A devices file line longer than this is refused (a device with all its
@@ -32,21 +32,164 @@ pub struct Sourced {
 /// The store's scan `scan` (default: the latest), and reachability from
 /// every scan in the store that recorded a vantage point.
 pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
+    let choice = match scan {
+        Some(id) => Choice::These(vec![id]),
+        None => Choice::Latest,
+    };
+    Ok(read_store(db, &choice, engine)?.sourced)
+}
+
+/// Which scans of a store to read devices from.
+pub enum Choice {
+    /// The newest scan, whatever its state.
+    Latest,
+    /// The newest scan that finished.
+    LatestComplete,
+    /// These scans, their devices merged (a device in several: the newest).
+    These(Vec<i64>),
+}
+
+/// Devices read from a store, with what a report says about them.
+pub struct FromStore {
+    pub sourced: Sourced,
+    /// The devices behind `sourced.assets`, in the same order.
+    pub devices: Vec<Device>,
+    /// The packet captures whose endpoints were read ("pcap scan 3"):
+    /// without one, calling home is not measured.
+    pub captures: Vec<String>,
+    /// The newest finished scan of the same kind before the chosen ones,
+    /// to compare with.
+    pub previous: Option<(Scan, Vec<Device>)>,
+}
+
+/// The chosen scans' devices (with the endpoints a capture in the store
+/// saw them use), and reachability from every scan that recorded a
+/// vantage point.
+pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<FromStore> {
     if db.is_missing_file() {
         bail!("no scan store at {db}: run `camaudit scan … --db {db}` first, or give --devices");
     }
     let store = crate::store_arg::open(db)?;
     let scans = store.scans()?;
-    let chosen = match scan {
-        Some(id) => store.scan(ScanId(id))?,
-        None => scans
-            .last()
-            .cloned()
-            .with_context(|| format!("{db} holds no scans yet"))?,
+    let chosen = choose(store.as_ref(), &scans, choice, db)?;
+    let mut devices: Vec<Device> = Vec::new();
+    for s in &chosen {
+        for d in store.devices(s.id)? {
+            match devices.iter().position(|old| same_device(old, &d)) {
+                Some(i) => devices[i] = d,
+                None => devices.push(d),
+            }
+        }
+    }
+    let captures = attach_captures(store.as_ref(), &scans, &mut devices)?;
+    let reach = reachability(store.as_ref(), &scans)?;
+    let previous = match chosen.iter().map(|s| s.id).min() {
+        Some(first) => scans
+            .iter()
+            .rev()
+            .find(|s| s.id < first && s.status == ScanStatus::Complete && s.kind == chosen[0].kind)
+            .map(|s| Ok::<_, anyhow::Error>((s.clone(), store.devices(s.id)?)))
+            .transpose()?,
+        None => None,
     };
-    let devices = store.devices(chosen.id)?;
+    let described = chosen
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} of {} ({})",
+                s.kind,
+                s.id,
+                db,
+                s.started_at.format(&Rfc3339).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(FromStore {
+        sourced: Sourced {
+            assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
+            reach,
+            described,
+        },
+        devices,
+        captures,
+        previous,
+    })
+}
+
+fn choose(
+    store: &dyn camaudit_store::Store,
+    scans: &[Scan],
+    choice: &Choice,
+    db: &Location,
+) -> Result<Vec<Scan>> {
+    let newest = |complete: bool| {
+        scans
+            .iter()
+            .rev()
+            .find(|s| !complete || s.status == ScanStatus::Complete)
+            .cloned()
+            .with_context(|| {
+                if scans.is_empty() {
+                    format!("{db} holds no scans yet: run `camaudit scan … --db {db}` first")
+                } else {
+                    format!("{db} holds no finished scan: finish one (`camaudit scan --resume ID --db {db}`) or name it with --scan")
+                }
+            })
+    };
+    Ok(match choice {
+        Choice::Latest => vec![newest(false)?],
+        Choice::LatestComplete => vec![newest(true)?],
+        Choice::These(ids) => {
+            let mut out = Vec::new();
+            for &id in ids {
+                if !out.iter().any(|s: &Scan| s.id.0 == id) {
+                    out.push(store.scan(ScanId(id))?);
+                }
+            }
+            out.sort_by_key(|s| s.id);
+            out
+        }
+    })
+}
+
+/// The same device seen by two scans: the same MAC, else the same address.
+fn same_device(a: &Device, b: &Device) -> bool {
+    match (a.mac, b.mac) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.addr.is_some() && a.addr == b.addr,
+    }
+}
+
+/// Gives each device without endpoints those a packet capture in the
+/// store saw it use (the newest capture first), and names the captures.
+fn attach_captures(
+    store: &dyn camaudit_store::Store,
+    scans: &[Scan],
+    devices: &mut [Device],
+) -> Result<Vec<String>> {
+    let mut captures = Vec::new();
+    for s in scans.iter().rev().filter(|s| s.kind == ScanKind::Pcap) {
+        captures.push(format!("pcap scan {}", s.id));
+        for seen in store.devices(s.id)? {
+            if seen.endpoints.is_empty() {
+                continue;
+            }
+            for d in devices
+                .iter_mut()
+                .filter(|d| d.endpoints.is_empty() && same_device(d, &seen))
+            {
+                d.endpoints = seen.endpoints.clone();
+            }
+        }
+    }
+    Ok(captures)
+}
+
+/// Which devices each scan with a recorded vantage point reached.
+fn reachability(store: &dyn camaudit_store::Store, scans: &[Scan]) -> Result<Reachability> {
     let mut reach = Reachability::default();
-    for s in &scans {
+    for s in scans {
         let params: ScanParams = serde_json::from_value(s.params.clone()).unwrap_or_default();
         let Some(vantage) = params.vantage else {
             continue;
@@ -63,16 +206,7 @@ pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<S
             reach.record(d.mac.map(|m| m.to_string()).as_deref(), d.addr, proof);
         }
     }
-    Ok(Sourced {
-        assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
-        reach,
-        described: format!(
-            "scan {} of {} ({})",
-            chosen.id,
-            db,
-            chosen.started_at.format(&Rfc3339).unwrap_or_default()
-        ),
-    })
+    Ok(reach)
 }
 
 /// Where a devices line says its scan was run from: the store's vantage

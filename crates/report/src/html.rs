@@ -144,7 +144,7 @@ fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
 /// The evidence naming the device's maker that a reader is shown: one
 /// from each kind of source first (a protocol answer, the MAC registry, a
 /// web page), in the order the device's evidence gives them.
-fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
+pub(crate) fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
     let naming: Vec<&camaudit_model::Evidence> = d
         .evidence
         .iter()
@@ -192,7 +192,7 @@ fn relation_words(relation: Option<&str>) -> &'static str {
 }
 
 /// Regimes the registry knows, in words; others are shown by id.
-const REGIMES: &[(&str, &str)] = &[
+pub(crate) const REGIMES: &[(&str, &str)] = &[
     (
         "uk-2022-directive",
         "UK Cabinet Office direction on visual surveillance systems (November 2022)",
@@ -265,7 +265,7 @@ impl Page<'_> {
 }
 
 /// A vendor id as text, capitalised for reading ("hikvision" → "Hikvision").
-fn name_of(id: &str) -> String {
+pub(crate) fn name_of(id: &str) -> String {
     camaudit_model::VendorId::new(id)
         .map(|v| display_name(&v))
         .unwrap_or_else(|_| id.to_owned())

@@ -11,6 +11,7 @@
 //! knows nothing of command-line flags: [`Format`] parses from the same
 //! names the CLI accepts.
 
+mod board;
 mod check;
 mod demo;
 mod devices;
@@ -25,6 +26,11 @@ mod registry;
 mod registry_views;
 mod tally;
 
+pub use board::{
+    BoardInput, BoardReport, CallHome, Changes, DemoGrade, EstateOverview, FindingDetail,
+    FindingGroup, PlanView, RegistryVersion, SeverityCount, SiteRow, board_report_html,
+    finding_details, finding_groups, site_rows, write_board_report,
+};
 pub use check::write_aligned;
 pub use check::{
     CheckCounts, CheckTableRow, JsonDocument, LineJson, RegistryStamp, check_summary_line,

@@ -1,0 +1,210 @@
+//! The board report for machines (JSON, one CSV row per site) and for a
+//! terminal (the headline figures, the sites and the plan in a table).
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::overview::EstateOverview;
+use super::{BoardReport, CallHome};
+use crate::Format;
+use crate::check::write_aligned;
+use crate::error::{Context, Result};
+use crate::plan_views::money;
+
+const WHAT: &str = "board report";
+
+/// Writes the report: one JSON document (`json`, `jsonl` alike), one CSV
+/// row per site with an estate row first, or tables for people.
+pub fn write_board_report(out: &mut dyn Write, r: &BoardReport, format: Format) -> Result<()> {
+    match format {
+        Format::Json | Format::Jsonl => {
+            serde_json::to_writer_pretty(&mut *out, r).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Csv => write_csv(out, r),
+        Format::Table => write_table(out, r).writing(WHAT),
+    }
+}
+
+/// One CSV row: a site, or the whole estate.
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    site: &'a str,
+    name: &'a str,
+    sensitivity: &'a str,
+    devices: usize,
+    covered: usize,
+    covered_on_core: usize,
+    /// Empty when not measured.
+    covered_calling_home: Option<usize>,
+    rebrands: usize,
+    kev_devices: usize,
+    findings: usize,
+    worst: &'a str,
+    planned_cost_pence: u64,
+    planned_actions: usize,
+    clear_by: &'a str,
+    unscheduled: usize,
+}
+
+fn write_csv(out: &mut dyn Write, r: &BoardReport) -> Result<()> {
+    let o = &r.overview;
+    let mut w = csv::Writer::from_writer(out);
+    let findings: usize = o.findings.iter().map(|s| s.findings).sum();
+    let worst = o
+        .findings
+        .iter()
+        .find(|s| s.findings > 0)
+        .map_or("", |s| s.severity);
+    w.serialize(CsvRow {
+        site: "(estate)",
+        name: &o.organisation,
+        sensitivity: "",
+        devices: o.devices,
+        covered: o.covered_devices,
+        covered_on_core: o.covered_on_core,
+        covered_calling_home: o.covered_calling_home,
+        rebrands: o.rebrands,
+        kev_devices: o.kev_devices,
+        findings,
+        worst,
+        planned_cost_pence: o.cost_to_clear,
+        planned_actions: r.plan.summary.actions,
+        clear_by: o.clear_by.as_deref().unwrap_or(""),
+        unscheduled: o.unscheduled_actions,
+    })
+    .writing(WHAT)?;
+    for s in &r.sites {
+        w.serialize(CsvRow {
+            site: &s.id,
+            name: &s.name,
+            sensitivity: s.sensitivity,
+            devices: s.devices,
+            covered: s.covered,
+            covered_on_core: s.covered_on_core,
+            covered_calling_home: s.covered_calling_home,
+            rebrands: s.rebrands,
+            kev_devices: s.kev_devices,
+            findings: s.findings,
+            worst: s.worst.unwrap_or(""),
+            planned_cost_pence: s.planned_cost,
+            planned_actions: s.planned_actions,
+            clear_by: s.clear_by.as_deref().unwrap_or(""),
+            unscheduled: s.unscheduled,
+        })
+        .writing(WHAT)?;
+    }
+    w.flush().writing(WHAT)
+}
+
+/// The headline figures as sentences, the same on every surface.
+pub(crate) fn headlines(r: &BoardReport) -> Vec<(String, String)> {
+    let o = &r.overview;
+    let share = EstateOverview::share;
+    vec![
+        (
+            "sites with covered equipment".into(),
+            share(o.sites_with_covered, o.sites),
+        ),
+        (
+            "sensitive sites with covered equipment".into(),
+            share(o.sensitive_sites_with_covered, o.sensitive_sites),
+        ),
+        (
+            "covered devices".into(),
+            share(o.covered_devices, o.devices),
+        ),
+        (
+            "covered devices on a core network".into(),
+            o.covered_on_core.to_string(),
+        ),
+        (
+            "covered devices calling home".into(),
+            match (&r.call_home, o.covered_calling_home) {
+                (CallHome::Measured { .. }, Some(n)) => n.to_string(),
+                _ => "not measured (no packet capture in the store)".into(),
+            },
+        ),
+        (
+            "rebrands found (brand is not the maker)".into(),
+            format!("{} ({} covered)", o.rebrands, o.covered_rebrands),
+        ),
+        (
+            "known exploited vulnerabilities exposed".into(),
+            format!("{} devices, {} CVEs", o.kev_devices, o.kev_cves.len()),
+        ),
+        (
+            "cost to clear under the plan".into(),
+            money(o.cost_to_clear, &o.currency),
+        ),
+        ("time to clear".into(), clear_time(o)),
+    ]
+}
+
+/// "by 2027-06-14 (23 weeks)", or why it is not cleared.
+pub(crate) fn clear_time(o: &EstateOverview) -> String {
+    match (&o.clear_by, o.weeks_to_clear) {
+        (Some(day), Some(weeks)) => format!("by {day} ({weeks} weeks)"),
+        _ if o.unscheduled_actions > 0 => format!(
+            "not within the plan: {} actions do not fit its budget, capacity or horizon",
+            o.unscheduled_actions
+        ),
+        _ => "nothing to do".into(),
+    }
+}
+
+fn write_table(out: &mut dyn Write, r: &BoardReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "BOARD REPORT: {} as of {} (registry {} of {})",
+        r.organisation, r.as_of, r.registry.version, r.registry.date
+    )?;
+    let lines: Vec<Vec<String>> = headlines(r).into_iter().map(|(k, v)| vec![k, v]).collect();
+    write_aligned(out, &lines)?;
+    writeln!(out, "\nSITES")?;
+    let mut table = vec![
+        [
+            "site",
+            "sensitivity",
+            "devices",
+            "covered",
+            "on core",
+            "findings",
+            "worst",
+            "planned",
+            "clear by",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    ];
+    for s in &r.sites {
+        table.push(vec![
+            s.name.clone(),
+            s.sensitivity.to_owned(),
+            s.devices.to_string(),
+            s.covered.to_string(),
+            s.covered_on_core.to_string(),
+            s.findings.to_string(),
+            s.worst.unwrap_or("-").to_owned(),
+            money(s.planned_cost, &r.plan.currency),
+            s.clear_by.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    write_aligned(out, &table)?;
+    writeln!(out, "\nFINDINGS")?;
+    let mut table = vec![
+        ["severity", "devices", "finding", "action"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for g in &r.finding_groups {
+        table.push(vec![
+            g.severity.to_owned(),
+            g.devices.to_string(),
+            g.title.clone(),
+            format!("{} ({})", g.action, g.urgency),
+        ]);
+    }
+    write_aligned(out, &table)
+}
