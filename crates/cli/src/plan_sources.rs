@@ -2,6 +2,7 @@
 //! every vantage-point scan in it as proof of reachability), a devices
 //! JSONL file, or a checked asset register.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -24,6 +25,8 @@ const CONTACT_FIELDS: &[&str] = &["dns.query", "tls.sni", "http.request.host"];
 /// Devices and the scans that reached them.
 pub struct Sourced {
     pub assets: Vec<Asset>,
+    /// The devices behind `assets`, in the same order (none for a register).
+    pub devices: Vec<Device>,
     pub reach: Reachability,
     /// "scan 4 of camaudit.db (2026-11-30T10:00:00Z)", for the summary.
     pub described: String,
@@ -52,8 +55,6 @@ pub enum Choice {
 /// Devices read from a store, with what a report says about them.
 pub struct FromStore {
     pub sourced: Sourced,
-    /// The devices behind `sourced.assets`, in the same order.
-    pub devices: Vec<Device>,
     /// The packet captures whose endpoints were read ("pcap scan 3"):
     /// without one, calling home is not measured.
     pub captures: Vec<String>,
@@ -73,11 +74,17 @@ pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<Fro
     let scans = store.scans()?;
     let chosen = choose(store.as_ref(), &scans, choice, db)?;
     let mut devices: Vec<Device> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for s in &chosen {
         for d in store.devices(s.id)? {
-            match devices.iter().position(|old| same_device(old, &d)) {
+            match identity(&d).and_then(|k| seen.get(&k).copied()) {
                 Some(i) => devices[i] = d,
-                None => devices.push(d),
+                None => {
+                    if let Some(k) = identity(&d) {
+                        seen.insert(k, devices.len());
+                    }
+                    devices.push(d);
+                }
             }
         }
     }
@@ -108,10 +115,10 @@ pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<Fro
     Ok(FromStore {
         sourced: Sourced {
             assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
+            devices,
             reach,
             described,
         },
-        devices,
         captures,
         previous,
     })
@@ -153,11 +160,13 @@ fn choose(
     })
 }
 
-/// The same device seen by two scans: the same MAC, else the same address.
-fn same_device(a: &Device, b: &Device) -> bool {
-    match (a.mac, b.mac) {
-        (Some(x), Some(y)) => x == y,
-        _ => a.addr.is_some() && a.addr == b.addr,
+/// What makes two scans' sightings one device here: the MAC, else the
+/// address.
+fn identity(d: &Device) -> Option<String> {
+    match (d.mac, d.addr) {
+        (Some(m), _) => Some(format!("mac {m}")),
+        (None, Some(a)) => Some(format!("addr {a}")),
+        (None, None) => None,
     }
 }
 
@@ -169,17 +178,32 @@ fn attach_captures(
     devices: &mut [Device],
 ) -> Result<Vec<String>> {
     let mut captures = Vec::new();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in devices.iter().enumerate() {
+        let keys = [
+            d.mac.map(|m| format!("mac {m}")),
+            d.addr.map(|a| format!("addr {a}")),
+        ];
+        for k in keys.into_iter().flatten() {
+            index.entry(k).or_default().push(i);
+        }
+    }
     for s in scans.iter().rev().filter(|s| s.kind == ScanKind::Pcap) {
         captures.push(format!("pcap scan {}", s.id));
         for seen in store.devices(s.id)? {
             if seen.endpoints.is_empty() {
                 continue;
             }
-            for d in devices
-                .iter_mut()
-                .filter(|d| d.endpoints.is_empty() && same_device(d, &seen))
-            {
-                d.endpoints = seen.endpoints.clone();
+            // A capture sees addresses; its MAC, when it has one, decides.
+            let key = match (seen.mac, seen.addr) {
+                (Some(m), _) => format!("mac {m}"),
+                (None, Some(a)) => format!("addr {a}"),
+                (None, None) => continue,
+            };
+            for &i in index.get(&key).into_iter().flatten() {
+                if devices[i].endpoints.is_empty() {
+                    devices[i].endpoints = seen.endpoints.clone();
+                }
             }
         }
     }
@@ -229,6 +253,7 @@ pub fn from_devices(path: &Path, assumed: Option<&Vantage>, engine: &Engine) -> 
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = BufReader::new(file);
     let mut assets = Vec::new();
+    let mut devices = Vec::new();
     let mut reach = Reachability::default();
     let mut line = Vec::new();
     let mut number = 0;
@@ -271,10 +296,12 @@ pub fn from_devices(path: &Path, assumed: Option<&Vantage>, engine: &Engine) -> 
             );
         }
         assets.push(asset(&device, Some(&value), engine));
+        devices.push(device);
     }
     Ok(Sourced {
         described: format!("{} devices from {}", assets.len(), path.display()),
         assets,
+        devices,
         reach,
     })
 }
@@ -402,6 +429,7 @@ pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Resul
     Ok(Sourced {
         described: format!("{} lines of {}", assets.len(), report.file),
         assets,
+        devices: Vec::new(),
         reach: Reachability::default(),
     })
 }

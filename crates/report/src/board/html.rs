@@ -109,12 +109,16 @@ fn cost_chart(r: &BoardReport) -> Option<CostChart> {
 }
 
 fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
-    let curve = &r.plan.summary.risk_curve;
+    let s = &r.plan.summary;
+    let curve = &s.risk_curve;
     let (first, last) = (curve.first()?, curve.last()?);
-    let max = curve
-        .iter()
-        .map(|p| p.risk.per_day())
-        .fold(0.0_f64, f64::max);
+    // The curve's points are the risk left at each week's end; the chart
+    // starts from the risk before any work.
+    let start = time::Date::parse(&s.start, DAY).unwrap_or(first.date);
+    let points: Vec<(time::Date, f64)> = std::iter::once((start, s.risk_at_start))
+        .chain(curve.iter().map(|p| (p.date, p.risk.per_day())))
+        .collect();
+    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
     if max <= 0.0 {
         return None;
     }
@@ -122,19 +126,15 @@ fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
     let base = h - 40.0;
     let right = CHART_W - 16.0;
     let plot_h = base - TOP;
-    let span = ((last.date - first.date).whole_days().max(1)) as f64;
-    let x_of = |d: time::Date| LEFT + (d - first.date).whole_days() as f64 / span * (right - LEFT);
+    let span = ((last.date - start).whole_days().max(1)) as f64;
+    let x_of = |d: time::Date| LEFT + (d - start).whole_days() as f64 / span * (right - LEFT);
     let y_of = |risk: f64| base - risk / max * plot_h;
     let mut line = String::new();
-    for p in curve {
-        line.push_str(&format!(
-            "{:.1},{:.1} ",
-            x_of(p.date),
-            y_of(p.risk.per_day())
-        ));
+    for (date, risk) in &points {
+        line.push_str(&format!("{:.1},{:.1} ", x_of(*date), y_of(*risk)));
     }
     let area = format!("{LEFT:.1},{base:.1} {line}{right:.1},{base:.1}");
-    let x_ticks = [first.date, curve[curve.len() / 2].date, last.date]
+    let x_ticks = [start, curve[curve.len() / 2].date, last.date]
         .into_iter()
         .map(|d| Tick {
             at: x_of(d),
@@ -147,10 +147,10 @@ fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
             text: format!("{:.0}", max * f64::from(k) / 2.0),
         })
         .collect();
-    let half = r.plan.summary.half_risk_by.as_deref().and_then(|day| {
-        let p = curve.iter().find(|p| p.date.to_string().as_str() >= day)?;
+    let half = s.half_risk_by.as_deref().and_then(|day| {
+        let d = time::Date::parse(day, DAY).ok()?;
         Some(Tick {
-            at: x_of(p.date),
+            at: x_of(d.clamp(start, last.date)),
             text: format!("half the risk gone by {day}"),
         })
     });
@@ -167,6 +167,10 @@ fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
         half,
     })
 }
+
+/// Dates as the plan writes them.
+const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
 fn site_chart(r: &BoardReport) -> Option<SiteChart> {
     let max = r.sites.iter().map(|s| s.devices).max().filter(|&m| m > 0)?;

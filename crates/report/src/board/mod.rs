@@ -14,6 +14,7 @@
 //! the caller brings the estate, the devices and the plan); the report is
 //! then written as a table, JSON, CSV or one self-contained HTML page.
 
+mod changes;
 mod findings;
 mod html;
 mod overview;
@@ -24,6 +25,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use changes::Changes;
 pub use findings::{FindingDetail, FindingGroup, finding_details, finding_groups};
 pub use html::board_report_html;
 pub use overview::{EstateOverview, SeverityCount};
@@ -38,6 +40,8 @@ use serde::Serialize;
 
 use crate::check::RegistryStamp;
 use crate::demo::{Accuracy, ScanSummary};
+use crate::html::{RebrandBrand, RegimeRow, brands, regime_rows};
+use crate::tally::Tally;
 
 /// Whether the report can say which devices call home: only a packet
 /// capture shows a device's traffic, so without one the figure is "not
@@ -59,29 +63,6 @@ impl CallHome {
     pub fn is_measured(&self) -> bool {
         matches!(self, CallHome::Measured { .. })
     }
-}
-
-/// What changed since the previous report. The comparison itself is the
-/// history crate's; until a previous report or scan is given (or can be
-/// compared), the report says so.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "compared", rename_all = "kebab-case")]
-pub enum Changes {
-    #[serde(rename = "no")]
-    NotCompared { why: String },
-    #[serde(rename = "yes")]
-    Compared {
-        /// What the report was compared with, in words.
-        against: String,
-        new: usize,
-        gone: usize,
-        changed: usize,
-        /// Covered devices among the new ones, and among those gone.
-        covered_new: usize,
-        covered_gone: usize,
-        /// One sentence a change, worst first, for the page.
-        lines: Vec<String>,
-    },
 }
 
 /// The demo's grade against the simulator's answer key, shown in the
@@ -145,13 +126,27 @@ pub struct BoardReport {
     pub finding_groups: Vec<FindingGroup>,
     pub findings: Vec<FindingDetail>,
     pub plan: PlanView,
+    /// Brands found that are not their maker, by brand and maker.
+    pub rebrands: Vec<RebrandBrand>,
+    /// Covered devices per regime.
+    pub regimes: Vec<RegimeRow>,
     pub changes: Changes,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demo: Option<DemoGrade>,
 }
 
 impl BoardReport {
-    pub fn build(input: BoardInput<'_>) -> BoardReport {
+    pub fn build(mut input: BoardInput<'_>) -> BoardReport {
+        // Devices whose own evidence shows the hosts they contact (a DNS
+        // look-up or TLS name seen on the wire) measure calling home even
+        // without a capture in the store.
+        if !input.call_home.is_measured()
+            && input.assessment.devices.iter().any(|d| d.facts.calls_home)
+        {
+            input.call_home = CallHome::Measured {
+                from: "the hosts the devices' own evidence shows them contacting".to_owned(),
+            };
+        }
         let plan = PlanView::of(input.plan, &input.estate.currency);
         let overview = EstateOverview::of(
             input.estate,
@@ -159,7 +154,10 @@ impl BoardReport {
             &plan,
             input.call_home.is_measured(),
         );
+        let tally = Tally::of(input.devices);
         BoardReport {
+            rebrands: brands(&tally, input.devices),
+            regimes: regime_rows(&tally),
             organisation: input.estate.organisation.clone(),
             as_of: plan.summary.start.clone(),
             registry: input.registry,

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use camaudit_model::Device;
 use serde::Serialize;
 
 use super::overview::EstateOverview;
@@ -14,12 +15,32 @@ use crate::plan_views::money;
 
 const WHAT: &str = "board report";
 
-/// Writes the report: one JSON document (`json`, `jsonl` alike), one CSV
-/// row per site with an estate row first, or tables for people.
-pub fn write_board_report(out: &mut dyn Write, r: &BoardReport, format: Format) -> Result<()> {
+/// The JSON document: the report, and the devices it was made from (in
+/// the device schema), so that it can be the next report's `--previous`.
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    #[serde(flatten)]
+    report: &'a BoardReport,
+    devices: &'a [Device],
+}
+
+/// Writes the report: one JSON document (pretty for `json`, on one line
+/// for `jsonl`) with the devices it was made from, one CSV row per site
+/// with an estate row first, or tables for people.
+pub fn write_board_report(
+    out: &mut dyn Write,
+    r: &BoardReport,
+    devices: &[Device],
+    format: Format,
+) -> Result<()> {
+    let doc = JsonDocument { report: r, devices };
     match format {
-        Format::Json | Format::Jsonl => {
-            serde_json::to_writer_pretty(&mut *out, r).writing(WHAT)?;
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &doc).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, &doc).writing(WHAT)?;
             writeln!(out).writing(WHAT)
         }
         Format::Csv => write_csv(out, r),
@@ -145,6 +166,8 @@ pub(crate) fn headlines(r: &BoardReport) -> Vec<(String, String)> {
 /// "by 2027-06-14 (23 weeks)", or why it is not cleared.
 pub(crate) fn clear_time(o: &EstateOverview) -> String {
     match (&o.clear_by, o.weeks_to_clear) {
+        (Some(day), Some(0)) => format!("by {day} (within the first week)"),
+        (Some(day), Some(1)) => format!("by {day} (1 week)"),
         (Some(day), Some(weeks)) => format!("by {day} ({weeks} weeks)"),
         _ if o.unscheduled_actions > 0 => format!(
             "not within the plan: {} actions do not fit its budget, capacity or horizon",
