@@ -111,7 +111,15 @@ fn cost_chart(r: &BoardReport) -> Option<CostChart> {
 fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
     let s = &r.plan.summary;
     let curve = &s.risk_curve;
-    let (first, last) = (curve.first()?, curve.last()?);
+    let first = curve.first()?;
+    // After the last fall, a flat line to the horizon says nothing: the
+    // chart ends a few weeks after it.
+    let settled = curve
+        .windows(2)
+        .rposition(|w| w[0].risk != w[1].risk)
+        .map_or(curve.len() - 1, |i| (i + 1 + 4).min(curve.len() - 1));
+    let curve = &curve[..=settled];
+    let last = curve.last()?;
     // The curve's points are the risk left at each week's end; the chart
     // starts from the risk before any work.
     let start = time::Date::parse(&s.start, DAY).unwrap_or(first.date);
@@ -175,7 +183,7 @@ const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
 fn site_chart(r: &BoardReport) -> Option<SiteChart> {
     let max = r.sites.iter().map(|s| s.devices).max().filter(|&m| m > 0)?;
     let label_w = 210.0;
-    let bar_w = CHART_W - label_w - 60.0;
+    let bar_w = CHART_W - label_w - 130.0;
     let row = 26.0;
     let bars = r
         .sites
@@ -183,7 +191,7 @@ fn site_chart(r: &BoardReport) -> Option<SiteChart> {
         .enumerate()
         .map(|(i, s)| SiteBar {
             y: TOP + i as f64 * row,
-            name: s.name.clone(),
+            name: short(&s.name, 30),
             covered_w: s.covered as f64 / max as f64 * bar_w,
             other_w: (s.devices - s.covered) as f64 / max as f64 * bar_w,
             covered: s.covered,
@@ -197,11 +205,21 @@ fn site_chart(r: &BoardReport) -> Option<SiteChart> {
     })
 }
 
+/// A name cut to `chars` characters with an ellipsis, for a chart's
+/// label (the table beside it gives the whole name).
+fn short(name: &str, chars: usize) -> String {
+    if name.chars().count() <= chars {
+        return name.to_owned();
+    }
+    let cut: String = name.chars().take(chars - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
 #[derive(Template)]
 #[template(path = "board_report.html")]
 struct Page<'a> {
     r: &'a BoardReport,
-    headlines: Vec<(String, String)>,
+    headlines: Vec<super::write::Headline>,
     clear: String,
     cost: Option<CostChart>,
     risk: Option<RiskChart>,
@@ -224,6 +242,11 @@ impl Page<'_> {
 
     fn pct(&self, x: f64) -> String {
         pct(x)
+    }
+
+    /// "is" for one, "are" for the rest.
+    fn is_are(&self, n: &usize) -> &'static str {
+        if *n == 1 { "is" } else { "are" }
     }
 
     fn changes(&self) -> &Changes {

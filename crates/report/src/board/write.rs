@@ -119,47 +119,71 @@ fn write_csv(out: &mut dyn Write, r: &BoardReport) -> Result<()> {
     w.flush().writing(WHAT)
 }
 
-/// The headline figures as sentences, the same on every surface.
-pub(crate) fn headlines(r: &BoardReport) -> Vec<(String, String)> {
+/// One headline figure: what it counts, the figure, and a note when the
+/// figure needs one ("no packet capture was read").
+pub(crate) struct Headline {
+    pub label: &'static str,
+    pub value: String,
+    pub note: Option<String>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The headline figures, the same on every surface.
+pub(crate) fn headlines(r: &BoardReport) -> Vec<Headline> {
     let o = &r.overview;
     let share = EstateOverview::share;
+    let line = |label, value: String, note: Option<String>| Headline { label, value, note };
+    let (call_home, call_home_note) = match (&r.call_home, o.covered_calling_home) {
+        (CallHome::Measured { from }, Some(n)) => (n.to_string(), Some(format!("from {from}"))),
+        _ => (
+            "not measured".to_owned(),
+            Some("no packet capture was read".to_owned()),
+        ),
+    };
     vec![
-        (
-            "sites with covered equipment".into(),
+        line(
+            "sites with covered equipment",
             share(o.sites_with_covered, o.sites),
+            None,
         ),
-        (
-            "sensitive sites with covered equipment".into(),
+        line(
+            "sensitive sites with covered equipment",
             share(o.sensitive_sites_with_covered, o.sensitive_sites),
+            None,
         ),
-        (
-            "covered devices".into(),
-            share(o.covered_devices, o.devices),
-        ),
-        (
-            "covered devices on a core network".into(),
+        line("covered devices", share(o.covered_devices, o.devices), None),
+        line(
+            "covered devices on a core network",
             o.covered_on_core.to_string(),
+            None,
         ),
-        (
-            "covered devices calling home".into(),
-            match (&r.call_home, o.covered_calling_home) {
-                (CallHome::Measured { .. }, Some(n)) => n.to_string(),
-                _ => "not measured (no packet capture in the store)".into(),
-            },
+        line("covered devices calling home", call_home, call_home_note),
+        line(
+            "rebrands found",
+            o.rebrands.to_string(),
+            Some(format!(
+                "brand is not the maker; {} of them covered",
+                o.covered_rebrands
+            )),
         ),
-        (
-            "rebrands found (brand is not the maker)".into(),
-            format!("{} ({} covered)", o.rebrands, o.covered_rebrands),
+        line(
+            "devices with a known exploited vulnerability",
+            o.kev_devices.to_string(),
+            Some(plural(
+                o.kev_cves.len(),
+                "CVE in CISA's catalogue",
+                "CVEs in CISA's catalogue",
+            )),
         ),
-        (
-            "known exploited vulnerabilities exposed".into(),
-            format!("{} devices, {} CVEs", o.kev_devices, o.kev_cves.len()),
-        ),
-        (
-            "cost to clear under the plan".into(),
+        line(
+            "cost to clear under the plan",
             money(o.cost_to_clear, &o.currency),
+            None,
         ),
-        ("time to clear".into(), clear_time(o)),
+        line("time to clear", clear_time(o), None),
     ]
 }
 
@@ -183,7 +207,13 @@ fn write_table(out: &mut dyn Write, r: &BoardReport) -> std::io::Result<()> {
         "BOARD REPORT: {} as of {} (registry {} of {})",
         r.organisation, r.as_of, r.registry.version, r.registry.date
     )?;
-    let lines: Vec<Vec<String>> = headlines(r).into_iter().map(|(k, v)| vec![k, v]).collect();
+    let lines: Vec<Vec<String>> = headlines(r)
+        .into_iter()
+        .map(|h| match h.note {
+            Some(note) => vec![h.label.to_owned(), format!("{} ({note})", h.value)],
+            None => vec![h.label.to_owned(), h.value],
+        })
+        .collect();
     write_aligned(out, &lines)?;
     writeln!(out, "\nSITES")?;
     let mut table = vec![
