@@ -2,7 +2,8 @@
 //! no root and no configuration. Starts the estate simulator in this process
 //! on a free loopback range, scans it with the real scan pipeline, grades
 //! what was found against the simulator's answer key, prints a summary and
-//! writes a self-contained HTML report and the devices as JSONL.
+//! writes the board report of the simulated estate (its plan and its grade
+//! included: one self-contained HTML page) and the devices as JSONL.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,8 +37,10 @@ pub const ESTATE_FILE: &str = "camaudit-demo-estate.toml";
 
 Everything happens on this machine's loopback addresses (127.77.x.x): no
 network, no root, no configuration. The simulator's answer key grades the
-scan. Writes camaudit-demo-report.html, camaudit-demo-devices.jsonl and
-camaudit-demo-estate.toml (the simulated sites, for `camaudit plan`)."
+scan. Writes camaudit-demo-report.html (the board report of the simulated
+estate, with its plan and the grade), camaudit-demo-devices.jsonl and
+camaudit-demo-estate.toml (the simulated sites, for `camaudit plan` and
+`camaudit report`)."
 )]
 pub struct Args {
     /// Devices in the simulated estate (1 to 4000).
