@@ -2,9 +2,10 @@
 //! no root and no configuration. Starts the estate simulator in this process
 //! on a free loopback range, scans it with the real scan pipeline, grades
 //! what was found against the simulator's answer key, prints a summary and
-//! writes a self-contained HTML report and the devices as JSONL.
+//! writes the board report of the simulated estate (its plan and its grade
+//! included: one self-contained HTML page) and the devices as JSONL.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -36,8 +37,10 @@ pub const ESTATE_FILE: &str = "camaudit-demo-estate.toml";
 
 Everything happens on this machine's loopback addresses (127.77.x.x): no
 network, no root, no configuration. The simulator's answer key grades the
-scan. Writes camaudit-demo-report.html, camaudit-demo-devices.jsonl and
-camaudit-demo-estate.toml (the simulated sites, for `camaudit plan`)."
+scan. Writes camaudit-demo-report.html (the board report of the simulated
+estate, with its plan and the grade), camaudit-demo-devices.jsonl and
+camaudit-demo-estate.toml (the simulated sites, for `camaudit plan` and
+`camaudit report`)."
 )]
 pub struct Args {
     /// Devices in the simulated estate (1 to 4000).
@@ -118,8 +121,12 @@ fn write_results(args: &Args, demo: &DemoOutcome, elapsed: Duration) -> Result<(
     })?;
     let scan = scan_summary(demo.estate.base, outcome);
     let accuracy = accuracy(&demo.grade);
-    let html =
-        camaudit_report::demo_report_html(&scan, demo.truth.len(), &outcome.devices, &accuracy)?;
+    let grade = camaudit_report::DemoGrade {
+        scan: scan.clone(),
+        estate_devices: demo.truth.len(),
+        accuracy,
+    };
+    let html = board_report(args, &estate_path, &devices_path, grade)?;
     write_atomically(&report_path, |out| {
         out.write_all(html.as_bytes()).context("writing the report")
     })?;
@@ -141,6 +148,41 @@ fn write_results(args: &Args, demo: &DemoOutcome, elapsed: Duration) -> Result<(
         time::OffsetDateTime::now_utc().date()
     );
     Ok(())
+}
+
+/// The board report of the simulated estate: its devices planned the way
+/// `camaudit plan --estate … --devices …` plans them, from today, with
+/// the scan's grade against the answer key.
+fn board_report(
+    args: &Args,
+    estate_path: &Path,
+    devices_path: &Path,
+    grade: camaudit_report::DemoGrade,
+) -> Result<String> {
+    let estate = camaudit_policy::Estate::read(estate_path)?;
+    let policy = crate::planning::policy(&estate, estate_path, None)?;
+    let engine = args.engine.options().build()?;
+    let sourced = crate::plan_sources::from_devices(devices_path, None, &engine)?;
+    let assessment = camaudit_policy::assess(&estate, &policy, sourced.assets, &sourced.reach);
+    let today = time::OffsetDateTime::now_utc().date();
+    let plan = crate::planning::plan(&estate, &policy, &assessment, today, 20)?;
+    let report = camaudit_report::BoardReport::build(camaudit_report::BoardInput {
+        estate: &estate,
+        assessment: &assessment,
+        devices: &sourced.devices,
+        plan: &plan,
+        registry: (&camaudit_report::RegistryStamp::of(engine.registry())).into(),
+        call_home: camaudit_report::CallHome::NotMeasured,
+        sources: vec![format!(
+            "camaudit demo's scan of {} ({} devices)",
+            grade.scan.target, grade.scan.devices
+        )],
+        changes: camaudit_report::Changes::NotCompared {
+            why: "a demo has no previous report".to_owned(),
+        },
+        demo: Some(grade),
+    });
+    Ok(camaudit_report::board_report_html(&report)?)
 }
 
 fn scan_summary(base: Cidr, o: &ScanOutcome) -> camaudit_report::ScanSummary {

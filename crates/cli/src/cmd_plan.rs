@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use camaudit_pipeline::scan::Vantage;
-use camaudit_policy::{Assessment, Estate, Limits, Policy, Zone, assess, remedy};
+use camaudit_policy::{Assessment, Estate, Limits, Policy, Zone, assess};
 use camaudit_report::{
     PlanSummary, WhatIf, findings_summary_line, write_findings, write_immediate,
     write_plan_summary, write_what_if,
@@ -99,7 +99,7 @@ pub struct Args {
     org: Option<camaudit_store::Slug>,
 }
 
-fn parse_date(s: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
         .map_err(|_| format!("{s:?} is not a date: write it as YYYY-MM-DD, e.g. 2027-01-01"))
 }
@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // Before the work: an organisation that is not there fails at once.
     let save_to = saving(&args)?;
     let estate = Estate::read(&args.estate)?;
-    let policy = policy(&estate, &args)?;
+    let policy = crate::planning::policy(&estate, &args.estate, args.controls.as_deref())?;
     let engine = args.engine.options().build()?;
     let sourced = source(&args, &estate, &engine)?;
     let assessment = assess(&estate, &policy, sourced.assets, &sourced.reach);
@@ -174,24 +174,6 @@ fn check_limits(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The built-in controls, then the estate's overlay, then --controls.
-fn policy(estate: &Estate, args: &Args) -> Result<Policy> {
-    let mut policy = Policy::builtin()?;
-    let from_estate = estate
-        .controls
-        .as_ref()
-        .map(|c| args.estate.parent().unwrap_or(Path::new(".")).join(c));
-    for path in from_estate.iter().chain(args.controls.iter()) {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the controls file {}", path.display()))?;
-        policy.overlay(&path.display().to_string(), &text)?;
-    }
-    if let Some(problem) = policy.example_failures().first() {
-        bail!("{problem}: fix the control's condition or its example");
-    }
-    Ok(policy)
-}
-
 /// The vantage --from-zone/--from-site give the lines of --devices.
 fn assumed_vantage(args: &Args, estate: &Estate) -> Result<Option<Vantage>> {
     let Some(zone) = args.from_zone else {
@@ -235,31 +217,19 @@ fn plans(
     a: &Assessment,
     args: &Args,
 ) -> Result<Vec<(Limits, camaudit_plan::Plan)>> {
-    let budgets: Vec<Option<f64>> = or_none(&args.budget_per_quarter);
-    let capacities: Vec<Option<f64>> = or_none(&args.capacity);
-    let first = Limits {
-        start: args.from,
-        budget_per_quarter: budgets[0],
-        capacity_hours: capacities[0],
-        quarters: args.quarters,
-    };
-    let built = remedy(estate, policy, a, &first).context("building the schedule's problem")?;
-    let mut runs = Vec::new();
-    for &budget_per_quarter in &budgets {
-        for &capacity_hours in &capacities {
-            let limits = Limits {
+    let mut limits = Vec::new();
+    for budget_per_quarter in or_none(&args.budget_per_quarter) {
+        for capacity_hours in or_none(&args.capacity) {
+            limits.push(Limits {
+                start: args.from,
                 budget_per_quarter,
                 capacity_hours,
-                ..first.clone()
-            };
-            let problem = built
-                .problem
-                .with_constraints(camaudit_policy::constraints(estate, &limits))
-                .context("setting the what-if limits")?;
-            runs.push((limits, camaudit_plan::plan(&problem)));
+                quarters: args.quarters,
+            });
         }
     }
-    Ok(runs)
+    let plans = crate::planning::plans(estate, policy, a, &limits)?;
+    Ok(limits.into_iter().zip(plans).collect())
 }
 
 fn or_none(values: &[f64]) -> Vec<Option<f64>> {

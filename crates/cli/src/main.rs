@@ -15,6 +15,7 @@ mod cmd_org;
 mod cmd_pcap;
 mod cmd_plan;
 mod cmd_registry;
+mod cmd_report;
 mod cmd_rules;
 mod cmd_scan;
 #[cfg(feature = "sim")]
@@ -25,6 +26,7 @@ mod engine_args;
 mod estate_arg;
 mod output;
 mod plan_sources;
+mod planning;
 mod progress;
 mod store_arg;
 mod vantage;
@@ -64,6 +66,7 @@ enum Command {
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
     Registry(cmd_registry::Args),
+    Report(cmd_report::Args),
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
     Scan(Box<cmd_scan::Args>),
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
         Command::Registry(args) => cmd_registry::run(args),
+        Command::Report(args) => cmd_report::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
         #[cfg(feature = "sim")]

@@ -2,6 +2,7 @@
 //! every vantage-point scan in it as proof of reachability), a devices
 //! JSONL file, or a checked asset register.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -11,7 +12,7 @@ use camaudit_identify::Engine;
 use camaudit_model::{Device, KevStatus};
 use camaudit_pipeline::scan::{ScanParams, Vantage};
 use camaudit_policy::{Asset, Reachability, ScanProof};
-use camaudit_store::{Location, ScanId};
+use camaudit_store::{Location, Scan, ScanId, ScanKind, ScanStatus};
 use time::format_description::well_known::Rfc3339;
 
 /// A devices file line longer than this is refused (a device with all its
@@ -24,6 +25,8 @@ const CONTACT_FIELDS: &[&str] = &["dns.query", "tls.sni", "http.request.host"];
 /// Devices and the scans that reached them.
 pub struct Sourced {
     pub assets: Vec<Asset>,
+    /// The devices behind `assets`, in the same order (none for a register).
+    pub devices: Vec<Device>,
     pub reach: Reachability,
     /// "scan 4 of camaudit.db (2026-11-30T10:00:00Z)", for the summary.
     pub described: String,
@@ -32,21 +35,185 @@ pub struct Sourced {
 /// The store's scan `scan` (default: the latest), and reachability from
 /// every scan in the store that recorded a vantage point.
 pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
+    let choice = match scan {
+        Some(id) => Choice::These(vec![id]),
+        None => Choice::Latest,
+    };
+    Ok(read_store(db, &choice, engine)?.sourced)
+}
+
+/// Which scans of a store to read devices from.
+pub enum Choice {
+    /// The newest scan, whatever its state.
+    Latest,
+    /// The newest scan that finished.
+    LatestComplete,
+    /// These scans, their devices merged (a device in several: the newest).
+    These(Vec<i64>),
+}
+
+/// Devices read from a store, with what a report says about them.
+pub struct FromStore {
+    pub sourced: Sourced,
+    /// The packet captures whose endpoints were read ("pcap scan 3"):
+    /// without one, calling home is not measured.
+    pub captures: Vec<String>,
+    /// The newest finished scan of the same kind before the chosen ones,
+    /// to compare with.
+    pub previous: Option<(Scan, Vec<Device>)>,
+}
+
+/// The chosen scans' devices (with the endpoints a capture in the store
+/// saw them use), and reachability from every scan that recorded a
+/// vantage point.
+pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<FromStore> {
     if db.is_missing_file() {
         bail!("no scan store at {db}: run `camaudit scan … --db {db}` first, or give --devices");
     }
     let store = crate::store_arg::open(db)?;
     let scans = store.scans()?;
-    let chosen = match scan {
-        Some(id) => store.scan(ScanId(id))?,
-        None => scans
-            .last()
-            .cloned()
-            .with_context(|| format!("{db} holds no scans yet"))?,
+    let chosen = choose(store.as_ref(), &scans, choice, db)?;
+    let mut devices: Vec<Device> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for s in &chosen {
+        for d in store.devices(s.id)? {
+            match identity(&d).and_then(|k| seen.get(&k).copied()) {
+                Some(i) => devices[i] = d,
+                None => {
+                    if let Some(k) = identity(&d) {
+                        seen.insert(k, devices.len());
+                    }
+                    devices.push(d);
+                }
+            }
+        }
+    }
+    let captures = attach_captures(store.as_ref(), &scans, &mut devices)?;
+    let reach = reachability(store.as_ref(), &scans)?;
+    let previous = match chosen.iter().map(|s| s.id).min() {
+        Some(first) => scans
+            .iter()
+            .rev()
+            .find(|s| s.id < first && s.status == ScanStatus::Complete && s.kind == chosen[0].kind)
+            .map(|s| Ok::<_, anyhow::Error>((s.clone(), store.devices(s.id)?)))
+            .transpose()?,
+        None => None,
     };
-    let devices = store.devices(chosen.id)?;
+    let described = chosen
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} of {} ({})",
+                s.kind,
+                s.id,
+                db,
+                s.started_at.format(&Rfc3339).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(FromStore {
+        sourced: Sourced {
+            assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
+            devices,
+            reach,
+            described,
+        },
+        captures,
+        previous,
+    })
+}
+
+fn choose(
+    store: &dyn camaudit_store::Store,
+    scans: &[Scan],
+    choice: &Choice,
+    db: &Location,
+) -> Result<Vec<Scan>> {
+    let newest = |complete: bool| {
+        scans
+            .iter()
+            .rev()
+            .find(|s| !complete || s.status == ScanStatus::Complete)
+            .cloned()
+            .with_context(|| {
+                if scans.is_empty() {
+                    format!("{db} holds no scans yet: run `camaudit scan … --db {db}` first")
+                } else {
+                    format!("{db} holds no finished scan: finish one (`camaudit scan --resume ID --db {db}`) or name it with --scan")
+                }
+            })
+    };
+    Ok(match choice {
+        Choice::Latest => vec![newest(false)?],
+        Choice::LatestComplete => vec![newest(true)?],
+        Choice::These(ids) => {
+            let mut out = Vec::new();
+            for &id in ids {
+                if !out.iter().any(|s: &Scan| s.id.0 == id) {
+                    out.push(store.scan(ScanId(id))?);
+                }
+            }
+            out.sort_by_key(|s| s.id);
+            out
+        }
+    })
+}
+
+/// What makes two scans' sightings one device here: the MAC, else the
+/// address.
+fn identity(d: &Device) -> Option<String> {
+    match (d.mac, d.addr) {
+        (Some(m), _) => Some(format!("mac {m}")),
+        (None, Some(a)) => Some(format!("addr {a}")),
+        (None, None) => None,
+    }
+}
+
+/// Gives each device without endpoints those a packet capture in the
+/// store saw it use (the newest capture first), and names the captures.
+fn attach_captures(
+    store: &dyn camaudit_store::Store,
+    scans: &[Scan],
+    devices: &mut [Device],
+) -> Result<Vec<String>> {
+    let mut captures = Vec::new();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in devices.iter().enumerate() {
+        let keys = [
+            d.mac.map(|m| format!("mac {m}")),
+            d.addr.map(|a| format!("addr {a}")),
+        ];
+        for k in keys.into_iter().flatten() {
+            index.entry(k).or_default().push(i);
+        }
+    }
+    for s in scans.iter().rev().filter(|s| s.kind == ScanKind::Pcap) {
+        captures.push(format!("pcap scan {}", s.id));
+        for seen in store.devices(s.id)? {
+            if seen.endpoints.is_empty() {
+                continue;
+            }
+            // A capture sees addresses; its MAC, when it has one, decides.
+            let key = match (seen.mac, seen.addr) {
+                (Some(m), _) => format!("mac {m}"),
+                (None, Some(a)) => format!("addr {a}"),
+                (None, None) => continue,
+            };
+            for &i in index.get(&key).into_iter().flatten() {
+                if devices[i].endpoints.is_empty() {
+                    devices[i].endpoints = seen.endpoints.clone();
+                }
+            }
+        }
+    }
+    Ok(captures)
+}
+
+/// Which devices each scan with a recorded vantage point reached.
+fn reachability(store: &dyn camaudit_store::Store, scans: &[Scan]) -> Result<Reachability> {
     let mut reach = Reachability::default();
-    for s in &scans {
+    for s in scans {
         let params: ScanParams = serde_json::from_value(s.params.clone()).unwrap_or_default();
         let Some(vantage) = params.vantage else {
             continue;
@@ -63,16 +230,7 @@ pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<S
             reach.record(d.mac.map(|m| m.to_string()).as_deref(), d.addr, proof);
         }
     }
-    Ok(Sourced {
-        assets: devices.iter().map(|d| asset(d, None, engine)).collect(),
-        reach,
-        described: format!(
-            "scan {} of {} ({})",
-            chosen.id,
-            db,
-            chosen.started_at.format(&Rfc3339).unwrap_or_default()
-        ),
-    })
+    Ok(reach)
 }
 
 /// Where a devices line says its scan was run from: the store's vantage
@@ -95,6 +253,7 @@ pub fn from_devices(path: &Path, assumed: Option<&Vantage>, engine: &Engine) -> 
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut reader = BufReader::new(file);
     let mut assets = Vec::new();
+    let mut devices = Vec::new();
     let mut reach = Reachability::default();
     let mut line = Vec::new();
     let mut number = 0;
@@ -137,10 +296,12 @@ pub fn from_devices(path: &Path, assumed: Option<&Vantage>, engine: &Engine) -> 
             );
         }
         assets.push(asset(&device, Some(&value), engine));
+        devices.push(device);
     }
     Ok(Sourced {
         described: format!("{} devices from {}", assets.len(), path.display()),
         assets,
+        devices,
         reach,
     })
 }
@@ -268,6 +429,7 @@ pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Resul
     Ok(Sourced {
         described: format!("{} lines of {}", assets.len(), report.file),
         assets,
+        devices: Vec::new(),
         reach: Reachability::default(),
     })
 }

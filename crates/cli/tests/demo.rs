@@ -43,14 +43,29 @@ fn demo_finds_unmasks_grades_and_reports() {
     assert_eq!(words[of - 1], words[of + 1], "{recall_line}");
     assert_ne!(words[of - 1], "0", "{recall_line}");
 
-    // The report: one self-contained file naming the rebrands.
+    // The report: the board report of the simulated estate, one
+    // self-contained file with the plan, the rebrands and the grade.
     let report = std::fs::read_to_string(dir.join("camaudit-demo-report.html")).unwrap();
     assert!(report.starts_with("<!DOCTYPE html>"));
     assert!(report.contains("<svg"), "a chart");
-    assert!(report.contains("Rebrands unmasked"));
+    assert!(report.contains("camaudit demo estate"));
+    assert!(report.contains("Brands found that are not their maker"));
     assert!(
-        report.contains("<td>Lorex<br><span class=\"muted small\">a former subsidiary&#39;s brand</span></td><td><b>Dahua</b></td>"),
-        "a Lorex device unmasked as Dahua's"
+        report.contains("<th scope=\"row\">Lorex</th><td><b>Dahua</b></td><td>a former subsidiary&#39;s brand</td>"),
+        "Lorex unmasked as Dahua's"
+    );
+    assert!(report.contains(">The plan</h2>"), "the plan");
+    assert!(
+        report.contains("Cost per budget period"),
+        "its cost per period"
+    );
+    assert!(report.contains("Residual risk per day"), "its risk curve");
+    assert!(report.contains("How accurate was the scan? (demo only)"));
+    assert!(
+        report.contains(
+            "trusted makers' devices wrongly called covered</th><td class=\"num\">0</td>"
+        ),
+        "no trusted maker called covered"
     );
     assert!(!report.contains("<script"), "no JavaScript");
     assert!(

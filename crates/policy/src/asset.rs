@@ -97,7 +97,11 @@ impl Asset {
                 .filter(|k| k.status == KevStatus::Affected)
                 .map(|k| k.cve.clone())
                 .collect(),
-            endpoints: extra.map(endpoints_of).unwrap_or_default(),
+            endpoints: if d.endpoints.is_empty() {
+                extra.map(endpoints_of).unwrap_or_default()
+            } else {
+                call_home_hosts(d)
+            },
             capabilities: extra.map(capabilities_of).unwrap_or_default(),
             open_ports: d.open_ports.clone(),
             quantity: 1,
@@ -121,6 +125,17 @@ impl Asset {
             Some(DeviceType::Camera | DeviceType::ThermalCamera)
         )
     }
+}
+
+/// The hosts a capture saw the device calling: only its outbound traffic
+/// to the internet or to a maker's service, not the local peers (an NVR,
+/// a viewing desk) that every camera talks to.
+fn call_home_hosts(d: &Device) -> Vec<String> {
+    d.endpoints
+        .iter()
+        .filter(|e| e.is_call_home())
+        .map(|e| e.name.clone().unwrap_or_else(|| e.addr.to_string()))
+        .collect()
 }
 
 /// Hosts from `endpoints`: a list of strings, or of objects with a `host`
@@ -165,6 +180,50 @@ mod tests {
             ["dev.hik-connect.com", "p2p.easy4ipcloud.com"]
         );
         assert!(endpoints_of(&serde_json::json!({"addr": "10.0.0.1"})).is_empty());
+    }
+
+    #[test]
+    fn a_captures_local_peers_are_not_calling_home() {
+        use camaudit_model::{Direction, Endpoint, EndpointProtocol, PeerScope};
+        let peer = |addr: &str, name: Option<&str>, direction, scope| Endpoint {
+            addr: addr.parse().unwrap(),
+            port: 443,
+            protocol: EndpointProtocol::Tcp,
+            direction,
+            scope,
+            name: name.map(str::to_owned),
+            bytes_out: 1,
+            bytes_in: 1,
+            packets: 2,
+            first_seen: String::new(),
+            last_seen: String::new(),
+            service: None,
+        };
+        let mut d: Device = serde_json::from_value(serde_json::json!({
+            "addr": "10.1.0.5", "mac": null, "open_ports": [], "label_vendor": null,
+            "manufacturer": "hikvision", "owner": null, "model": null, "firmware": null,
+            "serial": null, "device_type": "camera", "covered": true, "covered_by": [],
+            "confidence": 1.0, "evidence": []
+        }))
+        .unwrap();
+        d.endpoints = vec![
+            peer("10.1.0.9", None, Direction::Outbound, PeerScope::Internal),
+            peer("10.1.0.20", None, Direction::Inbound, PeerScope::Internal),
+            peer("203.0.113.7", None, Direction::Inbound, PeerScope::External),
+        ];
+        let json = serde_json::to_value(&d).unwrap();
+        assert!(Asset::of_device(&d, Some(&json)).endpoints.is_empty());
+        d.endpoints.push(peer(
+            "198.51.100.4",
+            Some("dev.hik-connect.com"),
+            Direction::Outbound,
+            PeerScope::External,
+        ));
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            Asset::of_device(&d, Some(&json)).endpoints,
+            ["dev.hik-connect.com"]
+        );
     }
 
     #[test]

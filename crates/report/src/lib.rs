@@ -1,7 +1,8 @@
 //! camaudit's reports as views of one model.
 //!
 //! Every report is built in two steps: plain view models (`DeviceRow`,
-//! `Tally`, `ScanSummary`, `Accuracy`, `EvidenceView`…) are made from the
+//! `Tally`, `ScanSummary`, `Accuracy`, `EvidenceView`, the board report's
+//! `EstateOverview`, `SiteRow`, `FindingDetail`, `PlanView`…) are made from the
 //! devices or the check report, then a writer renders them as a table for
 //! people, JSON / JSONL / CSV for machines, or a self-contained HTML page.
 //! The CLI, a REST API, a dashboard and the board report share these shapes,
@@ -11,6 +12,7 @@
 //! knows nothing of command-line flags: [`Format`] parses from the same
 //! names the CLI accepts.
 
+mod board;
 mod check;
 mod demo;
 mod devices;
@@ -27,6 +29,11 @@ mod registry;
 mod registry_views;
 mod tally;
 
+pub use board::{
+    BoardInput, BoardReport, CallHome, Changes, DemoGrade, EstateOverview, FindingDetail,
+    FindingGroup, PlanView, RegistryVersion, SeverityCount, SiteRow, board_report_html,
+    finding_details, finding_groups, site_rows, write_board_report,
+};
 pub use check::write_aligned;
 pub use check::{
     CheckCounts, CheckTableRow, JsonDocument, LineJson, RegistryStamp, check_summary_line,
@@ -45,7 +52,7 @@ pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
     FindingRow, UnplacedRow, findings_summary_line, unplaced_rows, write_findings, write_immediate,
 };
-pub use html::{DemoReport, DeviceView, RebrandBrand, RebrandRow, RegimeRow, demo_report_html};
+pub use html::{RebrandBrand, RegimeRow, brands, regime_rows};
 pub use plan_views::{
     PeriodRow, PlanSummary, ScheduleRow, WhatIf, money, period_rows, risk_sparkline, schedule_rows,
     write_periods, write_plan_summary, write_schedule, write_what_if,
