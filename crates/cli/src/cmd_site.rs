@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use camaudit_report::{EstateNames, SiteRow, write_sites};
+use camaudit_report::{EstateNames, SiteListRow, write_sites};
 use camaudit_store::{Location, NewSite, Slug, StoreError};
 use clap::Subcommand;
 
@@ -111,7 +111,7 @@ fn add(db: &Location, format: Format, org: &Slug, slug: Slug, name: String) -> R
     }
     let site = estate_arg::site(store.as_ref(), &org, &slug, db)?;
     let names = EstateNames::new(std::slice::from_ref(&org), std::slice::from_ref(&site));
-    let row = SiteRow::of(&site, &names);
+    let row = SiteListRow::of(&site, &names);
     write_to(None, |out| match format {
         Format::Table => {
             writeln!(
@@ -138,7 +138,7 @@ fn list(db: &Location, format: Format, org: Option<&Slug>) -> Result<ExitCode> {
         .sites(only.as_ref().map(|o| o.id))
         .with_context(|| format!("reading the sites of {db}"))?;
     let names = EstateNames::new(&orgs, &sites);
-    let rows: Vec<SiteRow> = sites.iter().map(|s| SiteRow::of(s, &names)).collect();
+    let rows: Vec<SiteListRow> = sites.iter().map(|s| SiteListRow::of(s, &names)).collect();
     write_to(None, |out| Ok(write_sites(out, &rows, format.into())?))?;
     if rows.is_empty() && format == Format::Table {
         eprintln!("camaudit: no sites yet: add one with `camaudit site add ORG/SITE --name NAME`");

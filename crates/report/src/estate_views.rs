@@ -85,7 +85,7 @@ impl OrganisationRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SiteRow {
+pub struct SiteListRow {
     pub id: i64,
     pub org: String,
     pub slug: String,
@@ -95,9 +95,9 @@ pub struct SiteRow {
     pub last_report_at: Option<String>,
 }
 
-impl SiteRow {
-    pub fn of(s: &Site, names: &EstateNames) -> SiteRow {
-        SiteRow {
+impl SiteListRow {
+    pub fn of(s: &Site, names: &EstateNames) -> SiteListRow {
+        SiteListRow {
             id: s.id.0,
             org: names.org(s.org),
             slug: s.slug.to_string(),
@@ -186,7 +186,7 @@ impl Listed for OrganisationRow {
     }
 }
 
-impl Listed for SiteRow {
+impl Listed for SiteListRow {
     const WHAT: &'static str = "sites";
     const TABLE: &'static [&'static str] = &["ID", "SITE", "NAME", "CREATED", "LAST REPORT"];
     const CSV: &'static [&'static str] =
@@ -311,7 +311,7 @@ pub fn write_organisations(
 }
 
 /// `site list`: sites with their last report time.
-pub fn write_sites(out: &mut dyn Write, rows: &[SiteRow], format: Format) -> Result<()> {
+pub fn write_sites(out: &mut dyn Write, rows: &[SiteListRow], format: Format) -> Result<()> {
     write_list(out, rows, format)
 }
 
@@ -490,7 +490,7 @@ mod tests {
     fn a_site_that_never_reported_says_so() {
         let (orgs, sites) = estate();
         let names = EstateNames::new(&orgs, &sites);
-        let rows = vec![SiteRow::of(&sites[0], &names)];
+        let rows = vec![SiteListRow::of(&sites[0], &names)];
         let mut out = Vec::new();
         write_sites(&mut out, &rows, Format::Table).unwrap();
         let text = String::from_utf8(out).unwrap();

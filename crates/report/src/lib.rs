@@ -45,7 +45,7 @@ pub use diff::{diff_summary_line, write_diff, write_timelines};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use estate_views::{
-    EstateNames, OrganisationRow, SiteRow, TokenRow, timestamp, write_created_token,
+    EstateNames, OrganisationRow, SiteListRow, TokenRow, timestamp, write_created_token,
     write_organisations, write_sites, write_tokens,
 };
 pub use evidence::{EvidenceView, display_name, phrase};
