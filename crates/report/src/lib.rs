@@ -31,7 +31,7 @@ pub use check::{
     column_keys, write_check_report,
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
-pub use devices::{DeviceRow, write_devices};
+pub use devices::{DEVICE_CSV_HEADER, DeviceRow, write_devices};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use evidence::{EvidenceView, display_name, phrase};

@@ -25,7 +25,7 @@ mod types;
 pub use estate::{
     BadBatchId, BadSlug, BatchId, BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation,
     NewSite, NewToken, OrgId, Organisation, Page, PlanId, Sector, SensorBatch, Site, SiteDevice,
-    Slug, StoredPlan, Token, TokenId, TokenScope,
+    SiteId, Slug, StoredPlan, Token, TokenId, TokenScope,
 };
 pub use location::{Location, open};
 pub use migrations::SCHEMA_VERSION;
