@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::pool::Views;
 
 /// The token of an authenticated request.
 #[derive(Debug, Clone)]
@@ -42,6 +43,10 @@ impl FromRequestParts<AppState> for Caller {
             .await?;
         match outcome {
             Ok(token) => Ok(Caller(token)),
+            Err(why) if !why.is_refusal() => {
+                tracing::error!("authenticating: {why}");
+                Err(ApiError::busy("cannot check the token now; retry later"))
+            }
             Err(why) => {
                 tracing::info!("refused a token: {why}");
                 Err(ApiError::unauthorized())

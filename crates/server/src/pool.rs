@@ -7,33 +7,25 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use camaudit_store::{Estate, Location, PostgresStore, SqliteStore, Store, StoreError};
+use camaudit_store::{Estate, EstateStore, Location, Store, StoreError, open_estate};
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 
-/// A store that holds both the scans and the estate, and can move between
-/// threads.
-pub trait EstateStore: Store + Estate + Send {
+/// The store's views a handler passes on: the estate to `camaudit-auth`,
+/// the scans to `camaudit-history`.
+pub trait Views {
     fn as_estate(&self) -> &dyn Estate;
     fn as_store(&self) -> &dyn Store;
 }
 
-impl<T: Store + Estate + Send> EstateStore for T {
+impl<'a> Views for dyn EstateStore + 'a {
     fn as_estate(&self) -> &dyn Estate {
         self
     }
     fn as_store(&self) -> &dyn Store {
         self
     }
-}
-
-/// Opens (creating or migrating) the store at `location`, estate included.
-pub fn open_estate(location: &Location) -> Result<Box<dyn EstateStore>, StoreError> {
-    Ok(match location {
-        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
-        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
-    })
 }
 
 /// The opened stores and the permits to use them.

@@ -16,6 +16,7 @@ use crate::access::{Caller, Reader};
 use crate::cursor;
 use crate::error::ApiError;
 use crate::extract::{Params, PathIds};
+use crate::pool::Views;
 use crate::routes::estate::visible_site;
 use crate::views::{DeviceView, PageView};
 

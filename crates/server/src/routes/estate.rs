@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::access::{Caller, Reader};
 use crate::error::ApiError;
 use crate::extract::{Params, PathIds};
+use crate::pool::Views;
 use crate::views::{Items, OrgView, ScanView, SiteView};
 
 pub async fn organisations(
