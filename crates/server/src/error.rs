@@ -91,6 +91,7 @@ impl From<camaudit_store::StoreError> for ApiError {
                 tracing::warn!("store unavailable: {e}");
                 ApiError::busy("the store is unreachable for now; retry later")
             }
+            StoreError::NoScan(_) => ApiError::not_found("scan"),
             StoreError::Conflict(what) => ApiError::new(
                 StatusCode::CONFLICT,
                 "conflict",
