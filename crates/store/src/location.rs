@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::{Estate, PostgresStore, Result, SqliteStore, Store, StoreError};
+use crate::{Estate, PostgresStore, Result, SqliteStore, Store};
 
 /// A store's place: a SQLite file, or a PostgreSQL database named by a
 /// `postgres://` (or `postgresql://`) address.
@@ -67,11 +67,7 @@ impl<T: Store + Estate + Send> EstateStore for T {}
 pub fn open_estate(location: &Location) -> Result<Box<dyn EstateStore>> {
     Ok(match location {
         Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
-        Location::Postgres(_) => {
-            return Err(StoreError::Invalid(
-                "the PostgreSQL estate is not built yet: use a SQLite file".into(),
-            ));
-        }
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
     })
 }
 

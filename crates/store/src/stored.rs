@@ -4,7 +4,10 @@
 
 use camaudit_model::Device;
 
-use crate::{DeviceCursor, OrgId, Page, Result, SiteDevice, SiteId, StoreError, TokenScope};
+use crate::{
+    BatchOutcome, DeviceCursor, OrgId, Page, Result, ScanId, SensorBatch, SiteDevice, SiteId,
+    StoreError, TokenScope,
+};
 
 /// A token's scope as its columns: the word, the organisation (none for an
 /// admin) and the sites (a sensor's only).
@@ -104,6 +107,24 @@ pub(crate) fn page(mut items: Vec<SiteDevice>, limit: u32) -> Page<SiteDevice, D
         idx: d.idx,
     });
     Page { items, next }
+}
+
+/// A retried batch: the scan it went to, provided it is the same batch (a
+/// sensor reusing an id for another site or scan would otherwise lose that
+/// batch without a word).
+pub(crate) fn duplicate(
+    batch: &SensorBatch,
+    site: i64,
+    scan: ScanId,
+    scan_ref: Option<String>,
+) -> Result<BatchOutcome> {
+    if site != batch.site.0 || scan_ref.as_deref() != Some(batch.scan_ref.as_str()) {
+        return Err(StoreError::Invalid(format!(
+            "batch {} was stored before for another site or scan (scan {scan}); give each batch its own id",
+            batch.id
+        )));
+    }
+    Ok(BatchOutcome::Duplicate { scan })
 }
 
 #[cfg(test)]

@@ -17,20 +17,7 @@ const T0: OffsetDateTime = datetime!(2026-03-01 09:00:00 UTC);
 const T1: OffsetDateTime = datetime!(2026-03-01 09:10:00 UTC);
 const T2: OffsetDateTime = datetime!(2026-03-02 09:00:00 UTC);
 
-// SQLite only until the PostgreSQL backend implements the estate (the
-// next commit): then `on_both_backends!`.
-macro_rules! on_sqlite_for_now {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                super::$name(super::common::Fresh::sqlite(stringify!($name)));
-            })+
-        }
-    };
-}
-
-on_sqlite_for_now!(
+on_both_backends!(
     organisations_and_sites_round_trip_and_taken_slugs_conflict,
     tokens_keep_their_scope_and_refuse_sites_outside_it,
     revoking_twice_keeps_the_first_time,

@@ -445,7 +445,7 @@ impl Estate for SqliteStore {
             .optional()?
             .ok_or(StoreError::NoSite(batch.site))?;
         if let Some((site, scan, scan_ref)) = earlier_batch(&tx, org, batch)? {
-            return duplicate(batch, site, ScanId(scan), scan_ref);
+            return crate::stored::duplicate(batch, site, ScanId(scan), scan_ref);
         }
         let scan = scan_for(&tx, org, batch)?;
         append_observations(&tx, org, scan, batch)?;
@@ -559,24 +559,6 @@ impl Estate for SqliteStore {
         }
         Ok(out)
     }
-}
-
-/// A retried batch: the scan it went to, provided it is the same batch (a
-/// sensor reusing an id for another site or scan would otherwise lose that
-/// batch without a word).
-fn duplicate(
-    batch: &SensorBatch,
-    site: i64,
-    scan: ScanId,
-    scan_ref: Option<String>,
-) -> Result<BatchOutcome> {
-    if site != batch.site.0 || scan_ref.as_deref() != Some(batch.scan_ref.as_str()) {
-        return Err(StoreError::Invalid(format!(
-            "batch {} was stored before for another site or scan (scan {scan}); give each batch its own id",
-            batch.id
-        )));
-    }
-    Ok(BatchOutcome::Duplicate { scan })
 }
 
 /// The device page's query: each site's latest scan, the filters that are
