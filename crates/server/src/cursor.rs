@@ -55,7 +55,7 @@ mod tests {
             "!!!",
             "e30",
             &"A".repeat(300),
-            &URL_SAFE_NO_PAD.encode("[1,2,3]"),
+            &URL_SAFE_NO_PAD.encode(r#"{"site":1,"scan":2}"#),
         ] {
             let e = decode(bad).unwrap_err();
             assert_eq!(e.code, "bad_cursor", "{bad}");

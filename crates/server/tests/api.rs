@@ -17,6 +17,7 @@ on_both_backends!(
     exports_hold_the_same_devices_as_the_pages,
     one_device_reads_back_as_listed,
     reads_of_sites_scans_plans_and_findings,
+    a_diff_says_what_went_between_two_scans_of_a_site,
 );
 
 on_sqlite!(the_registry_answers_for_a_rebrand_and_a_model);
@@ -328,4 +329,28 @@ async fn the_registry_answers_for_a_rebrand_and_a_model(f: Fixture) {
 
     let nothing = f.get("/api/v1/registry?q=", Some(&f.tokens.admin)).await;
     assert_eq!(nothing.status, 400);
+}
+
+async fn a_diff_says_what_went_between_two_scans_of_a_site(f: Fixture) {
+    // The next scan of Leeds' civic centre no longer sees the first device.
+    let batch = batch_json("next:1", "civic-centre", "sensor-1/next", &f.devices[1..]);
+    let stored = f.post_batch(&f.tokens.sensor_a1, &batch).await;
+    assert_eq!(stored.status, 201, "{}", stored.text());
+    let next = stored.json()["scan"].as_i64().unwrap();
+    let uri = format!("/api/v1/diff?from={}&to={next}", f.scan_a1);
+    let d = f.get(&uri, Some(&f.tokens.viewer_a)).await;
+    assert_eq!(d.status, 200, "{}", d.text());
+    let j = d.json();
+    assert_eq!(j["gone"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["new"].as_array().unwrap().len(), 0, "{j}");
+    assert_eq!(j["counts"]["gone"], 1);
+    assert_eq!(j["from"]["id"], f.scan_a1.0);
+    // York's viewer may not see it; two sites are not compared.
+    assert_eq!(f.get(&uri, Some(&f.tokens.viewer_b)).await.status, 404);
+    let across = format!("/api/v1/diff?from={}&to={}", f.scan_a1, f.scan_b1);
+    let a = f.get(&across, Some(&f.tokens.admin)).await;
+    assert_eq!(a.status, 400, "{}", a.text());
+    assert_eq!(a.code(), "different_sites");
+    let a = f.get("/api/v1/diff?from=1", Some(&f.tokens.admin)).await;
+    assert_eq!(a.status, 400);
 }

@@ -106,7 +106,7 @@ fn concrete(f: &Fixture, path: &str) -> String {
 }
 
 /// Values for the document's required query parameters.
-fn required_query(doc: &Value, method: &str, path: &str) -> String {
+fn required_query(f: &Fixture, doc: &Value, method: &str, path: &str) -> String {
     let params = doc["paths"][path][method]["parameters"]
         .as_array()
         .cloned()
@@ -114,8 +114,10 @@ fn required_query(doc: &Value, method: &str, path: &str) -> String {
     let mut query = Vec::new();
     for p in params {
         if p["in"] == "query" && p["required"] == true {
+            let scan = f.scan_a1.to_string();
             let value = match p["name"].as_str().unwrap() {
                 "q" => "annke",
+                "from" | "to" => scan.as_str(),
                 other => panic!("the test has no value for the required parameter {other}"),
             };
             query.push(format!("{}={value}", p["name"].as_str().unwrap()));
@@ -209,7 +211,7 @@ async fn every_operation_answers_as_documented() {
         let uri = format!(
             "{}{}",
             concrete(&f, &path),
-            required_query(&doc, &method, &path)
+            required_query(&f, &doc, &method, &path)
         );
         let (token, body) = if method == "post" {
             let devices = &f.devices[..2];
@@ -251,7 +253,7 @@ async fn error_answers_are_documented_too() {
         let uri = format!(
             "{}{}",
             concrete(&f, &path),
-            required_query(&doc, &method, &path)
+            required_query(&f, &doc, &method, &path)
         );
         if secured {
             // No token, then a sensor token where it reads (or a viewer where it writes).

@@ -45,6 +45,7 @@ fn protected_uris(f: &Fixture) -> Vec<String> {
         format!("/api/v1/plans/{}", f.plan_a),
         format!("/api/v1/findings?org={}", f.org_a),
         "/api/v1/registry?q=annke".into(),
+        format!("/api/v1/diff?from={}&to={}", f.scan_a1, f.scan_a1),
     ]
 }
 
@@ -176,6 +177,8 @@ async fn another_organisations_objects_are_404(f: Fixture) {
         format!("/api/v1/sites?org={}", f.org_a),
         format!("/api/v1/plans?org={}", f.org_a),
         format!("/api/v1/findings?org={}", f.org_a),
+        format!("/api/v1/diff?from={}&to={}", f.scan_a1, f.scan_a1),
+        format!("/api/v1/diff?from={}&to={}", f.scan_b1, f.scan_a1),
         // York's site with Leeds' scan: the pair must belong together.
         format!("/api/v1/devices/{}/{}/0", f.site_b1, f.scan_a1),
     ];
@@ -266,7 +269,8 @@ async fn malformed_and_mistyped_batches_are_400(f: Fixture) {
             .await;
         assert_error(&a, 400, code);
     }
-    let mutate: Vec<(fn(&mut Value), &str)> = vec![
+    type Mutation = (fn(&mut Value), &'static str);
+    let mutate: Vec<Mutation> = vec![
         (|b| b["id"] = json!(42), "id a number"),
         (|b| b["id"] = json!(""), "empty id"),
         (|b| b["id"] = json!("has space"), "id with a space"),

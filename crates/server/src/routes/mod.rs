@@ -3,6 +3,7 @@
 
 pub mod batches;
 pub mod devices;
+pub mod diff;
 pub mod estate;
 pub mod plans;
 pub mod registry;
@@ -76,6 +77,7 @@ pub fn api() -> Api {
         .get("/api/v1/plans/{id}", plans::one)
         .get("/api/v1/findings", plans::findings)
         .get("/api/v1/registry", registry::answer)
+        .get("/api/v1/diff", diff::between)
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
