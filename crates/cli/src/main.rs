@@ -15,6 +15,7 @@ mod cmd_plan;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
+mod cmd_serve;
 #[cfg(feature = "sim")]
 mod cmd_sim;
 mod engine_args;
@@ -60,6 +61,7 @@ enum Command {
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
     Scan(Box<cmd_scan::Args>),
+    Serve(cmd_serve::Args),
     #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
 }
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
+        Command::Serve(args) => cmd_serve::run(args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
     };
