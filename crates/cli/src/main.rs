@@ -10,6 +10,7 @@ mod cmd_check;
 mod cmd_demo;
 mod cmd_identify;
 mod cmd_import;
+mod cmd_org;
 mod cmd_pcap;
 mod cmd_plan;
 mod cmd_registry;
@@ -18,7 +19,10 @@ mod cmd_scan;
 mod cmd_serve;
 #[cfg(feature = "sim")]
 mod cmd_sim;
+mod cmd_site;
+mod cmd_token;
 mod engine_args;
+mod estate_arg;
 mod output;
 mod plan_sources;
 mod progress;
@@ -55,6 +59,7 @@ enum Command {
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
+    Org(cmd_org::Args),
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
     Registry(cmd_registry::Args),
@@ -64,6 +69,8 @@ enum Command {
     Serve(cmd_serve::Args),
     #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
+    Site(cmd_site::Args),
+    Token(cmd_token::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +81,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
+        Command::Org(args) => cmd_org::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
         Command::Registry(args) => cmd_registry::run(args),
@@ -82,6 +90,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd_serve::run(args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
+        Command::Site(args) => cmd_site::run(args),
+        Command::Token(args) => cmd_token::run(args),
     };
     match result {
         Ok(code) => code,
