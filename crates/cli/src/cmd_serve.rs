@@ -18,7 +18,7 @@ use crate::engine_args::EngineArgs;
     after_help = "Examples:
   camaudit serve --db estate.db
   camaudit serve --db postgres://camaudit@db.internal/estate --listen 0.0.0.0:8443
-  camaudit token create --scope viewer --org leeds --db estate.db   # then:
+  TOKEN=$(camaudit token create --scope viewer --org leeds --db estate.db)
   curl -H \"Authorization: Bearer $TOKEN\" 'http://127.0.0.1:8080/api/v1/devices?covered=true'
 
 The server speaks plain HTTP: beyond this machine, put it behind a TLS proxy."
