@@ -283,20 +283,17 @@ struct Cutter<'e> {
 impl Cutter<'_> {
     fn add<T: Serialize>(&mut self, item: Item, value: &T) -> Result<(), PushError> {
         let json = serde_json::to_string(value).map_err(PushError::Encode)?;
-        let room = self
-            .limits
-            .bytes
-            .saturating_sub(self.frame.overhead(self.part));
-        if !self.open.fits(json.len(), &self.limits, room) {
-            if self.open.is_empty() {
-                return Err(PushError::TooLarge {
-                    scan: self.scan,
-                    what: item.name(),
-                    bytes: json.len(),
-                    limit: room,
-                });
-            }
+        if !self.open.fits(json.len(), &self.limits, self.room()) && !self.open.is_empty() {
             self.close()?;
+        }
+        let room = self.room();
+        if !self.open.fits(json.len(), &self.limits, room) {
+            return Err(PushError::TooLarge {
+                scan: self.scan,
+                what: item.name(),
+                bytes: json.len(),
+                limit: room,
+            });
         }
         self.open.bytes += json.len() + 1;
         match item {
@@ -304,6 +301,13 @@ impl Cutter<'_> {
             Item::Device => self.open.devices.push(json),
         }
         Ok(())
+    }
+
+    /// The bytes the items of the batch being filled may take.
+    fn room(&self) -> usize {
+        self.limits
+            .bytes
+            .saturating_sub(self.frame.overhead(self.part))
     }
 
     /// Ends the batch being filled; the one held before it is now known
