@@ -12,6 +12,7 @@ mod cmd_identify;
 mod cmd_import;
 mod cmd_pcap;
 mod cmd_plan;
+mod cmd_push;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
@@ -21,6 +22,7 @@ mod engine_args;
 mod output;
 mod plan_sources;
 mod progress;
+mod push_arg;
 mod store_arg;
 mod vantage;
 
@@ -56,6 +58,7 @@ enum Command {
     Import(cmd_import::Args),
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
+    Push(cmd_push::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd_import::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
+        Command::Push(args) => cmd_push::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
