@@ -115,14 +115,23 @@ struct Frame {
 impl Frame {
     fn new(origin: &Origin, scan: &Scan, limits: &Limits) -> Result<Frame, PushError> {
         let scan_ref = scan_ref(&origin.sensor, scan);
+        // The server takes an object; a store's parameters always are one,
+        // but an old or hand-made scan may not be.
+        let params = match &scan.params {
+            serde_json::Value::Object(_) => scan.params.clone(),
+            serde_json::Value::Null => serde_json::json!({}),
+            other => serde_json::json!({ "params": other }),
+        };
+        // A complete scan has its end; if one has not, its start stands in
+        // (not now: the same scan must always give the same bodies).
+        let finished = scan.finished_at.unwrap_or(scan.started_at);
         let header = |finished_at| Header {
             scan_ref: &scan_ref,
             kind: scan.kind,
             started_at: scan.started_at,
             finished_at,
-            params: &scan.params,
+            params: &params,
         };
-        let finished = scan.finished_at.unwrap_or_else(OffsetDateTime::now_utc);
         Ok(Frame {
             key: scan_key(origin, scan, limits),
             site_json: serde_json::to_string(origin.site.as_str()).map_err(PushError::Encode)?,
@@ -194,7 +203,7 @@ impl Open {
     fn fits(&self, item: usize, limits: &Limits, room: usize) -> bool {
         self.observations.len() < limits.observations
             && self.devices.len() < limits.devices
-            && self.bytes + item + 1 <= room
+            && self.bytes + item < room
     }
 
     fn is_empty(&self) -> bool {

@@ -297,14 +297,26 @@ fn classify_failure(url: &ServerUrl, e: ureq::Error) -> Answer {
         E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_) => {
             Answer::Broken(format!("{url} cannot be used as a server address: {e}"))
         }
-        E::Tls(_) | E::Rustls(_) => Answer::Broken(format!(
-            "TLS with {url} failed: {e} (a private CA? give its certificate with --push-ca FILE)"
-        )),
+        E::Tls(_) | E::Rustls(_) => tls_failed(url, &e),
+        // rustls reports a refused certificate through the stream, as I/O.
+        E::Io(ref io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>()) =>
+        {
+            tls_failed(url, &e)
+        }
         other => Answer::Later {
             why: format!("cannot reach {url}: {other}"),
             after: None,
         },
     }
+}
+
+fn tls_failed(url: &ServerUrl, e: &ureq::Error) -> Answer {
+    Answer::Broken(format!(
+        "TLS with {url} failed: {e} (a private CA? give its certificate with --push-ca FILE)"
+    ))
 }
 
 fn read_ca(path: &Path) -> Result<RootCerts, PushError> {

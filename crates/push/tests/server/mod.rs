@@ -88,7 +88,7 @@ impl Default for Options {
 }
 
 /// Drops the first connections while the next fault is a reset.
-struct ResettingListener {
+pub struct ResettingListener {
     inner: TcpListener,
     shared: Arc<Shared>,
 }
@@ -130,6 +130,15 @@ impl axum::serve::Listener for ResettingListener {
 
 impl TestServer {
     pub fn start(options: Options) -> TestServer {
+        TestServer::start_with(options, |listener| listener)
+    }
+
+    /// The server behind another listener made from the plain one (TLS).
+    pub fn start_with<L, F>(options: Options, wrap: F) -> TestServer
+    where
+        L: axum::serve::Listener<Addr = SocketAddr>,
+        F: FnOnce(ResettingListener) -> L + Send + 'static,
+    {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner::default()),
             changed: Condvar::new(),
@@ -155,10 +164,10 @@ impl TestServer {
                     .route("/api/v1/batches", post(batch))
                     .layer(DefaultBodyLimit::max(for_thread.body_limit))
                     .with_state(for_thread.clone());
-                let listener = ResettingListener {
+                let listener = wrap(ResettingListener {
                     inner: listener,
                     shared: for_thread,
-                };
+                });
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stop_rx.await;
