@@ -227,3 +227,67 @@ fn a_missing_token_is_caught_before_anything_is_recorded() {
     assert_eq!(out.status.code(), Some(2), "clap: --push needs --site");
     assert!(stderr(&out).contains("--site <SLUG>"), "{}", stderr(&out));
 }
+
+#[cfg(feature = "sim")]
+#[test]
+fn a_scan_of_the_simulator_from_core_is_pushed_with_its_vantage() {
+    use camaudit_pipeline::demo::DemoConfig;
+    use camaudit_sim::{Background, SimConfig};
+
+    let dir = temp_dir("sim");
+    let token = token_file(&dir);
+    let config = DemoConfig {
+        devices: 12,
+        ..DemoConfig::default()
+    };
+    let range = config.choose_estate().expect("a free loopback range");
+    let sim = Background::start(
+        SimConfig {
+            devices: 12,
+            base: range.base,
+            seed: 5,
+            ready_file: Some(dir.join("ready")),
+            port_offset: range.port_offset,
+            quiet: true,
+            ..SimConfig::default()
+        },
+        std::time::Duration::from_secs(60),
+    )
+    .expect("the simulator serves");
+    let server = TestServer::start(Options::default());
+    let out = camaudit(
+        &dir,
+        &[
+            "scan",
+            &range.base.to_string(),
+            "--from-zone",
+            "core",
+            "--db",
+            "sensor.db",
+            "--rate",
+            "20000",
+            "--timeout",
+            "800",
+            "--udp-wait",
+            "500",
+            "--port-offset",
+            &range.port_offset.to_string(),
+            "--quiet",
+            "--push",
+            &server.url(),
+            "--site",
+            "town-hall",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    drop(sim);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_server_has_scan(&server, &dir.join("sensor.db"));
+    let got = server.snapshot();
+    let batch = got.stored.values().next().unwrap();
+    assert_eq!(batch.scan.kind, camaudit_store::ScanKind::Scan);
+    assert_eq!(batch.scan.params["vantage"]["zone"], "core");
+    let devices: usize = got.stored.values().map(|b| b.devices.len()).sum();
+    assert!(devices >= 10, "the simulator's devices arrive ({devices})");
+}

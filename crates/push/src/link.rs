@@ -338,3 +338,106 @@ fn read_ca(path: &Path) -> Result<RootCerts, PushError> {
     }
     Ok(RootCerts::Specific(Arc::new(certs)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> ServerUrl {
+        "https://estate.example:8443".parse().unwrap()
+    }
+
+    fn answer(code: u16, text: &str) -> Answer {
+        let id: BatchId = "b-1".parse().unwrap();
+        let status = StatusCode::from_u16(code).unwrap();
+        classify(&url(), &id, status, Some(Duration::from_secs(2)), text)
+    }
+
+    #[test]
+    fn server_addresses() {
+        let u: ServerUrl = "https://estate.example:8443/".parse().unwrap();
+        assert_eq!(u.to_string(), "https://estate.example:8443");
+        assert_eq!(u.batches(), "https://estate.example:8443/api/v1/batches");
+        for bad in [
+            "estate.example",
+            "ftp://estate.example",
+            "https://",
+            "https://user:pw@estate.example",
+            "https://estate.example/?x=1",
+            "https://estate example",
+        ] {
+            assert!(bad.parse::<ServerUrl>().is_err(), "{bad}");
+        }
+        for (u, loopback) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://127.9.9.9", true),
+            ("http://[::1]:8080", true),
+            ("http://localhost:8080", true),
+            ("http://10.0.0.1:8080", false),
+            ("https://estate.example", false),
+        ] {
+            assert_eq!(
+                u.parse::<ServerUrl>().unwrap().is_loopback(),
+                loopback,
+                "{u}"
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_are_one_printable_word_and_never_shown() {
+        let t = Token::new("  cam_abc\n").unwrap();
+        assert_eq!(t.0, "cam_abc");
+        assert_eq!(format!("{t:?}"), "Token(…)");
+        assert_eq!(Token::new(" \n"), Err(BadToken::Empty));
+        assert_eq!(Token::new("cam_a b"), Err(BadToken::Unprintable));
+        assert_eq!(Token::new("cam_a\r\nX-Evil: 1"), Err(BadToken::Unprintable));
+    }
+
+    #[test]
+    fn answers_are_classified_as_the_contract_says() {
+        let ack = r#"{"batch": "b-1", "outcome": "stored", "scan": 4}"#;
+        assert!(matches!(answer(201, ack), Answer::Taken(_)));
+        let dup = r#"{"batch": "b-1", "outcome": "duplicate", "scan": 4}"#;
+        assert!(matches!(answer(200, dup), Answer::Taken(_)));
+        // Not an acknowledgement of this batch: never taken as one.
+        for (code, text) in [
+            (200, "<html>Welcome to the guest Wi-Fi</html>"),
+            (201, r#"{"batch": "b-2", "outcome": "stored", "scan": 4}"#),
+            (201, dup),
+            (204, ""),
+            (302, ""),
+        ] {
+            assert!(
+                matches!(answer(code, text), Answer::Broken(_)),
+                "{code} {text}"
+            );
+        }
+        for code in [408, 429, 500, 502, 503, 504] {
+            match answer(code, "") {
+                Answer::Later { after, .. } => assert_eq!(after, Some(Duration::from_secs(2))),
+                other => panic!("{code}: {other:?}"),
+            }
+        }
+        let error = r#"{"error": {"code": "unknown_field", "message": "unknown field `zone`"}}"#;
+        assert_eq!(
+            answer(400, error),
+            Answer::Refused {
+                status: 400,
+                answer: "HTTP 400 unknown_field: unknown field `zone`".into()
+            }
+        );
+        assert!(matches!(
+            answer(413, "too big"),
+            Answer::Refused { status: 413, .. }
+        ));
+        assert!(matches!(
+            answer(401, ""),
+            Answer::Forbidden { status: 401, .. }
+        ));
+        assert!(matches!(
+            answer(403, error),
+            Answer::Forbidden { status: 403, .. }
+        ));
+    }
+}
