@@ -13,6 +13,7 @@ mod cmd_import;
 mod cmd_org;
 mod cmd_pcap;
 mod cmd_plan;
+mod cmd_push;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
@@ -26,6 +27,7 @@ mod estate_arg;
 mod output;
 mod plan_sources;
 mod progress;
+mod push_arg;
 mod store_arg;
 mod vantage;
 
@@ -62,6 +64,7 @@ enum Command {
     Org(cmd_org::Args),
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
+    Push(cmd_push::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Org(args) => cmd_org::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
+        Command::Push(args) => cmd_push::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
