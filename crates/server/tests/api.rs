@@ -297,6 +297,10 @@ async fn reads_of_sites_scans_plans_and_findings(f: Fixture) {
         )
         .await;
     assert_eq!(admin.json()["findings"][0]["org"], "leeds");
+    let none = f
+        .get("/api/v1/findings?org=999999", Some(&f.tokens.admin))
+        .await;
+    assert_eq!(none.status, 404, "{}", none.text());
 }
 
 async fn the_registry_answers_for_a_rebrand_and_a_model(f: Fixture) {

@@ -67,10 +67,18 @@ pub async fn findings(
             "an admin token reads every organisation: name one with ?org=ID (GET /api/v1/organisations lists them)",
         ));
     };
+    // An admin may name an organisation that does not exist: that is a
+    // 404, not an organisation without plans.
     let latest = app
         .pool
-        .run(move |store| Ok(store.plans(org)?.into_iter().next()))
-        .await?;
+        .run(move |store| {
+            if !store.organisations()?.iter().any(|o| o.id == org) {
+                return Ok(None);
+            }
+            Ok(Some(store.plans(org)?.into_iter().next()))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
     Ok(Json(match latest {
         Some(plan) => FindingsView {
             org,
