@@ -14,10 +14,12 @@ mod cmd_import;
 mod cmd_org;
 mod cmd_pcap;
 mod cmd_plan;
+mod cmd_push;
 mod cmd_registry;
 mod cmd_report;
 mod cmd_rules;
 mod cmd_scan;
+mod cmd_serve;
 #[cfg(feature = "sim")]
 mod cmd_sim;
 mod cmd_site;
@@ -28,6 +30,7 @@ mod output;
 mod plan_sources;
 mod planning;
 mod progress;
+mod push_arg;
 mod store_arg;
 mod vantage;
 
@@ -65,11 +68,13 @@ enum Command {
     Org(cmd_org::Args),
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
+    Push(cmd_push::Args),
     Registry(cmd_registry::Args),
     Report(cmd_report::Args),
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
     Scan(Box<cmd_scan::Args>),
+    Serve(cmd_serve::Args),
     #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
     Site(cmd_site::Args),
@@ -88,10 +93,12 @@ fn main() -> ExitCode {
         Command::Org(args) => cmd_org::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
+        Command::Push(args) => cmd_push::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Report(args) => cmd_report::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
+        Command::Serve(args) => cmd_serve::run(args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
         Command::Site(args) => cmd_site::run(args),

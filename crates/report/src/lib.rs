@@ -40,7 +40,7 @@ pub use check::{
     column_keys, write_check_report,
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
-pub use devices::{DeviceRow, write_devices};
+pub use devices::{DEVICE_CSV_HEADER, DeviceRow, write_devices};
 pub use diff::{diff_summary_line, write_diff, write_timelines};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
