@@ -169,3 +169,35 @@ fn hikvision_firmware_released_date_decides_cve_2021_36260() {
         assert_eq!(s, want, "{firmware} {released:?}: {reason}");
     }
 }
+
+#[test]
+fn amcrest_versions_as_users_report_them_are_judged_per_firmware_line() {
+    // Versions two Amcrest owners quoted from their cameras
+    // (home-assistant/core#68272): the date follows the version. CVE-2020-5735
+    // was fixed on the 2.420 line in 2.420.AC00.18.R.20200217; the 2.620 line
+    // is not one the CVE record names.
+    let engine = Engine::builtin().expect("built-in engine");
+    let dated = |model: &str, firmware: &str| {
+        one(
+            &engine,
+            &[
+                ("onvif.manufacturer", "Amcrest"),
+                ("dhip.devicetype", model),
+                ("onvif.firmware", firmware),
+            ],
+        )
+    };
+    let ip2m = dated("IP2M-841", "V2.420.AC00.18.R, Build Date: 2019-07-29");
+    let (s, reason) = status(&ip2m, "CVE-2020-5735");
+    assert_eq!(s, KevStatus::Affected, "{reason}");
+    assert!(
+        reason.contains(
+            "build 2019-07-29 (stated beside version V2.420.AC00.18.R) is before 2020-02-17"
+        ),
+        "{reason}"
+    );
+    let ip4m = dated("IP4M-1051", "V2.620.00AC000.3.R, Build Date: 2019-08-03");
+    let (s, reason) = status(&ip4m, "CVE-2020-5735");
+    assert_eq!(s, KevStatus::Unknown, "{reason}");
+    assert!(reason.contains("not among the documented"), "{reason}");
+}
