@@ -14,6 +14,7 @@
 
 mod against;
 mod attribute;
+mod build_date;
 mod collect;
 mod contradiction;
 mod evidence;
@@ -249,7 +250,13 @@ impl Engine {
             attribution.manufacturer.as_ref(),
             attribution.label_vendor.as_ref(),
             model.as_deref(),
-            firmware.as_deref(),
+            vulnerabilities::Firmware {
+                version: firmware.as_deref(),
+                stated_build: build_date::stated_beside(
+                    draft.evidence.as_slice(),
+                    firmware.as_deref(),
+                ),
+            },
         );
         let mut evidence = draft.evidence.into_vec();
         contradiction::keep_what_weighed(

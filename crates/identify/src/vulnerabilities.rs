@@ -14,12 +14,13 @@
 //! owner's entries do not: a subsidiary's products are another line.
 //!
 //! The judgement depends only on those vendors, the model numbers and the
-//! firmware, and an estate repeats them: each combination is worked out
-//! once.
+//! firmware (its version, and the build date stated beside it), and an
+//! estate repeats them: each combination is worked out once.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
+use camaudit_model::date::BuildDate;
 use camaudit_model::{KevNote, VendorId};
 use camaudit_registry::{ModelEquivalence, Registry};
 
@@ -36,6 +37,15 @@ struct Key {
     label: Option<VendorId>,
     model: Option<String>,
     firmware: Option<String>,
+    stated_build: Option<BuildDate>,
+}
+
+/// A device's firmware as the KEV ranges judge it: the version, and the
+/// build date its evidence states beside the version (`build_date.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Firmware<'a> {
+    pub version: Option<&'a str>,
+    pub stated_build: Option<BuildDate>,
 }
 
 pub(crate) struct KevMemo {
@@ -57,7 +67,7 @@ impl KevMemo {
         maker: Option<&VendorId>,
         label: Option<&VendorId>,
         model: Option<&str>,
-        firmware: Option<&str>,
+        firmware: Firmware<'_>,
     ) -> Vec<KevNote> {
         let label = label.filter(|l| Some(*l) != maker);
         if ![maker, label]
@@ -71,7 +81,8 @@ impl KevMemo {
             maker: maker.cloned(),
             label: label.cloned(),
             model: model.map(str::to_owned),
-            firmware: firmware.map(str::to_owned),
+            firmware: firmware.version.map(str::to_owned),
+            stated_build: firmware.stated_build,
         };
         if let Some(hit) = self.lock().get(&key) {
             return hit.clone();
@@ -96,6 +107,9 @@ impl KevMemo {
 /// the label's, each CVE once, by CVE.
 fn judge(registry: &Registry, key: &Key) -> Vec<KevNote> {
     let (model, firmware) = (key.model.as_deref(), key.firmware.as_deref());
+    let notes_of = |vendor: &VendorId, model: Option<&str>| {
+        registry.kev_notes_built(&[vendor], model, firmware, key.stated_build)
+    };
     let mut notes = Vec::new();
     if let Some(maker) = &key.maker {
         let original = key
@@ -104,16 +118,15 @@ fn judge(registry: &Registry, key: &Key) -> Vec<KevNote> {
             .zip(model)
             .and_then(|(label, model)| original_of(registry, maker, label, model));
         notes = match original {
-            Some(eq) => registry
-                .kev_notes(&[maker], Some(&eq.original_model), firmware)
+            Some(eq) => notes_of(maker, Some(&eq.original_model))
                 .into_iter()
                 .map(|n| as_original(n, eq))
                 .collect(),
-            None => registry.kev_notes(&[maker], model, firmware),
+            None => notes_of(maker, model),
         };
     }
     if let Some(label) = &key.label {
-        for n in registry.kev_notes(&[label], model, firmware) {
+        for n in notes_of(label, model) {
             if !notes.iter().any(|o| o.cve == n.cve) {
                 notes.push(n);
             }

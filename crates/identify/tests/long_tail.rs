@@ -180,6 +180,19 @@ fn more_trusted_makers_are_not_covered_instead_of_unknown() {
 }
 
 #[test]
+fn two_n_is_traced_to_axis_and_canon_and_stays_trusted() {
+    let d = one(
+        &engine(),
+        &[("import.manufacturer", "2N TELEKOMUNIKACE a.s.")],
+    );
+    assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("2n"));
+    assert_eq!(d.owner.as_ref().map(|m| m.as_str()), Some("canon"));
+    assert!(!d.covered && d.covered_by.is_empty(), "{:?}", d.attribution);
+    let why: Vec<&str> = d.attribution.iter().map(|s| &*s.claim).collect();
+    assert!(why.iter().any(|c| c.starts_with("2n → axis")), "{why:#?}");
+}
+
+#[test]
 fn march_networks_is_traced_to_its_prc_parent() {
     // Recorded low (the 2011 acquisition's completion is unconfirmed); the
     // verdict follows the ownership the registry holds, with its reason.

@@ -107,8 +107,8 @@ fn a_hikvision_camera_without_firmware_is_unknown_never_affected() {
 
 #[test]
 fn a_hikvision_firmware_without_a_build_date_is_unknown() {
-    // ISAPI deviceInfo gives the version alone (`V5.7.3`); the build date is
-    // in another element the rule does not read.
+    // An ISAPI deviceInfo reply with the version alone (`V5.7.3`) and no
+    // firmwareReleasedDate element (kev_build_dates.rs has replies with one).
     let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DeviceInfo version=\"2.0\" xmlns=\"http://www.hikvision.com/ver20/XMLSchema\"><deviceName>IP CAMERA</deviceName><model>DS-2CD2387G2-LU</model><firmwareVersion>V5.7.3</firmwareVersion></DeviceInfo>";
     let d = one(&engine(), &[("http.body", body)]);
     assert_eq!(d.firmware.as_deref(), Some("V5.7.3"));

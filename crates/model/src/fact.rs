@@ -216,6 +216,14 @@ pub struct Asserts {
     pub firmware: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial: Option<String>,
+    /// The firmware's build date where the evidence states it beside the
+    /// version rather than in it (Dahua `…R,build:2022-03-11`, Hikvision
+    /// ISAPI `<firmwareReleasedDate>build 210628</firmwareReleasedDate>`),
+    /// as `YYYY-MM-DD`. Not part of the firmware fact, so sources that
+    /// report the bare version do not conflict with one that adds the date;
+    /// KEV ranges are judged on it (`docs/attribution.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
     /// Evidence against a maker: the device does not run this maker's
@@ -273,6 +281,7 @@ impl Asserts {
         fill(&mut self.model, &other.model);
         fill(&mut self.firmware, &other.firmware);
         fill(&mut self.serial, &other.serial);
+        fill(&mut self.build_date, &other.build_date);
         fill(&mut self.mac, &other.mac);
         fill(&mut self.not_manufacturer, &other.not_manufacturer);
     }
@@ -286,6 +295,7 @@ impl Asserts {
             || self.model.is_some()
             || self.firmware.is_some()
             || self.serial.is_some()
+            || self.build_date.is_some()
             || self.not_manufacturer.is_some()
     }
 
@@ -360,5 +370,12 @@ mod tests {
         let hint = a.as_label_hint();
         assert_eq!(hint.label_vendor.as_ref().unwrap().as_str(), "hikvision");
         assert!(!hint.beyond_label() && hint.device_type.is_none());
+        // A build date is a firmware fact: a user-set value never states one.
+        let dated = Asserts {
+            build_date: Some("2022-03-11".into()),
+            ..Asserts::default()
+        };
+        assert!(dated.beyond_label());
+        assert_eq!(dated.as_label_hint(), Asserts::default());
     }
 }

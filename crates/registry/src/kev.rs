@@ -106,9 +106,23 @@ impl Registry {
         model: Option<&str>,
         firmware: Option<&str>,
     ) -> Vec<KevNote> {
+        self.kev_notes_built(vendors, model, firmware, None)
+    }
+
+    /// [`Registry::kev_notes`] for a device whose evidence states the
+    /// firmware's build date beside the version (`stated_build`: Dahua
+    /// `…R,build:2022-03-11`, Hikvision ISAPI `firmwareReleasedDate`). A date
+    /// in the version string itself still comes first.
+    pub fn kev_notes_built(
+        &self,
+        vendors: &[&VendorId],
+        model: Option<&str>,
+        firmware: Option<&str>,
+        stated_build: Option<BuildDate>,
+    ) -> Vec<KevNote> {
         let mut notes: Vec<KevNote> = Vec::new();
         for vendor in vendors {
-            for m in self.kev_applicability(vendor, model, firmware) {
+            for m in self.kev_applicability_built(vendor, model, firmware, stated_build) {
                 if !notes.iter().any(|n| n.cve == m.cve) {
                     notes.push(m.note());
                 }
@@ -185,10 +199,27 @@ fn prefix_fit(keys: &[String], value: Option<&str>, key: fn(&str) -> String) -> 
     };
     let value = key(value);
     keys.iter()
-        .filter(|p| !p.is_empty() && value.starts_with(p.as_str()))
+        .filter(|p| !p.is_empty() && starts_with_pattern(&value, p))
         .map(|p| p.len())
         .max()
         .map_or(Fit::No, Fit::Yes)
+}
+
+/// Whether `value` starts with `pattern`, where `#` in the pattern is one
+/// ASCII digit and a pattern ending in `#` wants no further digit: Dahua's
+/// `NVR1XXX` (an NVR1 recorder with a four-digit number, NVR1104HS) is
+/// `NVR1###`, which NVR16CH-16P (another brand's numbering) does not fit.
+fn starts_with_pattern(value: &str, pattern: &str) -> bool {
+    let (v, p) = (value.as_bytes(), pattern.as_bytes());
+    if v.len() < p.len() {
+        return false;
+    }
+    let each_fits = p.iter().zip(v).all(|(pc, vc)| match pc {
+        b'#' => vc.is_ascii_digit(),
+        _ => pc == vc,
+    });
+    let number_ends = p.last() != Some(&b'#') || !v.get(p.len()).is_some_and(u8::is_ascii_digit);
+    each_fits && number_ends
 }
 
 impl KevRange {
@@ -223,8 +254,15 @@ pub(crate) fn assess<'a>(
     kev: &'a KevEntry,
     model: Option<&str>,
     firmware: Option<&str>,
+    stated_build: Option<BuildDate>,
 ) -> KevMatch<'a> {
-    let firmware_build = firmware.and_then(parse_build_date);
+    let own_build = firmware.and_then(parse_build_date);
+    let build = match (own_build, stated_build) {
+        (Some(b), _) => Some(Build::InVersion(b)),
+        (None, Some(b)) => Some(Build::Stated(b)),
+        (None, None) => None,
+    };
+    let firmware_build = build.map(Build::date);
     let unknown = |reason: String, range: Option<&'a KevRange>| KevMatch {
         kev,
         cve: &kev.cve,
@@ -271,7 +309,36 @@ pub(crate) fn assess<'a>(
         };
         return unknown(reason, None);
     };
-    judge(kev, range, firmware, firmware_build)
+    judge(kev, range, firmware, build)
+}
+
+/// Where the build date compared came from.
+#[derive(Debug, Clone, Copy)]
+enum Build {
+    /// Read from the version string itself (`V5.5.800 build 210628`).
+    InVersion(BuildDate),
+    /// Stated by the evidence beside the version.
+    Stated(BuildDate),
+}
+
+impl Build {
+    fn date(self) -> BuildDate {
+        match self {
+            Build::InVersion(b) | Build::Stated(b) => b,
+        }
+    }
+
+    /// "firmware build 2021-06-01" or, when the version does not carry it,
+    /// "firmware build 2022-03-11 (stated beside version 2.800…)".
+    fn describe(self, firmware: Option<&str>) -> String {
+        match (self, firmware) {
+            (Build::Stated(b), Some(fw)) => {
+                format!("firmware build {b} (stated beside version {fw})")
+            }
+            (Build::Stated(b), None) => format!("firmware build {b} (stated by the device)"),
+            (Build::InVersion(b), _) => format!("firmware build {b}"),
+        }
+    }
 }
 
 /// The verdict within one range, from the firmware's build date.
@@ -279,31 +346,37 @@ fn judge<'a>(
     kev: &'a KevEntry,
     range: &'a KevRange,
     firmware: Option<&str>,
-    firmware_build: Option<BuildDate>,
+    build: Option<Build>,
 ) -> KevMatch<'a> {
     let what = range.describe();
-    let (status, reason) = match (range.bound, firmware, firmware_build) {
+    let (status, reason) = match (range.bound, build, firmware) {
         (None, _, _) => (
             KevStatus::Unknown,
             format!("{what}: the source gives no build date to compare with"),
         ),
-        (Some(bound), None, _) => (
+        (Some(bound), None, None) => (
             KevStatus::Unknown,
             format!("{what}: builds before {bound} are affected; the firmware is not known"),
         ),
-        (Some(bound), Some(fw), None) => (
+        (Some(bound), None, Some(fw)) => (
             KevStatus::Unknown,
             format!(
                 "{what}: builds before {bound} are affected; no build date could be read from firmware {fw:?}"
             ),
         ),
-        (Some(bound), Some(_), Some(build)) if build < bound => (
+        (Some(bound), Some(build), _) if build.date() < bound => (
             KevStatus::Affected,
-            format!("{what}: firmware build {build} is before {bound}, the first fixed build"),
+            format!(
+                "{what}: {} is before {bound}, the first fixed build",
+                build.describe(firmware)
+            ),
         ),
-        (Some(bound), Some(_), Some(build)) => (
+        (Some(bound), Some(build), _) => (
             KevStatus::NotAffected,
-            format!("{what}: firmware build {build} is not before {bound}, the first fixed build"),
+            format!(
+                "{what}: {} is not before {bound}, the first fixed build",
+                build.describe(firmware)
+            ),
         ),
     };
     KevMatch {
@@ -312,7 +385,7 @@ fn judge<'a>(
         status,
         reason,
         range: Some(range),
-        firmware_build,
+        firmware_build: build.map(Build::date),
     }
 }
 

@@ -427,10 +427,24 @@ impl Registry {
         model: Option<&str>,
         firmware: Option<&str>,
     ) -> Vec<KevMatch<'_>> {
+        self.kev_applicability_built(vendor, model, firmware, None)
+    }
+
+    /// [`Registry::kev_applicability`] with the build date the device's
+    /// evidence states beside the version (`stated_build`), used when the
+    /// version string carries none of its own. Without either, a range with
+    /// a build bound is judged unknown, never not-affected.
+    pub fn kev_applicability_built(
+        &self,
+        vendor: &VendorId,
+        model: Option<&str>,
+        firmware: Option<&str>,
+        stated_build: Option<BuildDate>,
+    ) -> Vec<KevMatch<'_>> {
         self.kev
             .iter()
             .filter(|k| &k.vendor == vendor)
-            .map(|k| kev::assess(k, model, firmware))
+            .map(|k| kev::assess(k, model, firmware, stated_build))
             .collect()
     }
 

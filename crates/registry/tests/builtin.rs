@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use camaudit_model::VendorId;
-use camaudit_registry::{CoverageFinding, KevStatus, Level, RegimeKind, Registry, Relation};
+use camaudit_registry::{
+    BuildDate, CoverageFinding, KevStatus, Level, RegimeKind, Registry, Relation,
+};
 
 fn reg() -> Registry {
     match Registry::builtin() {
@@ -53,7 +55,7 @@ const COVERED_MAKERS: [&str; 11] = [
 #[test]
 fn builtin_loads_with_version_and_date() {
     let r = reg();
-    assert_eq!(r.version(), "2026.12.01.2");
+    assert_eq!(r.version(), "2026.12.01.3");
     assert_eq!(r.date(), "2026-12-01");
     let ids: Vec<&str> = r.regimes().iter().map(|g| g.id.as_str()).collect();
     for want in [
@@ -535,6 +537,57 @@ fn dahua_auth_bypass_ranges_differ_by_cve() {
         st(a44, "IPC-HFW1230S", "build 2020-01-01"),
         KevStatus::Unknown
     );
+}
+
+#[test]
+fn dahua_recorder_families_are_four_digit_numbers() {
+    let r = reg();
+    let old = "4.001.0000000.1.R.20190601";
+    let st = |model: &str| kev_status(&r, "dahua", "CVE-2021-33045", model, old);
+    // NVR1XXX, NVR2XXX, NVR5XXX, NVR6XX and XVR5xxx as Dahua numbers them.
+    for model in [
+        "DHI-NVR1104HS-P-S3/H",
+        "NVR2108HS-8P-S2",
+        "DH-NVR5216-16P-4KS2E",
+        "NVR608-32-4KS2",
+        "XVR5108HS-I3",
+    ] {
+        assert_eq!(st(model), KevStatus::Affected, "{model}");
+    }
+    // Not Dahua's numbering: another brand's NVR16CH-16P (its own Dahua
+    // model is judged through the equivalence, identify/tests), a
+    // five-digit number, an NVR4 the record does not list.
+    for model in ["NVR16CH-16P-2AI", "NVR10404", "NVR6016", "NVR4216-4KS2"] {
+        assert_eq!(st(model), KevStatus::Unknown, "{model}");
+    }
+}
+
+#[test]
+fn a_build_date_stated_beside_the_version_is_compared() {
+    let r = reg();
+    let judge = |fw: &str, stated: Option<&str>| {
+        let stated = stated.and_then(BuildDate::first_day_of);
+        r.kev_applicability_built(&id("dahua"), Some("IPC-HDW5831R-ZE"), Some(fw), stated)
+            .into_iter()
+            .find(|m| m.cve == "CVE-2021-33044")
+            .map(|m| (m.status, m.reason))
+            .expect("CVE-2021-33044 is recorded against dahua")
+    };
+    let (status, reason) = judge("2.800.0000000.13.R", Some("2022-03-11"));
+    assert_eq!(status, KevStatus::NotAffected);
+    assert!(
+        reason.contains("stated beside version 2.800.0000000.13.R"),
+        "{reason}"
+    );
+    assert_eq!(
+        judge("2.800.0000000.13.R", Some("2020-01-01")).0,
+        KevStatus::Affected
+    );
+    assert_eq!(judge("2.800.0000000.13.R", None).0, KevStatus::Unknown);
+    // A date in the version string itself comes first.
+    let (status, reason) = judge("2.800.0000000.13.R.200101", Some("2022-03-11"));
+    assert_eq!(status, KevStatus::Affected);
+    assert!(!reason.contains("stated beside"), "{reason}");
 }
 
 #[test]

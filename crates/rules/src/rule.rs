@@ -1,5 +1,6 @@
 //! A validated rule: what it reads, the pattern, the facts it asserts.
 
+use camaudit_model::date::parse_build_date;
 use camaudit_model::{Asserts, Confidence, Field, Mac};
 use regex::{Regex, RegexBuilder};
 
@@ -7,7 +8,11 @@ use crate::error::RuleError;
 use crate::spec::{ExampleSpec, RuleSpec};
 
 /// The named capture groups a pattern may use to pull facts from a value.
-pub const CAPTURE_NAMES: [&str; 4] = ["model", "firmware", "serial", "mac"];
+/// `build_date` is any text holding a firmware build date (`build:2022-03-11`,
+/// `build 210628`, `.210406`): it is read with
+/// [`camaudit_model::date::parse_build_date`] and kept as `YYYY-MM-DD`, or
+/// dropped when it holds no real date.
+pub const CAPTURE_NAMES: [&str; 5] = ["model", "firmware", "serial", "build_date", "mac"];
 
 /// Keeps one pathological pattern from taking the process's memory.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
@@ -52,6 +57,8 @@ pub struct Captured {
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub serial: Option<String>,
+    /// `YYYY-MM-DD`, from whatever text the `build_date` group held.
+    pub build_date: Option<String>,
     pub mac: Option<Mac>,
 }
 
@@ -65,6 +72,7 @@ impl Captured {
         self.model = self.model.take().or(other.model);
         self.firmware = self.firmware.take().or(other.firmware);
         self.serial = self.serial.take().or(other.serial);
+        self.build_date = self.build_date.take().or(other.build_date);
         self.mac = self.mac.or(other.mac);
     }
 }
@@ -79,6 +87,9 @@ fn captured_from(caps: &regex::Captures<'_>) -> Captured {
         model: text("model"),
         firmware: text("firmware"),
         serial: text("serial"),
+        build_date: text("build_date")
+            .and_then(|t| parse_build_date(&t))
+            .map(|d| d.to_string()),
         mac: text("mac").and_then(|m| Mac::parse(&m).ok()),
     }
 }
@@ -168,6 +179,11 @@ impl Rule {
                 "asserts both manufacturer and not_manufacturer {against}"
             )));
         }
+        if spec.asserts.build_date.is_some() {
+            return Err(err(
+                "a fixed build_date cannot be asserted; capture it with (?P<build_date>…)".into(),
+            ));
+        }
         if spec.asserts.mac.is_some() {
             return Err(err(
                 "a fixed mac cannot be asserted; capture it with (?P<mac>…)".into(),
@@ -247,6 +263,9 @@ impl Rule {
         if captured.serial.is_some() {
             a.serial.clone_from(&captured.serial);
         }
+        if captured.build_date.is_some() {
+            a.build_date.clone_from(&captured.build_date);
+        }
         if captured.mac.is_some() {
             a.mac = captured.mac;
         }
@@ -308,6 +327,7 @@ fn example(e: ExampleSpec, fields: &FieldSelector) -> Result<Example, String> {
             model: e.model,
             firmware: e.firmware,
             serial: e.serial,
+            build_date: e.build_date,
             mac,
         },
     })

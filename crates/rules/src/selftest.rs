@@ -122,6 +122,11 @@ fn capture_mismatch(expect: &Captured, got: &Captured) -> Option<String> {
     check("firmware", expect.firmware.clone(), got.firmware.clone());
     check("serial", expect.serial.clone(), got.serial.clone());
     check(
+        "build_date",
+        expect.build_date.clone(),
+        got.build_date.clone(),
+    );
+    check(
         "mac",
         expect.mac.map(|m| m.to_string()),
         got.mac.map(|m| m.to_string()),

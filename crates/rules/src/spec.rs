@@ -67,6 +67,9 @@ pub(crate) struct ExampleSpec {
     pub firmware: Option<String>,
     #[serde(default)]
     pub serial: Option<String>,
+    /// The build date the example must yield, as `YYYY-MM-DD`.
+    #[serde(default)]
+    pub build_date: Option<String>,
     #[serde(default)]
     pub mac: Option<String>,
 }
