@@ -146,7 +146,8 @@ impl DeviceRow {
         self.platform_confirmed == Some(false)
     }
 
-    fn csv_record(&self) -> [String; 20] {
+    /// The CSV cells, in the order of [`DEVICE_CSV_HEADER`].
+    pub fn csv_record(&self) -> [String; 20] {
         let empty = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             empty(&self.addr),
@@ -220,7 +221,8 @@ fn join<T: ToString>(v: &[T]) -> String {
         .join(";")
 }
 
-const CSV_HEADER: [&str; 20] = [
+/// The device CSV's columns (`--format csv`, the server's export).
+pub const DEVICE_CSV_HEADER: [&str; 20] = [
     "addr",
     "mac",
     "open_ports",
@@ -245,7 +247,7 @@ const CSV_HEADER: [&str; 20] = [
 
 fn write_csv(out: &mut dyn Write, devices: &[Device]) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_HEADER)?;
+    w.write_record(DEVICE_CSV_HEADER)?;
     for d in devices {
         w.write_record(DeviceRow::of(d).csv_record())?;
     }

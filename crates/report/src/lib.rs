@@ -16,6 +16,7 @@ mod demo;
 mod devices;
 mod endpoints;
 mod error;
+mod estate_views;
 mod evidence;
 mod findings;
 mod html;
@@ -31,9 +32,13 @@ pub use check::{
     column_keys, write_check_report,
 };
 pub use demo::{Accuracy, ScanSummary, demo_summary_text};
-pub use devices::{DeviceRow, write_devices};
+pub use devices::{DEVICE_CSV_HEADER, DeviceRow, write_devices};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
+pub use estate_views::{
+    EstateNames, OrganisationRow, SiteRow, TokenRow, timestamp, write_organisations, write_sites,
+    write_tokens,
+};
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
     FindingRow, UnplacedRow, findings_summary_line, unplaced_rows, write_findings, write_immediate,

@@ -20,14 +20,15 @@ mod location;
 mod migrations;
 mod postgres;
 mod sqlite;
+mod stored;
 mod types;
 
 pub use estate::{
     BadBatchId, BadSlug, BatchId, BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation,
     NewSite, NewToken, OrgId, Organisation, Page, PlanId, Sector, SensorBatch, Site, SiteDevice,
-    Slug, StoredPlan, Token, TokenId, TokenScope,
+    SiteId, Slug, StoredPlan, Token, TokenId, TokenScope,
 };
-pub use location::{Location, open};
+pub use location::{EstateStore, Location, open, open_estate};
 pub use migrations::SCHEMA_VERSION;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -71,6 +72,17 @@ pub enum StoreError {
     Conflict(String),
     #[error("no scan {0} in this store (check --db, or the id printed when the scan started)")]
     NoScan(ScanId),
+    #[error("no organisation {0} in this store (`camaudit org list` shows them)")]
+    NoOrganisation(OrgId),
+    #[error("no site {0} in this store (`camaudit site list` shows them)")]
+    NoSite(SiteId),
+    #[error("no token {0} in this store (`camaudit token list` shows them)")]
+    NoToken(TokenId),
+    /// A write that the estate's rules refuse (a sensor token without
+    /// sites, a site of another organisation, a batch id reused for
+    /// another site), refused before anything was written.
+    #[error("refused: {0}")]
+    Invalid(String),
     /// Something read back is not what this store writes: the file was
     /// edited or damaged.
     #[error("stored data is damaged: {0}")]

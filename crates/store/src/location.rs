@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use crate::{PostgresStore, Result, SqliteStore, Store};
+use crate::{Estate, PostgresStore, Result, SqliteStore, Store};
 
 /// A store's place: a SQLite file, or a PostgreSQL database named by a
 /// `postgres://` (or `postgresql://`) address.
@@ -50,6 +50,21 @@ impl Location {
 
 /// Opens (creating or migrating if needed) the store at `location`.
 pub fn open(location: &Location) -> Result<Box<dyn Store + Send>> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),
+    })
+}
+
+/// A store that also keeps an estate (organisations, sites, tokens,
+/// batches, plans): what an estate server opens. Both backends are one.
+pub trait EstateStore: Store + Estate + Send {}
+
+impl<T: Store + Estate + Send> EstateStore for T {}
+
+/// Opens (creating or migrating if needed) the store at `location` with
+/// its estate.
+pub fn open_estate(location: &Location) -> Result<Box<dyn EstateStore>> {
     Ok(match location {
         Location::Sqlite(path) => Box::new(SqliteStore::open(path)?),
         Location::Postgres(url) => Box::new(PostgresStore::connect(url)?),

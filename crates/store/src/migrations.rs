@@ -35,6 +35,7 @@ macro_rules! migrations {
 pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
     0001 "scans",
     0002 "scan_kind",
+    0003 "estate",
 );
 
 #[rustfmt::skip]
@@ -42,11 +43,14 @@ pub(crate) const SQLITE: &[Migration] = migrations!("sqlite":
 pub(crate) const POSTGRES: &[Migration] = migrations!("postgres":
     0001 "scans",
     0002 "scan_kind",
+    0003 "estate",
 );
 
 /// The schema version this build writes: the last migration's number.
-/// 1 is scans, blocks, observations and devices; 2 added `scans.kind`.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 1 is scans, blocks, observations and devices; 2 added `scans.kind`; 3
+/// the estate (organisations, sites, tokens, batches, plans, and the
+/// columns that tie scans, observations and devices to them).
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The table both backends record applied migrations in.
 pub(crate) const VERSIONS_TABLE: &str = "schema_migrations";
@@ -103,6 +107,6 @@ mod tests {
             assert_eq!(versions, expected);
         }
         let later: Vec<i64> = after(SQLITE, 1).map(|m| m.version).collect();
-        assert_eq!(later, [2]);
+        assert_eq!(later, [2, 3]);
     }
 }

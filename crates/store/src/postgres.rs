@@ -23,8 +23,11 @@ use time::OffsetDateTime;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, Config, NoTls, Row};
 
+mod estate;
+
 use crate::location::without_password;
 use crate::migrations::{self, SCHEMA_VERSION, VERSIONS_TABLE};
+use crate::stored::DeviceRow;
 use crate::{Chunk, ChunkState, NewScan, Result, Scan, ScanId, ScanStatus, Store, StoreError};
 
 /// How long connecting may take when the address does not say
@@ -275,6 +278,21 @@ fn read_observation(r: &Row) -> Result<Observation> {
     })
 }
 
+/// Refuses observations whose time seen holds a NUL, which PostgreSQL text
+/// cannot (values are bytes, so they may).
+fn refuse_nul_times(observations: &[Observation]) -> Result<()> {
+    if observations
+        .iter()
+        .any(|o| o.seen_at.as_deref().is_some_and(|s| s.contains('\0')))
+    {
+        return Err(StoreError::Unstorable {
+            what: "an observation's time",
+            why: "it holds a NUL character",
+        });
+    }
+    Ok(())
+}
+
 /// A batch of observations as the columns of one `UNNEST` insert: one
 /// round trip however many there are.
 #[derive(Default)]
@@ -289,14 +307,9 @@ struct Columns {
 
 impl Columns {
     fn of(observations: &[Observation]) -> Result<Columns> {
+        refuse_nul_times(observations)?;
         let mut c = Columns::default();
         for o in observations {
-            if o.seen_at.as_deref().is_some_and(|s| s.contains('\0')) {
-                return Err(StoreError::Unstorable {
-                    what: "an observation's time",
-                    why: "it holds a NUL character",
-                });
-            }
             c.addr.push(o.addr.to_string());
             c.port.push(o.port.map(i32::from));
             c.source.push(o.source.as_str().to_owned());
@@ -542,24 +555,20 @@ impl Store for PostgresStore {
     fn set_devices(&mut self, id: ScanId, devices: &[Device]) -> Result<()> {
         // Encoded before the transaction, so a device that cannot be
         // written leaves the stored ones as they were.
-        let encoded: Vec<String> = devices
-            .iter()
-            .map(|d| encode("a device", d))
-            .collect::<Result<_>>()?;
-        let idx: Vec<i32> = (0..encoded.len())
-            .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
-            .collect();
+        let rows: Vec<DeviceRow> = devices.iter().map(DeviceRow::of).collect::<Result<_>>()?;
         self.call(move |rt, client| {
             rt.block_on(async {
                 let tx = client.transaction().await?;
+                let org: Option<i64> = match tx
+                    .query_opt("SELECT org_id FROM scans WHERE id = $1", &[&id.0])
+                    .await?
+                {
+                    Some(row) => row.try_get(0)?,
+                    None => None,
+                };
                 tx.execute("DELETE FROM devices WHERE scan_id = $1", &[&id.0])
                     .await?;
-                tx.execute(
-                    "INSERT INTO devices (scan_id, idx, device)
-                     SELECT $1, u.idx, u.device FROM UNNEST($2::int4[], $3::text[]) AS u(idx, device)",
-                    &[&id.0, &idx, &encoded],
-                )
-                .await?;
+                estate::append_devices(&tx, org, id.0, &rows).await?;
                 tx.commit().await?;
                 Ok(())
             })

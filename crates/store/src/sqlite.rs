@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::migrations::{self, SCHEMA_VERSION, VERSIONS_TABLE};
+use crate::stored::DeviceRow;
 use crate::{Chunk, ChunkState, NewScan, Result, Scan, ScanId, ScanStatus, Store, StoreError};
 
 const SCAN_COLUMNS: &str = "id, started_at, finished_at, status, targets, exclude, params, total_addresses, chunk_size, chunks_total, kind";
@@ -355,19 +356,16 @@ impl Store for SqliteStore {
     fn set_devices(&mut self, id: ScanId, devices: &[Device]) -> Result<()> {
         // Encoded before the transaction, so a device that cannot be
         // written leaves the stored ones as they were.
-        let encoded: Vec<String> = devices
-            .iter()
-            .map(|d| encode("a device", d))
-            .collect::<Result<_>>()?;
+        let rows: Vec<DeviceRow> = devices.iter().map(DeviceRow::of).collect::<Result<_>>()?;
         let tx = self.conn.transaction()?;
+        let org: Option<i64> = tx
+            .query_row("SELECT org_id FROM scans WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
         tx.execute("DELETE FROM devices WHERE scan_id = ?1", [id.0])?;
-        {
-            let mut ins =
-                tx.prepare("INSERT INTO devices (scan_id, idx, device) VALUES (?1, ?2, ?3)")?;
-            for (i, json) in encoded.iter().enumerate() {
-                ins.execute(params![id.0, i as i64, json])?;
-            }
-        }
+        estate::append_devices(&tx, org, id.0, &rows)?;
         tx.commit()?;
         Ok(())
     }
@@ -419,6 +417,8 @@ fn read_observation(r: &rusqlite::Row<'_>) -> Result<Observation> {
         seen_at: r.get(5)?,
     })
 }
+
+mod estate;
 
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,9 @@
 //! that every acknowledged batch is there exactly once and that no other
 //! batch is there in part.
 //!
-//! The child is this test binary run again with only [`ingest_child`]
-//! selected and the store named in the environment.
+//! The child is this test binary run again with only [`ingest_child`] (or
+//! [`estate_ingest_child`], for sensor batches) selected and the store
+//! named in the environment.
 
 mod common;
 
@@ -14,10 +15,14 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::str::FromStr;
 use std::time::Duration;
 
-use camaudit_model::Observation;
-use camaudit_store::{Chunk, ChunkState, Location, NewScan, ScanId, ScanKind, Store};
+use camaudit_model::{Device, Observation};
+use camaudit_store::{
+    BatchId, BatchOutcome, Chunk, ChunkState, EstateStore, Location, NewOrganisation, NewScan,
+    NewSite, ScanId, ScanKind, Sector, SensorBatch, SiteId, Store,
+};
 use common::Fresh;
 use time::OffsetDateTime;
 
@@ -163,4 +168,192 @@ fn kill_during_ingest(fresh: Fresh) {
     }
 }
 
-on_both_backends!(kill_during_ingest);
+on_both_backends!(kill_during_ingest, kill_during_batch_ingest);
+
+const CHILD_SITE: &str = "CAMAUDIT_KILL_TEST_SITE";
+/// Devices (and observations) per sensor batch.
+const PER_SENSOR_BATCH: usize = 300;
+/// The one scan every batch of the test is filed under.
+const SENSOR_SCAN: &str = "sensor-1/scan-1";
+
+/// Sensor batch `n`: its devices' serials and its observations' values
+/// say which batch and which item they are.
+fn sensor_batch(n: u64, site: SiteId) -> SensorBatch {
+    let devices = (0..PER_SENSOR_BATCH)
+        .map(|i| {
+            serde_json::from_value::<Device>(serde_json::json!({
+                "addr": format!("10.{}.{}.{}", n % 250, i / 250, i % 250 + 1),
+                "mac": null, "open_ports": [554], "label_vendor": null,
+                "manufacturer": "hikvision", "owner": null, "model": null, "firmware": null,
+                "serial": format!("{n} {i}"), "device_type": "camera", "covered": true,
+                "covered_by": ["uk-2022-directive"], "confidence": 0.9,
+                "attribution": [], "evidence": []
+            }))
+            .unwrap()
+        })
+        .collect();
+    SensorBatch {
+        id: BatchId::from_str(&format!("batch-{n}")).unwrap(),
+        site,
+        scan_ref: SENSOR_SCAN.to_owned(),
+        kind: ScanKind::Scan,
+        started_at: OffsetDateTime::now_utc(),
+        finished_at: None,
+        params: serde_json::Value::Null,
+        observations: batch(n).into_iter().take(PER_SENSOR_BATCH).collect(),
+        devices,
+    }
+}
+
+/// The child's part of [`kill_during_batch_ingest`]: sends batch 0, 1, 2, …
+/// to one site, from 0 again on every run, as a sensor resending its spool
+/// would; prints each outcome.
+#[test]
+#[ignore = "the batch kill test's child process; run by kill_during_batch_ingest"]
+fn estate_ingest_child() {
+    let (Ok(store), Ok(site)) = (std::env::var(CHILD_STORE), std::env::var(CHILD_SITE)) else {
+        panic!("{CHILD_STORE} and {CHILD_SITE} are unset: this is the kill test's child");
+    };
+    let location: Location = store.parse().unwrap();
+    let site = SiteId(site.parse().unwrap());
+    let mut store = camaudit_store::open_estate(&location).unwrap();
+    let mut out = std::io::stdout().lock();
+    for n in 0.. {
+        let outcome = store
+            .ingest_batch(&sensor_batch(n, site), OffsetDateTime::now_utc())
+            .unwrap();
+        let word = match outcome {
+            BatchOutcome::Stored { .. } => "stored",
+            BatchOutcome::Duplicate { .. } => "duplicate",
+        };
+        writeln!(out, "ack {n} {word}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+/// Starts the batch child, lets it store a random number of new batches,
+/// waits a random moment more and kills it. Returns every batch it
+/// acknowledged (stored now or before).
+fn batch_ingest_and_kill(fresh: &Fresh, site: SiteId) -> BTreeSet<u64> {
+    let stores_before_kill = 1 + random(6);
+    let extra = Duration::from_micros(random(30_000));
+    eprintln!("kill after {stores_before_kill} stored batches and {extra:?} more");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "estate_ingest_child", "--ignored", "--nocapture"])
+        .env(CHILD_STORE, fresh.location_for_child())
+        .env(CHILD_SITE, site.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut acked = BTreeSet::new();
+    let mut stored = 0;
+    let read = |line: String, acked: &mut BTreeSet<u64>| -> bool {
+        let Some(rest) = line.strip_prefix("ack ") else {
+            return false;
+        };
+        let (n, word) = rest.split_once(' ').unwrap();
+        acked.insert(n.parse::<u64>().unwrap());
+        word == "stored"
+    };
+    while stored < stores_before_kill {
+        let Some(line) = lines.next() else {
+            panic!("the child stopped by itself: {:?}", child.wait());
+        };
+        if read(line.unwrap(), &mut acked) {
+            stored += 1;
+        }
+    }
+    std::thread::sleep(extra);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for line in lines {
+        read(line.unwrap(), &mut acked);
+    }
+    acked
+}
+
+/// Every acknowledged batch's devices and observations whole and once, in
+/// batch order; at most the one batch in flight stored unacknowledged, and
+/// whole.
+fn check_batches_after_kill(store: &dyn EstateStore, site: SiteId, acked: &BTreeSet<u64>) {
+    let scans = store.site_scans(site).unwrap();
+    assert_eq!(scans.len(), 1, "every batch went to one scan");
+    let scan = scans[0].id;
+    let mut devices: std::collections::BTreeMap<u64, usize> = Default::default();
+    let mut order = Vec::new();
+    for d in store.devices(scan).unwrap() {
+        let serial = d.serial.unwrap();
+        let n: u64 = serial.split(' ').next().unwrap().parse().unwrap();
+        *devices.entry(n).or_default() += 1;
+        if order.last() != Some(&n) {
+            order.push(n);
+        }
+    }
+    let present: BTreeSet<u64> = devices.keys().copied().collect();
+    assert!(
+        present.is_superset(acked),
+        "acknowledged {acked:?}, stored {present:?}"
+    );
+    let unacked: Vec<u64> = present.difference(acked).copied().collect();
+    assert!(unacked.len() <= 1, "stored unacknowledged: {unacked:?}");
+    for (n, count) in &devices {
+        assert_eq!(
+            *count, PER_SENSOR_BATCH,
+            "batch {n}'s devices are not there once, whole"
+        );
+    }
+    assert_eq!(
+        order,
+        present.iter().copied().collect::<Vec<_>>(),
+        "each batch's devices together, in order"
+    );
+    let mut observations: std::collections::BTreeMap<u64, usize> = Default::default();
+    store
+        .for_each_observation(scan, &mut |o| {
+            let n: u64 = o.value.split(' ').nth(1).unwrap().parse().unwrap();
+            *observations.entry(n).or_default() += 1;
+        })
+        .unwrap();
+    let with_observations: BTreeSet<u64> = observations.keys().copied().collect();
+    assert_eq!(
+        with_observations, present,
+        "observations and devices of different batches"
+    );
+    for (n, count) in &observations {
+        assert_eq!(
+            *count, PER_SENSOR_BATCH,
+            "batch {n}'s observations are not there once, whole"
+        );
+    }
+}
+
+fn kill_during_batch_ingest(fresh: Fresh) {
+    let site = {
+        let mut s = fresh.open_estate();
+        let now = OffsetDateTime::now_utc();
+        let org = s
+            .create_organisation(&NewOrganisation {
+                slug: "kill-test".parse().unwrap(),
+                name: "Kill test".into(),
+                sector: Sector::Other,
+                created_at: now,
+            })
+            .unwrap();
+        s.create_site(&NewSite {
+            org,
+            slug: "site".parse().unwrap(),
+            name: "Site".into(),
+            created_at: now,
+        })
+        .unwrap()
+    };
+    let mut acked = BTreeSet::new();
+    for _ in 0..KILLS {
+        acked.extend(batch_ingest_and_kill(&fresh, site));
+        let store = fresh.open_estate();
+        check_batches_after_kill(&*store, site, &acked);
+    }
+}

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use camaudit_store::{Location, Store};
+use camaudit_store::{EstateStore, Location, Store};
 use camaudit_testkit::postgres::{self, PgCluster};
 
 /// One empty store and what it takes to reopen it or reach under it.
@@ -47,6 +47,14 @@ impl Fresh {
     /// Opens the store (again).
     pub fn open(&self) -> Box<dyn Store + Send> {
         match camaudit_store::open(&self.location) {
+            Ok(s) => s,
+            Err(e) => panic!("opening {}: {e}", self.location),
+        }
+    }
+
+    /// Opens the store (again) with its estate.
+    pub fn open_estate(&self) -> Box<dyn EstateStore> {
+        match camaudit_store::open_estate(&self.location) {
             Ok(s) => s,
             Err(e) => panic!("opening {}: {e}", self.location),
         }

@@ -1,0 +1,102 @@
+//! Who is asking and what they may see. Every `/api/` handler but the
+//! OpenAPI document's takes a [`Caller`], so a route cannot forget to
+//! authenticate; what a caller may read is a [`Reader`], which a sensor
+//! token never gets.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use camaudit_store::{OrgId, Token, TokenScope};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::pool::Views;
+
+/// The token of an authenticated request.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Token);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Caller, ApiError> {
+        // A header that is not text is as good as none.
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if header.is_none() {
+            return Err(ApiError::unauthorized());
+        }
+        let now = OffsetDateTime::now_utc();
+        let outcome = app
+            .pool
+            .run(move |store| {
+                Ok(camaudit_auth::authenticate(
+                    store.as_estate(),
+                    header.as_deref(),
+                    now,
+                ))
+            })
+            .await?;
+        match outcome {
+            Ok(token) => Ok(Caller(token)),
+            Err(why) if !why.is_refusal() => {
+                tracing::error!("authenticating: {why}");
+                Err(ApiError::busy("cannot check the token now; retry later"))
+            }
+            Err(why) => {
+                tracing::info!("refused a token: {why}");
+                Err(ApiError::unauthorized())
+            }
+        }
+    }
+}
+
+/// What a reading caller sees: every organisation (an admin) or one (a
+/// viewer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    scope: TokenScope,
+}
+
+impl Caller {
+    /// A sensor token writes batches and reads nothing.
+    pub fn reader(&self) -> Result<Reader, ApiError> {
+        match &self.0.scope {
+            TokenScope::Sensor { .. } => Err(ApiError::forbidden(
+                "a sensor token only sends batches (POST /api/v1/batches); read with a viewer or admin token",
+            )),
+            scope => Ok(Reader {
+                scope: scope.clone(),
+            }),
+        }
+    }
+}
+
+impl Reader {
+    pub fn sees(&self, org: OrgId) -> bool {
+        camaudit_auth::may_read_org(&self.scope, org)
+    }
+
+    /// The organisation a store read is limited to; `None` for all.
+    pub fn org(&self) -> Option<OrgId> {
+        match self.scope {
+            TokenScope::Viewer { org } => Some(org),
+            _ => None,
+        }
+    }
+
+    /// The organisation asked for, if the caller may see it; without one,
+    /// the viewer's own. `None`: every organisation (an admin who named
+    /// none).
+    pub fn narrow(&self, asked: Option<OrgId>, what: &str) -> Result<Option<OrgId>, ApiError> {
+        match asked {
+            Some(org) if self.sees(org) => Ok(Some(org)),
+            Some(_) => Err(ApiError::not_found(what)),
+            None => Ok(self.org()),
+        }
+    }
+}
