@@ -52,7 +52,12 @@ fn fill_for(column: &str) -> Option<Fill> {
 
 /// COPYs `records` rows over `streams` connections at once into a new
 /// table, and returns the rows per second.
-pub async fn run(url: &str, templates: &Arc<Templates>, records: u64, streams: usize) -> Result<f64> {
+pub async fn run(
+    url: &str,
+    templates: &Arc<Templates>,
+    records: u64,
+    streams: usize,
+) -> Result<f64> {
     let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
     tokio::spawn(connection);
     let table = format!("copy_devices_{streams}");
@@ -109,7 +114,9 @@ async fn columns(client: &tokio_postgres::Client) -> Result<Vec<(String, Fill)>>
         match fill_for(&name) {
             Some(fill) => chosen.push((name, fill)),
             None if nullable == "YES" || has_default => {}
-            None => bail!("the devices table has a required column {name} the COPY benchmark cannot fill"),
+            None => bail!(
+                "the devices table has a required column {name} the COPY benchmark cannot fill"
+            ),
         }
     }
     Ok(chosen)
@@ -139,7 +146,9 @@ impl RowMaker {
                 out.push('\t');
             }
             match fill {
-                Fill::ScanId => out.push_str(&(self.stream as u64 * 1_000_000 + n / 1000).to_string()),
+                Fill::ScanId => {
+                    out.push_str(&(self.stream as u64 * 1_000_000 + n / 1000).to_string())
+                }
                 Fill::Idx => out.push_str(&n.to_string()),
                 Fill::Record => escape(&record.to_string(), out),
                 Fill::One => out.push('1'),

@@ -18,7 +18,10 @@ pub struct Templates {
 
 impl Templates {
     pub fn load() -> Result<Templates> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/council-devices.jsonl");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/council-devices.jsonl"
+        );
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
         let devices = text
             .lines()
@@ -101,8 +104,7 @@ impl Sensor {
             let first = b * self.batch as u64;
             let count = (self.records - first).min(self.batch as u64);
             let scan = b / self.batches_per_scan as u64;
-            let last_of_scan =
-                (b + 1) % self.batches_per_scan as u64 == 0 || b + 1 == batches;
+            let last_of_scan = (b + 1) % self.batches_per_scan as u64 == 0 || b + 1 == batches;
             let body = self.body(&templates, b, scan, first, count, &started_at, last_of_scan);
             let at = Instant::now();
             pushed.retries += post(&client, &url, &self.secret, body).await?;

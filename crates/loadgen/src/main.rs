@@ -209,7 +209,12 @@ async fn push_load(args: &Args, estate: &LoadEstate, server: &server::Server) ->
             batch: args.batch,
             batches_per_scan: args.batches_per_scan,
         };
-        let push = sensor.push(client.clone(), server.base(), templates.clone(), sent.clone());
+        let push = sensor.push(
+            client.clone(),
+            server.base(),
+            templates.clone(),
+            sent.clone(),
+        );
         sensors.push(tokio::spawn(push));
     }
     let mut posts = Latencies::default();
@@ -258,7 +263,10 @@ fn print_results(r: &Results) {
     );
     println!(
         "  server memory (RSS): {:.0} MiB after 10 % of the records, {:.0} MiB at 50 %, {:.0} MiB at the end, {:.0} MiB at most",
-        r.memory.at_10_percent_mib, r.memory.at_50_percent_mib, r.memory.at_end_mib, r.memory.max_mib
+        r.memory.at_10_percent_mib,
+        r.memory.at_50_percent_mib,
+        r.memory.at_end_mib,
+        r.memory.max_mib
     );
     println!(
         "COPY of the same rows: {:.0} records/s over one connection, {:.0} records/s over {}",

@@ -75,7 +75,9 @@ pub async fn read_loop(
             .await
             .with_context(|| format!("GET {url}"))?;
         let status = answer.status();
-        let body: serde_json::Value = answer.json().await.with_context(|| format!("GET {url}"))?;
+        let bytes = answer.bytes().await.with_context(|| format!("GET {url}"))?;
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes).with_context(|| format!("GET {url}: not JSON"))?;
         latencies.push(at.elapsed());
         if !status.is_success() {
             bail!("GET {url} answered {status}: {body}");
