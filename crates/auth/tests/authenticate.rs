@@ -1,5 +1,5 @@
-//! `authenticate` against real stores: a SQLite file, and a PostgreSQL
-//! server once its estate is built (the same checks run on both).
+//! `authenticate` against real stores: a SQLite file and a PostgreSQL
+//! server the test starts (the same checks on both).
 
 use camaudit_auth::{AuthError, authenticate, generate, sensor_scope};
 use camaudit_store::{
@@ -160,5 +160,18 @@ fn authenticate_on_sqlite() {
     // And after reopening: nothing lives only in memory.
     drop(store);
     let store = open(&db.location);
+    assert_eq!(store.tokens().unwrap().len(), 3);
+}
+
+#[test]
+fn authenticate_on_postgres() {
+    let Some(cluster) = camaudit_testkit::postgres::cluster() else {
+        return;
+    };
+    let location = Location::Postgres(cluster.create_database("auth"));
+    let mut store = open(&location);
+    suite(store.as_mut());
+    drop(store);
+    let store = open(&location);
     assert_eq!(store.tokens().unwrap().len(), 3);
 }

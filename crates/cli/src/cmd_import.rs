@@ -18,6 +18,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
+use crate::push_arg::PushArgs;
 use crate::store_arg;
 
 /// Observations gathered before they are written to the store as one
@@ -37,6 +38,7 @@ const SKIPS_SHOWN: usize = 5;
   camaudit import site.xml
   camaudit import site.xml --format csv -o devices.csv --db estate.db
   camaudit import - < site.xml                                # standard input
+  camaudit import site.xml --push https://camaudit.estate.internal --site town-hall --token-file token
 
 Fields: docs/fields.md; the nmap mapping and its limits: docs/import.md."
 )]
@@ -54,6 +56,8 @@ pub struct Args {
     /// The store the import is recorded in, beside scans: a SQLite file, or postgres://user@host/db.
     #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
     db: Location,
+    #[command(flatten)]
+    push: PushArgs,
     /// No summary on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -61,6 +65,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let engine = args.engine.options().build()?;
+    let pusher = args.push.prepare(&args.db)?;
     let name = args.file.display().to_string();
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin().lock())
@@ -95,7 +100,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         report_skips(&name, &summary);
         eprintln!("camaudit: {}", summary_line(&name, &summary, &outcome));
     }
-    Ok(ExitCode::SUCCESS)
+    match pusher {
+        Some(p) => p.push(Some((&*store, outcome.scan)), args.quiet),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn flush(part: &mut Vec<Observation>, ingest: &mut Ingest<'_>) -> Result<(), PipelineError> {

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use crate::cmd_identify::{write_atomically, write_to};
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
+use crate::push_arg::PushArgs;
 use crate::store_arg;
 
 /// Observations written to the store per transaction.
@@ -33,6 +34,7 @@ const PART_OBSERVATIONS: usize = 20_000;
   camaudit pcap site.pcapng.gz --format jsonl -o devices.jsonl --db estate.db
   tcpdump -i eth1 -w - | camaudit pcap -                      # standard input
   camaudit pcap site.pcap --endpoints endpoints.csv            # who each device talks to
+  camaudit pcap site.pcap --push https://camaudit.estate.internal --site town-hall --token-file token
 
 Fields: docs/fields.md; what is read and what is skipped: docs/pcap.md."
 )]
@@ -53,6 +55,8 @@ pub struct Args {
     /// The store the capture is recorded in, beside scans: a SQLite file, or postgres://user@host/db.
     #[arg(long, default_value = "camaudit.db", value_name = "PATH|URL")]
     db: Location,
+    #[command(flatten)]
+    push: PushArgs,
     /// No summary on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -60,6 +64,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let engine = args.engine.options().build()?;
+    let pusher = args.push.prepare(&args.db)?;
     let name = args.file.display().to_string();
     let input: Box<dyn Read + Send> = if args.file.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -103,7 +108,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             summary_line(&name, &capture.summary, &outcome, &devices)
         );
     }
-    Ok(ExitCode::SUCCESS)
+    match pusher {
+        Some(p) => p.push(Some((&*store, outcome.scan)), args.quiet),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Records the observations as a `pcap` scan and identifies its devices.

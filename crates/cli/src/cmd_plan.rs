@@ -19,6 +19,7 @@ use time::macros::format_description;
 
 use crate::cmd_identify::{write_atomically, write_to};
 use crate::engine_args::EngineArgs;
+use crate::estate_arg::{self, IfMissing};
 use crate::output::Format;
 use crate::plan_sources::{Sourced, from_devices, from_register, from_store};
 
@@ -33,6 +34,7 @@ use crate::plan_sources::{Sourced, from_devices, from_register, from_store};
   camaudit plan --estate estate.toml --db camaudit.db --from 2027-01-01 --budget-per-quarter 25000 --budget-per-quarter 60000 --capacity 40
   camaudit plan --estate estate.toml --devices core-scan.jsonl --from-zone core --from-site town-hall --from 2027-01-01
   camaudit plan --estate estate.toml --devices d.jsonl --from 2027-01-01 --format json | jq '.findings[] | select(.severity == \"critical\")'
+  camaudit plan --estate estate.toml --db estate.db --from 2027-01-01 --save --org leeds
 
 Devices come from one of --db (the latest scan, or --scan ID; scans run with --from-zone prove reachability),
 --devices (JSONL from identify, scan, import or pcap; a line's `vantage`, or --from-zone, proves reachability) or --register (CSV/XLSX, placed by its Site column).
@@ -89,6 +91,12 @@ pub struct Args {
     /// No summary line on standard error.
     #[arg(short, long)]
     quiet: bool,
+    /// Store the findings and the plan in the estate store --db for --org (what `plan --format json` writes); prints the plan's id.
+    #[arg(long, requires_all = ["db", "org"], conflicts_with_all = ["devices", "register"])]
+    save: bool,
+    /// The organisation of the estate store the saved plan is for (`camaudit org list`).
+    #[arg(long, value_name = "ORG", requires = "save")]
+    org: Option<camaudit_store::Slug>,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -98,6 +106,8 @@ fn parse_date(s: &str) -> Result<Date, String> {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     check_limits(&args)?;
+    // Before the work: an organisation that is not there fails at once.
+    let save_to = saving(&args)?;
     let estate = Estate::read(&args.estate)?;
     let policy = policy(&estate, &args)?;
     let engine = args.engine.options().build()?;
@@ -114,11 +124,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .map(|(l, p)| WhatIf::of(p, l.budget_per_quarter, l.capacity_hours))
         .collect();
+    let doc = plan_json(&estate, &policy, &assessment, main_plan, &what_if);
+    let saved = match save_to {
+        Some(mut target) => Some(target.save(&doc)?),
+        None => None,
+    };
     write_to(None, |out| match args.format {
         Format::Table => write_table(out, &estate, &assessment, main_plan, &what_if),
-        Format::Json => write_json(out, &estate, &policy, &assessment, main_plan, &what_if),
+        Format::Json => write_json(out, &doc),
         other => Ok(write_findings(out, &assessment, other.into())?),
     })?;
+    if let Some(saved) = saved {
+        eprintln!("camaudit: {saved}");
+    }
     if !args.quiet {
         eprintln!(
             "camaudit: {} ({})",
@@ -142,6 +160,11 @@ fn check_limits(args: &Args) -> Result<()> {
     }
     if args.quarters == 0 || args.quarters > 400 {
         bail!("--quarters {}: give 1 to 400", args.quarters);
+    }
+    if args.save && (args.db.is_none() || args.org.is_none()) {
+        bail!(
+            "--save stores the plan of --db's devices in that estate store: give --db estate.db and --org ORG"
+        );
     }
     if args.db.is_none() && args.devices.is_none() && args.register.is_none() {
         bail!(
@@ -313,15 +336,15 @@ struct DeviceRisk<'a> {
     risk_explained: String,
 }
 
-fn write_json(
-    out: &mut dyn Write,
-    estate: &Estate,
-    policy: &Policy,
-    a: &Assessment,
-    plan: &camaudit_plan::Plan,
-    what_if: &[WhatIf],
-) -> Result<()> {
-    let doc = PlanJson {
+/// The document `--format json` writes and `--save` stores.
+fn plan_json<'a>(
+    estate: &'a Estate,
+    policy: &'a Policy,
+    a: &'a Assessment,
+    plan: &'a camaudit_plan::Plan,
+    what_if: &'a [WhatIf],
+) -> PlanJson<'a> {
+    PlanJson {
         organisation: &estate.organisation,
         controls_version: &policy.version,
         controls_overlays: &policy.overlays,
@@ -343,8 +366,54 @@ fn write_json(
         improvement: plan.improvement(),
         gap: plan.gap(),
         what_if,
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc).context("writing the plan")?;
+    }
+}
+
+fn write_json(out: &mut dyn Write, doc: &PlanJson<'_>) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).context("writing the plan")?;
     writeln!(out)?;
     Ok(())
+}
+
+/// Where `--save` stores the plan: the estate store and organisation,
+/// found before the plan is made.
+struct SaveTarget {
+    store: Box<dyn camaudit_store::EstateStore>,
+    db: camaudit_store::Location,
+    org: camaudit_store::Organisation,
+}
+
+fn saving(args: &Args) -> Result<Option<SaveTarget>> {
+    let (true, Some(db), Some(slug)) = (args.save, &args.db, &args.org) else {
+        return Ok(None);
+    };
+    let store = estate_arg::open(db, IfMissing::Refuse)?;
+    let org = estate_arg::organisation(store.as_ref(), slug, db)?;
+    Ok(Some(SaveTarget {
+        store,
+        db: db.clone(),
+        org,
+    }))
+}
+
+impl SaveTarget {
+    /// Stores the document's findings, and the rest of it as the plan: the
+    /// two together are what `--format json` writes. Says what was saved.
+    fn save(&mut self, doc: &PlanJson<'_>) -> Result<String> {
+        let mut plan = serde_json::to_value(doc).context("encoding the plan to save")?;
+        let findings = plan
+            .as_object_mut()
+            .and_then(|m| m.remove("findings"))
+            .context("the plan document has no findings to save")?;
+        let id = self
+            .store
+            .save_plan(self.org.id, &findings, &plan, estate_arg::now())
+            .with_context(|| format!("saving the plan for {} in {}", self.org.slug, self.db))?;
+        Ok(format!(
+            "saved plan {id} for {} in {} ({} findings)",
+            self.org.slug,
+            self.db,
+            doc.findings.len()
+        ))
+    }
 }

@@ -18,6 +18,7 @@ use crate::cmd_identify::write_to;
 use crate::engine_args::EngineArgs;
 use crate::output::{Format, write_devices};
 use crate::progress::ScanDisplay;
+use crate::push_arg::PushArgs;
 use crate::store_arg;
 use crate::vantage::VantageArgs;
 
@@ -33,6 +34,7 @@ use crate::vantage::VantageArgs;
   camaudit scan 10.20.0.0/24 --credentials onvif.toml --audit-log audit.jsonl
   camaudit scan 10.20.0.0/24 --credentials onvif.toml --dry-run
   camaudit scan 10.20.0.0/24 --db postgres://camaudit@db.internal/estate   # record on a PostgreSQL server
+  camaudit scan 10.20.8.0/24 --push https://camaudit.estate.internal --site town-hall --token-file /etc/camaudit/token
 
 Defaults are gentle (300 attempts/s, 256 sockets, one connection at a time per device):
 see docs/scan.md before raising them on a live network."
@@ -92,6 +94,8 @@ pub struct Args {
     engine: EngineArgs,
     #[command(flatten)]
     vantage: VantageArgs,
+    #[command(flatten)]
+    push: PushArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -216,6 +220,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let engine = args.engine.options().build()?;
+    let pusher = args.push.prepare(&args.db)?;
     let mut store = store_arg::open(&args.db)?;
     let display = ScanDisplay::new(args.quiet, args.db.to_string());
     let outcome = match args.resume {
@@ -261,11 +266,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
         }
     }
-    Ok(if outcome.interrupted {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if outcome.interrupted {
+        if pusher.is_some() {
+            eprintln!(
+                "camaudit: the scan was not pushed: it is not complete (camaudit scan --resume {} --push … sends it when it is)",
+                outcome.scan
+            );
+        }
+        return Ok(ExitCode::from(130));
+    }
+    match pusher {
+        Some(p) => p.push(Some((&*store, outcome.scan)), args.quiet),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn summary_line(o: &ScanOutcome) -> String {

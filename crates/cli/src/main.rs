@@ -10,17 +10,24 @@ mod cmd_check;
 mod cmd_demo;
 mod cmd_identify;
 mod cmd_import;
+mod cmd_org;
 mod cmd_pcap;
 mod cmd_plan;
+mod cmd_push;
 mod cmd_registry;
 mod cmd_rules;
 mod cmd_scan;
+mod cmd_serve;
 #[cfg(feature = "sim")]
 mod cmd_sim;
+mod cmd_site;
+mod cmd_token;
 mod engine_args;
+mod estate_arg;
 mod output;
 mod plan_sources;
 mod progress;
+mod push_arg;
 mod store_arg;
 mod vantage;
 
@@ -54,14 +61,19 @@ enum Command {
     Check(cmd_check::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
+    Org(cmd_org::Args),
     Pcap(cmd_pcap::Args),
     Plan(cmd_plan::Args),
+    Push(cmd_push::Args),
     Registry(cmd_registry::Args),
     Rules(cmd_rules::Args),
     // Boxed: the scan has the most flags by far (clippy::large_enum_variant).
     Scan(Box<cmd_scan::Args>),
+    Serve(cmd_serve::Args),
     #[cfg(feature = "sim")]
     Sim(cmd_sim::Args),
+    Site(cmd_site::Args),
+    Token(cmd_token::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,13 +84,18 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
+        Command::Org(args) => cmd_org::run(args),
         Command::Pcap(args) => cmd_pcap::run(args),
         Command::Plan(args) => cmd_plan::run(args),
+        Command::Push(args) => cmd_push::run(args),
         Command::Registry(args) => cmd_registry::run(args),
         Command::Rules(args) => cmd_rules::run(args),
         Command::Scan(args) => cmd_scan::run(*args),
+        Command::Serve(args) => cmd_serve::run(args),
         #[cfg(feature = "sim")]
         Command::Sim(args) => cmd_sim::run(args),
+        Command::Site(args) => cmd_site::run(args),
+        Command::Token(args) => cmd_token::run(args),
     };
     match result {
         Ok(code) => code,

@@ -208,7 +208,7 @@ fn check_to_a_file_writes_what_standard_output_shows() {
 #[test]
 fn format_flags_and_help_are_unchanged() {
     let dir = golden_dir().join("help");
-    for command in ["check", "identify", "scan", "demo", "plan", "pcap"] {
+    for command in ["check", "identify", "scan", "demo", "plan", "pcap", "push", "serve"] {
         let r = run(&dir, &[command, "--help"]);
         assert_eq!(r.code, Some(0));
         assert_eq!(

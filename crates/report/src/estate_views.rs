@@ -47,8 +47,12 @@ impl EstateNames {
     }
 }
 
-/// A time as the lists show it: RFC 3339, in UTC as stored.
+/// A time as the lists show it: RFC 3339 to the second, in UTC.
 pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
@@ -319,6 +323,46 @@ pub fn write_tokens(out: &mut dyn Write, rows: &[TokenRow], format: Format) -> R
     write_list(out, rows, format)
 }
 
+/// A token just made, with its secret: the one time the secret is shown.
+#[derive(Serialize)]
+struct CreatedToken<'a> {
+    secret: &'a str,
+    #[serde(flatten)]
+    token: &'a TokenRow,
+}
+
+/// `token create`'s answer: for people the secret alone on one line (so
+/// `$(camaudit token create …)` captures it); for machines the token's row
+/// with the secret in front.
+pub fn write_created_token(
+    out: &mut dyn Write,
+    secret: &str,
+    row: &TokenRow,
+    format: Format,
+) -> Result<()> {
+    const WHAT: &str = "new token";
+    let created = CreatedToken { secret, token: row };
+    match format {
+        Format::Table => writeln!(out, "{secret}").writing(WHAT),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &created).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, &created).writing(WHAT)?;
+            writeln!(out).writing(WHAT)
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            let header = std::iter::once("secret").chain(TokenRow::CSV.iter().copied());
+            w.write_record(header).writing(WHAT)?;
+            let record = std::iter::once(secret.to_owned()).chain(row.csv_record());
+            w.write_record(record).writing(WHAT)?;
+            w.flush().writing(WHAT)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +455,38 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(jsonl.trim()).unwrap(),
             json[0]
         );
+    }
+
+    #[test]
+    fn a_created_token_shows_its_secret_once_in_every_format() {
+        let (orgs, sites) = estate();
+        let names = EstateNames::new(&orgs, &sites);
+        let row = TokenRow::of(&sensor(false, None), &names, T0);
+        let secret = "cam_AbCdEfGhsecretsecretsecretsecretsecretsecr";
+        let written = |format| {
+            let mut out = Vec::new();
+            write_created_token(&mut out, secret, &row, format).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written(Format::Table), format!("{secret}\n"));
+        let json: serde_json::Value = serde_json::from_str(&written(Format::Json)).unwrap();
+        assert_eq!(json["secret"], secret);
+        assert_eq!(json["prefix"], "cam_AbCdEfGh");
+        assert_eq!(json["scope"], "sensor");
+        let jsonl: serde_json::Value = serde_json::from_str(&written(Format::Jsonl)).unwrap();
+        assert_eq!(jsonl, json);
+        let csv = written(Format::Csv);
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("secret,id,prefix,scope,"));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with(&format!("{secret},2,cam_AbCdEfGh,sensor,"))
+        );
+        for text in [written(Format::Table), written(Format::Json), csv] {
+            assert_eq!(text.matches(secret).count(), 1, "{text}");
+        }
     }
 
     #[test]

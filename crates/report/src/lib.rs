@@ -36,8 +36,8 @@ pub use devices::{DEVICE_CSV_HEADER, DeviceRow, write_devices};
 pub use endpoints::{write_call_home_table, write_endpoints_csv};
 pub use error::{Error, Result};
 pub use estate_views::{
-    EstateNames, OrganisationRow, SiteRow, TokenRow, timestamp, write_organisations, write_sites,
-    write_tokens,
+    EstateNames, OrganisationRow, SiteRow, TokenRow, timestamp, write_created_token,
+    write_organisations, write_sites, write_tokens,
 };
 pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{

@@ -34,7 +34,7 @@ pub struct ScanPart {
     pub params: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A sensor's name for its scan: 1 to 256 printable characters.
+/// A sensor's name for its scan: 1 to 512 printable characters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct ScanRef(pub String);
@@ -42,11 +42,11 @@ pub struct ScanRef(pub String);
 impl TryFrom<String> for ScanRef {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        if (1..=256).contains(&s.len()) && !s.chars().any(char::is_control) {
+        if (1..=512).contains(&s.len()) && !s.chars().any(char::is_control) {
             Ok(ScanRef(s))
         } else {
             Err(format!(
-                "{:?} is not a scan reference: use 1 to 256 printable characters",
+                "{:?} is not a scan reference: use 1 to 512 printable characters",
                 s.chars().take(40).collect::<String>()
             ))
         }
