@@ -190,7 +190,8 @@ pub fn send_spool(
         let body = spool.read(batch)?;
         let mut failures = 0;
         loop {
-            if Instant::now() >= deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 report.stop = Some(Stop::OutOfTime(format!(
                     "the run's {}s were up before batch {} was sent",
                     settings.budget.as_secs(),
@@ -198,7 +199,7 @@ pub fn send_spool(
                 )));
                 return Ok(report);
             }
-            let answer = link.post(&batch.id, &body);
+            let answer = link.post_within(&batch.id, &body, left);
             match answer {
                 Answer::Taken(ack) => {
                     spool.acknowledge(batch)?;

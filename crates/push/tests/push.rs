@@ -606,3 +606,51 @@ fn pusher_killed_mid_run_then_rerun_delivers_everything_once() {
     assert_delivered_once(&server, &db, scan);
     assert_eq!(queued(&spool), 0);
 }
+
+#[test]
+fn a_server_that_never_answers_cannot_hold_the_run_past_its_budget() {
+    let dir = temp_dir("silent");
+    let db = dir.join("sensor.db");
+    let spool_dir = dir.join("spool");
+    let scan = scan_of(&db, 3);
+    let batches = expected(&db, scan).len();
+    let server = TestServer::start(Options::default());
+    server.hold_after(Some(0));
+    let url = server.url();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spool_for_run = spool_dir.clone();
+    let db_for_run = db.clone();
+    std::thread::spawn(move || {
+        let spool = Spool::open(&spool_for_run, Wait::No).unwrap();
+        let store = SqliteStore::open(&db_for_run).unwrap();
+        let settings = settings(Duration::from_secs(1));
+        spool_scan(&spool, &store, scan, &origin(), &settings.limits).unwrap();
+        // A request timeout far longer than the run: the budget must win.
+        let patient = Link::new(
+            url.parse().unwrap(),
+            Token::new(TOKEN).unwrap(),
+            None,
+            Timeouts {
+                connect: Duration::from_secs(5),
+                request: Duration::from_secs(3600),
+            },
+        )
+        .unwrap();
+        let report = send_spool(&spool, &patient, &settings, &Quiet).unwrap();
+        drop(spool);
+        let _ = tx.send(report);
+    });
+    let report = rx
+        .recv_timeout(Duration::from_secs(300))
+        .expect("the run stops at its budget, not the request's timeout");
+    assert!(
+        matches!(report.stop, Some(Stop::OutOfTime(_))),
+        "{report:?}"
+    );
+    assert_eq!(report.left, batches);
+    assert_eq!(
+        queued(&spool_dir),
+        batches,
+        "the unanswered batch stays spooled"
+    );
+}
