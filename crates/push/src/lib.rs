@@ -212,6 +212,12 @@ pub fn send_spool(
                     break;
                 }
                 Answer::Refused { status, answer } => {
+                    let answer = match status {
+                        413 => format!(
+                            "{answer} (the server takes smaller bodies: send the scan again in smaller batches, camaudit push --scan N --push-batch-size 1MiB)"
+                        ),
+                        _ => answer,
+                    };
                     let text = format!("batch {} refused with HTTP {status}: {answer}\n", batch.id);
                     report.rejected.push(spool.reject(batch, &text)?);
                     report.left -= 1;
