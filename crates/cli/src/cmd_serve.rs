@@ -99,7 +99,7 @@ fn init_log(verbose: bool) {
 }
 
 /// `32MiB`, `512KiB`, `1000000`: a byte count.
-fn parse_size(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use camaudit_push::{
-    Events, Link, Origin, Report, ServerUrl, Settings, Spool, Stop, Timeouts, Token, Wait,
+    Events, Limits, Link, Origin, Report, ServerUrl, Settings, Spool, Stop, Timeouts, Token, Wait,
 };
 use camaudit_store::{BatchId, Location, ScanId, Slug, Store};
 
@@ -41,6 +41,9 @@ pub struct LinkArgs {
     /// Trust this CA certificate (PEM) for the server's https:// instead of the public web roots.
     #[arg(long, value_name = "FILE")]
     pub push_ca: Option<PathBuf>,
+    /// Largest batch sent, e.g. 8MiB or 512KiB (64KiB to 32MiB); below the server's --max-body.
+    #[arg(long, default_value = "8MiB", value_name = "SIZE", value_parser = parse_batch_size)]
+    pub push_batch_size: usize,
     /// This sensor's name in the server's scan references (default: the host name).
     #[arg(long, value_name = "NAME")]
     pub sensor: Option<String>,
@@ -122,6 +125,10 @@ impl LinkArgs {
             site: self.site.clone(),
             settings: Settings {
                 budget: Duration::from_secs(self.push_timeout),
+                limits: Limits {
+                    bytes: self.push_batch_size,
+                    ..Limits::default()
+                },
                 ..Settings::default()
             },
             again,
@@ -156,6 +163,17 @@ impl LinkArgs {
             );
         }
         Ok(name)
+    }
+}
+
+fn parse_batch_size(text: &str) -> Result<usize, String> {
+    let n = crate::cmd_serve::parse_size(text)?;
+    if (64 << 10..=32 << 20).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{text:?}: a batch is 64KiB to 32MiB (the server refuses bodies over its --max-body, 32MiB by default)"
+        ))
     }
 }
 

@@ -57,20 +57,30 @@ pub struct Origin {
 }
 
 /// The scan's reference at the server: sensor, local scan id and start,
-/// so that it is unique per sensor and scan.
-pub fn scan_ref(sensor: &str, scan: &Scan) -> String {
+/// so that it is unique per sensor and scan. A scan cut with other than
+/// the default limits is another scan at the server (its batches hold
+/// other parts): sending it again in smaller batches after a 413 gives a
+/// complete scan, not the same observations twice in one.
+pub fn scan_ref(sensor: &str, scan: &Scan, limits: &Limits) -> String {
     let started = scan
         .started_at
         .format(&Rfc3339)
         .unwrap_or_else(|_| scan.started_at.unix_timestamp().to_string());
-    format!("{sensor}/{}/{started}", scan.id)
+    let mut r = format!("{sensor}/{}/{started}", scan.id);
+    if *limits != Limits::default() {
+        r.push_str(&format!(
+            "/cut-{}-{}-{}",
+            limits.observations, limits.devices, limits.bytes
+        ));
+    }
+    r
 }
 
 /// The part of every batch id of one scan that names it: 16 hex digits of
 /// a SHA-256 over what decides the batches' contents, and the local scan
 /// id to read by.
 pub fn scan_key(origin: &Origin, scan: &Scan, limits: &Limits) -> String {
-    let scan_ref = scan_ref(&origin.sensor, scan);
+    let scan_ref = scan_ref(&origin.sensor, scan, limits);
     format!("{}-{}", id_stem(&scan_ref, &origin.site, limits), scan.id)
 }
 
@@ -114,7 +124,7 @@ struct Frame {
 
 impl Frame {
     fn new(origin: &Origin, scan: &Scan, limits: &Limits) -> Result<Frame, PushError> {
-        let scan_ref = scan_ref(&origin.sensor, scan);
+        let scan_ref = scan_ref(&origin.sensor, scan, limits);
         // The server takes an object; a store's parameters always are one,
         // but an old or hand-made scan may not be.
         let params = match &scan.params {

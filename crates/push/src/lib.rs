@@ -178,74 +178,117 @@ pub fn send_spool(
     settings: &Settings,
     events: &dyn Events,
 ) -> Result<Report, PushError> {
-    let deadline = Instant::now() + settings.budget;
+    let mut run = Run {
+        link,
+        settings,
+        events,
+        deadline: Instant::now() + settings.budget,
+        jitter: retry::Jitter::new(),
+    };
     let queued = spool.queued()?;
     let total = queued.len();
     let mut report = Report {
         left: total,
         ..Report::default()
     };
-    let mut jitter = retry::Jitter::new();
     for batch in &queued {
         let body = spool.read(batch)?;
-        let mut failures = 0;
-        loop {
-            if Instant::now() >= deadline {
-                report.stop = Some(Stop::OutOfTime(format!(
-                    "the run's {}s were up before batch {} was sent",
-                    settings.budget.as_secs(),
-                    batch.id
-                )));
-                return Ok(report);
+        match run.deliver(&batch.id, &body) {
+            Delivery::Taken(outcome) => {
+                spool.acknowledge(batch)?;
+                match outcome {
+                    wire::AckOutcome::Stored => report.stored += 1,
+                    wire::AckOutcome::Duplicate => report.duplicates += 1,
+                }
+                report.left -= 1;
+                events.sent(&batch.id, total - report.left, total);
             }
-            let answer = link.post(&batch.id, &body);
-            match answer {
-                Answer::Taken(ack) => {
-                    spool.acknowledge(batch)?;
-                    match ack.outcome {
-                        wire::AckOutcome::Stored => report.stored += 1,
-                        wire::AckOutcome::Duplicate => report.duplicates += 1,
-                    }
-                    report.left -= 1;
-                    events.sent(&batch.id, total - report.left, total);
-                    break;
-                }
-                Answer::Refused { status, answer } => {
-                    let text = format!("batch {} refused with HTTP {status}: {answer}\n", batch.id);
-                    report.rejected.push(spool.reject(batch, &text)?);
-                    report.left -= 1;
-                    events.rejected(&batch.id, &answer);
-                    break;
-                }
-                Answer::Forbidden { answer, .. } => {
-                    report.stop = Some(Stop::Forbidden(answer));
-                    return Ok(report);
-                }
-                Answer::Broken(why) => {
-                    report.stop = Some(Stop::Broken(why));
-                    return Ok(report);
-                }
-                Answer::Later { why, after } => {
-                    let wait =
-                        after.unwrap_or_else(|| settings.backoff.wait(failures, &mut jitter));
-                    if Instant::now() + wait >= deadline {
-                        let why = match after {
-                            Some(after) => {
-                                format!("{why} (the server asked to wait {}s)", after.as_secs())
-                            }
-                            None => why,
-                        };
-                        report.stop = Some(Stop::OutOfTime(why));
-                        return Ok(report);
-                    }
-                    events.retrying(&batch.id, &why, wait);
-                    std::thread::sleep(wait);
-                    failures = failures.saturating_add(1);
-                }
+            Delivery::Refused { status, answer } => {
+                let text = format!("batch {} refused with HTTP {status}: {answer}\n", batch.id);
+                report.rejected.push(spool.reject(batch, &text)?);
+                report.left -= 1;
+                events.rejected(&batch.id, &answer);
+            }
+            Delivery::Stopped(stop) => {
+                report.stop = Some(stop);
+                return Ok(report);
             }
         }
     }
     Ok(report)
+}
+
+/// What became of one batch.
+enum Delivery {
+    Taken(wire::AckOutcome),
+    Refused {
+        status: u16,
+        answer: String,
+    },
+    /// Nothing more can be sent this run.
+    Stopped(Stop),
+}
+
+/// One run's sending: its link, its deadline and its waits.
+struct Run<'a> {
+    link: &'a Link,
+    settings: &'a Settings,
+    events: &'a dyn Events,
+    deadline: Instant,
+    jitter: retry::Jitter,
+}
+
+impl Run<'_> {
+    /// Sends one batch until the server answers for it, waiting between
+    /// attempts, within the run's time.
+    fn deliver(&mut self, id: &BatchId, body: &[u8]) -> Delivery {
+        let mut failures = 0;
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Delivery::Stopped(Stop::OutOfTime(format!(
+                    "the run's {}s were up before batch {id} was sent",
+                    self.settings.budget.as_secs()
+                )));
+            }
+            let (why, after) = match self.link.post_within(id, body, left) {
+                Answer::Taken(ack) => return Delivery::Taken(ack.outcome),
+                Answer::Refused { status, answer } => {
+                    return Delivery::Refused {
+                        status,
+                        answer: with_hint(status, answer),
+                    };
+                }
+                Answer::Forbidden { answer, .. } => {
+                    return Delivery::Stopped(Stop::Forbidden(answer));
+                }
+                Answer::Broken(why) => return Delivery::Stopped(Stop::Broken(why)),
+                Answer::Later { why, after } => (why, after),
+            };
+            let wait =
+                after.unwrap_or_else(|| self.settings.backoff.wait(failures, &mut self.jitter));
+            if Instant::now() + wait >= self.deadline {
+                let why = match after {
+                    Some(after) => format!("{why} (the server asked to wait {}s)", after.as_secs()),
+                    None => why,
+                };
+                return Delivery::Stopped(Stop::OutOfTime(why));
+            }
+            self.events.retrying(id, &why, wait);
+            std::thread::sleep(wait);
+            failures = failures.saturating_add(1);
+        }
+    }
+}
+
+/// A refusal's answer, with what to do when the sensor can fix it.
+fn with_hint(status: u16, answer: String) -> String {
+    match status {
+        413 => format!(
+            "{answer} (the server takes smaller bodies: send the scan again in smaller batches, camaudit push --scan N --push-batch-size 1MiB)"
+        ),
+        _ => answer,
+    }
 }
 
 /// Spools a scan, then sends the whole spool (older scans first).

@@ -157,6 +157,7 @@ pub struct Link {
     url: ServerUrl,
     token: Token,
     agent: ureq::Agent,
+    timeouts: Timeouts,
 }
 
 impl Link {
@@ -182,7 +183,12 @@ impl Link {
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build()
             .new_agent();
-        Ok(Link { url, token, agent })
+        Ok(Link {
+            url,
+            token,
+            agent,
+            timeouts,
+        })
     }
 
     pub fn url(&self) -> &ServerUrl {
@@ -191,9 +197,18 @@ impl Link {
 
     /// POSTs one batch and classifies the answer.
     pub fn post(&self, id: &BatchId, body: &[u8]) -> Answer {
+        self.post_within(id, body, self.timeouts.request)
+    }
+
+    /// POSTs one batch, giving up after `within` at most (the run's time
+    /// left, when that is shorter than the request timeout).
+    pub fn post_within(&self, id: &BatchId, body: &[u8], within: Duration) -> Answer {
         let sent = self
             .agent
             .post(self.url.batches())
+            .config()
+            .timeout_global(Some(within.min(self.timeouts.request)))
+            .build()
             .header("Authorization", format!("Bearer {}", self.token.0))
             .content_type("application/json")
             .send(body);

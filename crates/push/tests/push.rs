@@ -606,3 +606,133 @@ fn pusher_killed_mid_run_then_rerun_delivers_everything_once() {
     assert_delivered_once(&server, &db, scan);
     assert_eq!(queued(&spool), 0);
 }
+
+#[test]
+fn a_server_that_never_answers_cannot_hold_the_run_past_its_budget() {
+    let dir = temp_dir("silent");
+    let db = dir.join("sensor.db");
+    let spool_dir = dir.join("spool");
+    let scan = scan_of(&db, 3);
+    let batches = expected(&db, scan).len();
+    let server = TestServer::start(Options::default());
+    server.hold_after(Some(0));
+    let url = server.url();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spool_for_run = spool_dir.clone();
+    let db_for_run = db.clone();
+    std::thread::spawn(move || {
+        let spool = Spool::open(&spool_for_run, Wait::No).unwrap();
+        let store = SqliteStore::open(&db_for_run).unwrap();
+        let settings = settings(Duration::from_secs(1));
+        spool_scan(&spool, &store, scan, &origin(), &settings.limits).unwrap();
+        // A request timeout far longer than the run: the budget must win.
+        let patient = Link::new(
+            url.parse().unwrap(),
+            Token::new(TOKEN).unwrap(),
+            None,
+            Timeouts {
+                connect: Duration::from_secs(5),
+                request: Duration::from_secs(3600),
+            },
+        )
+        .unwrap();
+        let report = send_spool(&spool, &patient, &settings, &Quiet).unwrap();
+        drop(spool);
+        let _ = tx.send(report);
+    });
+    let report = rx
+        .recv_timeout(Duration::from_secs(300))
+        .expect("the run stops at its budget, not the request's timeout");
+    assert!(
+        matches!(report.stop, Some(Stop::OutOfTime(_))),
+        "{report:?}"
+    );
+    assert_eq!(report.left, batches);
+    assert_eq!(
+        queued(&spool_dir),
+        batches,
+        "the unanswered batch stays spooled"
+    );
+}
+
+#[test]
+fn a_413_is_refused_with_a_hint_and_the_scan_sent_again_smaller_is_a_whole_other_scan() {
+    let dir = temp_dir("too-big");
+    let db = dir.join("sensor.db");
+    let scan = scan_of(&db, 60);
+    let server = TestServer::start(Options {
+        body_limit: 20 << 10,
+        ..Options::default()
+    });
+    let big = Settings {
+        limits: Limits {
+            observations: 5_000,
+            devices: 1_000,
+            bytes: 256 << 10,
+        },
+        ..settings(Duration::from_secs(60))
+    };
+    let spool_dir = dir.join("spool");
+    let report = run(&spool_dir, &db, scan, &server.url(), &big);
+    assert!(!report.rejected.is_empty(), "{report:?}");
+    let mut error_file = report.rejected[0].clone().into_os_string();
+    error_file.push(".error.txt");
+    let error = std::fs::read_to_string(error_file).unwrap();
+    assert!(
+        error.contains("HTTP 413") && error.contains("--push-batch-size"),
+        "{error}"
+    );
+
+    let smaller = Settings {
+        limits: Limits {
+            bytes: 16 << 10,
+            ..big.limits
+        },
+        ..big
+    };
+    let report = run(&spool_dir, &db, scan, &server.url(), &smaller);
+    assert_eq!(
+        (report.left, report.rejected.len(), report.stop.clone()),
+        (0, 0, None)
+    );
+    let got = server.snapshot();
+    let refs: std::collections::BTreeSet<&str> = got
+        .stored
+        .values()
+        .map(|b| b.scan.scan_ref.as_str())
+        .collect();
+    let observations: usize = got
+        .stored
+        .values()
+        .filter(|b| {
+            b.scan
+                .scan_ref
+                .ends_with(&format!("cut-5000-1000-{}", 16 << 10))
+        })
+        .map(|b| b.observations.len())
+        .sum();
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(observations as u64, store.observation_count(scan).unwrap());
+    // The second cut is a scan of its own at the server, complete: the
+    // first cut's parts that fitted stay under the first reference, not
+    // doubled into the second.
+    let second: Vec<_> = got
+        .stored
+        .values()
+        .filter(|b| {
+            b.scan
+                .scan_ref
+                .ends_with(&format!("cut-5000-1000-{}", 16 << 10))
+        })
+        .collect();
+    assert_eq!(refs.len(), 2, "{refs:?}");
+    assert_eq!(
+        second
+            .iter()
+            .filter(|b| b.scan.finished_at.is_some())
+            .count(),
+        1
+    );
+    let second_devices: usize = second.iter().map(|b| b.devices.len()).sum();
+    assert_eq!(second_devices, store.devices(scan).unwrap().len());
+}
