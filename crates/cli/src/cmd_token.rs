@@ -185,7 +185,8 @@ fn create(db: &Location, format: Format, args: CreateArgs) -> Result<ExitCode> {
         row.scope,
         places(&row),
         match args.scope {
-            ScopeArg::Sensor => ", and give it to the sensor as --token",
+            ScopeArg::Sensor =>
+                ", and give it to the sensor in a file for --token-file (or as CAMAUDIT_TOKEN)",
             ScopeArg::Viewer | ScopeArg::Admin => "",
         }
     );
