@@ -5,8 +5,8 @@
 use camaudit_model::Device;
 
 use crate::{
-    BatchOutcome, DeviceCursor, OrgId, Page, Result, ScanId, SensorBatch, SiteDevice, SiteId,
-    StoreError, TokenScope,
+    BatchOutcome, DeviceCursor, DeviceQuery, OrgId, Page, Result, ScanId, SensorBatch, SiteDevice,
+    SiteId, StoreError, TokenScope,
 };
 
 /// A token's scope as its columns: the word, the organisation (none for an
@@ -92,6 +92,69 @@ impl DeviceRow {
 /// A page's size plus the one row that says whether there is a next page.
 pub(crate) fn fetch_limit(limit: u32) -> i64 {
     i64::from(limit) + 1
+}
+
+/// A value bound to a query written once for both backends; each backend
+/// turns it into its own parameter type.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+}
+
+/// How a backend writes the placeholder of the n-th (1-based) parameter.
+pub(crate) type Placeholder = fn(usize, &Param) -> String;
+
+/// The device page's query for both backends: each site's latest scan, the
+/// filters that are set, after the cursor, one row more than the page.
+pub(crate) fn device_page_sql(q: &DeviceQuery, placeholder: Placeholder) -> (String, Vec<Param>) {
+    let mut values = Vec::new();
+    let mut bind = |value: Param| {
+        values.push(value);
+        placeholder(values.len(), &values[values.len() - 1])
+    };
+    let mut latest = String::from("site_id IS NOT NULL");
+    if let Some(org) = q.org {
+        latest.push_str(&format!(" AND org_id = {}", bind(Param::Int(org.0))));
+    }
+    if let Some(site) = q.site {
+        latest.push_str(&format!(" AND site_id = {}", bind(Param::Int(site.0))));
+    }
+    if let Some(after) = q.after {
+        // Sites before the cursor's have nothing left to read.
+        latest.push_str(&format!(
+            " AND site_id >= {}",
+            bind(Param::Int(after.site.0))
+        ));
+    }
+    let mut filter = String::from("1 = 1");
+    if let Some(covered) = q.covered {
+        filter.push_str(&format!(" AND d.covered = {}", bind(Param::Bool(covered))));
+    }
+    if let Some(maker) = &q.maker {
+        let maker = bind(Param::Text(maker.clone()));
+        filter.push_str(&format!(" AND d.manufacturer = {maker}"));
+    }
+    if let Some(after) = q.after {
+        let site = bind(Param::Int(after.site.0));
+        let scan = bind(Param::Int(after.scan.0));
+        let idx = bind(Param::Int(after.idx));
+        filter.push_str(&format!(
+            " AND (l.site_id, d.scan_id, d.idx) > ({site}, {scan}, {idx})"
+        ));
+    }
+    let limit = bind(Param::Int(fetch_limit(q.limit)));
+    let sql = format!(
+        "SELECT l.org_id, l.site_id, d.scan_id, d.idx, d.device
+         FROM (SELECT site_id, MAX(org_id) AS org_id, MAX(id) AS scan_id FROM scans
+               WHERE {latest} GROUP BY site_id) l
+         JOIN devices d ON d.scan_id = l.scan_id
+         WHERE {filter}
+         ORDER BY l.site_id, d.scan_id, d.idx
+         LIMIT {limit}"
+    );
+    (sql, values)
 }
 
 /// A page from up to [`fetch_limit`] rows: the next page starts after the

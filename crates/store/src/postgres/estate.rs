@@ -21,7 +21,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Row, Transaction};
 
 use super::{PostgresStore, SCAN_COLUMNS, encode, read_scan, refuse_nul_times};
-use crate::stored::{DeviceRow, ScopeColumns, fetch_limit, page, scope_from};
+use crate::stored::{self, DeviceRow, Param, ScopeColumns, page, scope_from};
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
     Organisation, Page, PlanId, Result, Scan, ScanId, ScanStatus, SensorBatch, Site, SiteDevice,
@@ -341,56 +341,24 @@ async fn ingest(tx: Transaction<'_>, b: &BatchRows, at: OffsetDateTime) -> Resul
 
 type Params = Vec<Box<dyn ToSql + Sync + Send>>;
 
-/// The device page's query, as on SQLite: each site's latest scan, the
-/// filters that are set, after the cursor, one row more than the page.
+/// The device page's query with PostgreSQL's `$N` placeholders and values.
+/// Integers are cast to int8 so the row comparison with the cursor gets one
+/// type whatever the server would infer.
 fn device_page_sql(q: &DeviceQuery) -> (String, Params) {
-    let mut values: Params = Vec::new();
-    let mut latest = String::from("site_id IS NOT NULL");
-    if let Some(org) = q.org {
-        values.push(Box::new(org.0));
-        latest.push_str(&format!(" AND org_id = ${}", values.len()));
-    }
-    if let Some(site) = q.site {
-        values.push(Box::new(site.0));
-        latest.push_str(&format!(" AND site_id = ${}", values.len()));
-    }
-    if let Some(after) = q.after {
-        // Sites before the cursor's have nothing left to read.
-        values.push(Box::new(after.site.0));
-        latest.push_str(&format!(" AND site_id >= ${}", values.len()));
-    }
-    let mut filter = String::from("TRUE");
-    if let Some(covered) = q.covered {
-        values.push(Box::new(covered));
-        filter.push_str(&format!(" AND d.covered = ${}", values.len()));
-    }
-    if let Some(maker) = &q.maker {
-        values.push(Box::new(maker.clone()));
-        filter.push_str(&format!(" AND d.manufacturer = ${}", values.len()));
-    }
-    if let Some(after) = q.after {
-        let n = values.len();
-        values.push(Box::new(after.site.0));
-        values.push(Box::new(after.scan.0));
-        values.push(Box::new(after.idx));
-        filter.push_str(&format!(
-            " AND (l.site_id, d.scan_id, d.idx) > (${}::int8, ${}::int8, ${}::int8)",
-            n + 1,
-            n + 2,
-            n + 3
-        ));
-    }
-    values.push(Box::new(fetch_limit(q.limit)));
-    let sql = format!(
-        "SELECT l.org_id, l.site_id, d.scan_id, d.idx, d.device
-         FROM (SELECT site_id, MAX(org_id) AS org_id, MAX(id) AS scan_id FROM scans
-               WHERE {latest} GROUP BY site_id) l
-         JOIN devices d ON d.scan_id = l.scan_id
-         WHERE {filter}
-         ORDER BY l.site_id, d.scan_id, d.idx
-         LIMIT ${}",
-        values.len()
-    );
+    let (sql, params) = stored::device_page_sql(q, |n, p| match p {
+        Param::Int(_) => format!("${n}::int8"),
+        Param::Bool(_) | Param::Text(_) => format!("${n}"),
+    });
+    let values = params
+        .into_iter()
+        .map(|p| -> Box<dyn ToSql + Sync + Send> {
+            match p {
+                Param::Int(i) => Box::new(i),
+                Param::Bool(b) => Box::new(b),
+                Param::Text(t) => Box::new(t),
+            }
+        })
+        .collect();
     (sql, values)
 }
 

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{SCAN_COLUMNS, SqliteStore, encode, timestamp};
-use crate::stored::{DeviceRow, ScopeColumns, fetch_limit, scope_from};
+use crate::stored::{self, DeviceRow, Param, ScopeColumns, scope_from};
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
     Organisation, Page, PlanId, Result, Scan, ScanId, ScanStatus, SensorBatch, Site, SiteDevice,
@@ -561,53 +561,16 @@ impl Estate for SqliteStore {
     }
 }
 
-/// The device page's query: each site's latest scan, the filters that are
-/// set, after the cursor, one row more than the page.
+/// The device page's query with SQLite's `?N` placeholders and values.
 fn device_page_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
-    let mut values = Vec::new();
-    let mut latest = String::from("site_id IS NOT NULL");
-    if let Some(org) = q.org {
-        values.push(Value::Integer(org.0));
-        latest.push_str(&format!(" AND org_id = ?{}", values.len()));
-    }
-    if let Some(site) = q.site {
-        values.push(Value::Integer(site.0));
-        latest.push_str(&format!(" AND site_id = ?{}", values.len()));
-    }
-    if let Some(after) = q.after {
-        // Sites before the cursor's have nothing left to read.
-        values.push(Value::Integer(after.site.0));
-        latest.push_str(&format!(" AND site_id >= ?{}", values.len()));
-    }
-    let mut filter = String::from("1 = 1");
-    if let Some(covered) = q.covered {
-        values.push(Value::Integer(covered.into()));
-        filter.push_str(&format!(" AND d.covered = ?{}", values.len()));
-    }
-    if let Some(maker) = &q.maker {
-        values.push(Value::Text(maker.clone()));
-        filter.push_str(&format!(" AND d.manufacturer = ?{}", values.len()));
-    }
-    if let Some(after) = q.after {
-        let n = values.len();
-        values.extend([after.site.0, after.scan.0, after.idx].map(Value::Integer));
-        filter.push_str(&format!(
-            " AND (l.site_id, d.scan_id, d.idx) > (?{}, ?{}, ?{})",
-            n + 1,
-            n + 2,
-            n + 3
-        ));
-    }
-    values.push(Value::Integer(fetch_limit(q.limit)));
-    let sql = format!(
-        "SELECT l.org_id, l.site_id, d.scan_id, d.idx, d.device
-         FROM (SELECT site_id, MAX(org_id) AS org_id, MAX(id) AS scan_id FROM scans
-               WHERE {latest} GROUP BY site_id) l
-         JOIN devices d ON d.scan_id = l.scan_id
-         WHERE {filter}
-         ORDER BY l.site_id, d.scan_id, d.idx
-         LIMIT ?{}",
-        values.len()
-    );
+    let (sql, params) = stored::device_page_sql(q, |n, _| format!("?{n}"));
+    let values = params
+        .into_iter()
+        .map(|p| match p {
+            Param::Int(i) => Value::Integer(i),
+            Param::Bool(b) => Value::Integer(b.into()),
+            Param::Text(t) => Value::Text(t),
+        })
+        .collect();
     (sql, values)
 }
