@@ -6,7 +6,7 @@ use camaudit_model::Device;
 
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, OrgId, Page, Result, ScanId, SensorBatch, SiteDevice,
-    SiteId, StoreError, TokenScope,
+    SiteId, Slug, StoreError, TokenScope,
 };
 
 /// A token's scope as its columns: the word, the organisation (none for an
@@ -87,6 +87,20 @@ impl DeviceRow {
             addr: device.addr.map(|a| a.to_string()),
         })
     }
+}
+
+/// The columns each backend reads an estate record from, in the order its
+/// row reader takes them.
+pub(crate) const ORG_COLUMNS: &str = "id, slug, name, sector, created_at";
+pub(crate) const SITE_COLUMNS: &str = "id, org_id, slug, name, created_at, last_report_at";
+pub(crate) const TOKEN_COLUMNS: &str =
+    "id, prefix, label, scope, org_id, created_at, expires_at, revoked_at";
+pub(crate) const PLAN_COLUMNS: &str = "id, org_id, created_at, findings, plan";
+
+/// A stored slug read back; one that is not a slug means damaged data.
+pub(crate) fn slug(what: &str, s: String) -> Result<Slug> {
+    s.parse()
+        .map_err(|e: crate::BadSlug| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 /// A page's size plus the one row that says whether there is a next page.

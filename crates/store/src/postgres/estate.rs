@@ -21,7 +21,10 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Row, Transaction};
 
 use super::{PostgresStore, SCAN_COLUMNS, encode, read_scan, refuse_nul_times};
-use crate::stored::{self, DeviceRow, Param, ScopeColumns, page, scope_from};
+use crate::stored::{
+    self, DeviceRow, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns, TOKEN_COLUMNS,
+    page, scope_from, slug,
+};
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
     Organisation, Page, PlanId, Result, Scan, ScanId, ScanStatus, SensorBatch, Site, SiteDevice,
@@ -43,13 +46,6 @@ fn storable(what: &'static str, s: &str) -> Result<()> {
     Ok(())
 }
 
-fn slug(what: &str, s: String) -> Result<Slug> {
-    s.parse()
-        .map_err(|e: crate::BadSlug| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-const ORG_COLUMNS: &str = "id, slug, name, sector, created_at";
-
 fn read_org(r: &Row) -> Result<Organisation> {
     let id = OrgId(r.try_get(0)?);
     let what = format!("organisation {id}");
@@ -65,8 +61,6 @@ fn read_org(r: &Row) -> Result<Organisation> {
     })
 }
 
-const SITE_COLUMNS: &str = "id, org_id, slug, name, created_at, last_report_at";
-
 fn read_site(r: &Row) -> Result<Site> {
     let id = SiteId(r.try_get(0)?);
     Ok(Site {
@@ -78,8 +72,6 @@ fn read_site(r: &Row) -> Result<Site> {
         last_report_at: r.try_get(5)?,
     })
 }
-
-const TOKEN_COLUMNS: &str = "id, prefix, label, scope, org_id, created_at, expires_at, revoked_at";
 
 fn read_token(r: &Row, sites: Vec<i64>) -> Result<Token> {
     let id: i64 = r.try_get(0)?;
@@ -94,8 +86,6 @@ fn read_token(r: &Row, sites: Vec<i64>) -> Result<Token> {
         revoked_at: r.try_get(7)?,
     })
 }
-
-const PLAN_COLUMNS: &str = "id, org_id, created_at, findings, plan";
 
 fn read_plan(r: &Row) -> Result<StoredPlan> {
     let id = PlanId(r.try_get(0)?);

@@ -10,7 +10,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{SCAN_COLUMNS, SqliteStore, encode, timestamp};
-use crate::stored::{self, DeviceRow, Param, ScopeColumns, scope_from};
+use crate::stored::{
+    self, DeviceRow, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns, TOKEN_COLUMNS,
+    scope_from, slug,
+};
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
     Organisation, Page, PlanId, Result, Scan, ScanId, ScanStatus, SensorBatch, Site, SiteDevice,
@@ -38,16 +41,9 @@ fn maybe_time(what: &str, s: Option<String>) -> Result<Option<OffsetDateTime>> {
     s.map(|s| time(what, &s)).transpose()
 }
 
-fn slug(what: &str, s: String) -> Result<Slug> {
-    s.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
 fn json(what: &str, s: &str) -> Result<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
-
-const ORG_COLUMNS: &str = "id, slug, name, sector, created_at";
 
 fn read_org(r: &rusqlite::Row<'_>) -> Result<Organisation> {
     let id = OrgId(r.get(0)?);
@@ -64,8 +60,6 @@ fn read_org(r: &rusqlite::Row<'_>) -> Result<Organisation> {
     })
 }
 
-const SITE_COLUMNS: &str = "id, org_id, slug, name, created_at, last_report_at";
-
 fn read_site(r: &rusqlite::Row<'_>) -> Result<Site> {
     let id = SiteId(r.get(0)?);
     let what = format!("site {id}");
@@ -78,8 +72,6 @@ fn read_site(r: &rusqlite::Row<'_>) -> Result<Site> {
         last_report_at: maybe_time(&what, r.get(5)?)?,
     })
 }
-
-const TOKEN_COLUMNS: &str = "id, prefix, label, scope, org_id, created_at, expires_at, revoked_at";
 
 /// A token row; its sites come from `token_sites`.
 fn read_token(r: &rusqlite::Row<'_>, sites: Vec<i64>) -> Result<Token> {
@@ -96,8 +88,6 @@ fn read_token(r: &rusqlite::Row<'_>, sites: Vec<i64>) -> Result<Token> {
         revoked_at: maybe_time(&what, r.get(7)?)?,
     })
 }
-
-const PLAN_COLUMNS: &str = "id, org_id, created_at, findings, plan";
 
 fn read_plan(r: &rusqlite::Row<'_>) -> Result<StoredPlan> {
     let id = PlanId(r.get(0)?);
