@@ -40,6 +40,9 @@ pub struct Args {
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
     /// Log each request on standard error (otherwise warnings and errors only).
+    /// Mark the dashboard's cookies Secure even without a TLS proxy's `X-Forwarded-Proto: https` (set this when a proxy terminates TLS but does not send that header).
+    #[arg(long)]
+    secure_cookies: bool,
     #[arg(short, long)]
     verbose: bool,
     #[command(flatten)]
@@ -72,13 +75,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })?;
         let addr = listener.local_addr().context("reading the listening address")?;
         eprintln!(
-            "camaudit serve: listening on http://{addr}/ (API under /api/v1/, its document at /api/v1/openapi.json; store {}); Ctrl-C stops",
+            "camaudit serve: listening on http://{addr}/ (dashboard at /, log in with a viewer or admin token; API under /api/v1/, its document at /api/v1/openapi.json; store {}); Ctrl-C stops",
             args.db
         );
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        camaudit_server::serve(listener, app, &limits, stop)
+        let rules = camaudit_dashboard::session::SessionRules {
+            always_secure: args.secure_cookies,
+            ..Default::default()
+        };
+        let router = camaudit_dashboard::router(app, &limits, rules);
+        camaudit_server::serve_router(listener, router, &limits, stop)
             .await
             .context("serving")
     })?;

@@ -77,6 +77,25 @@ impl Caller {
 }
 
 impl Reader {
+    /// What a token of `scope` may read; `None` for a sensor, which reads
+    /// nothing (the dashboard's log-in refuses it with this).
+    pub fn of(scope: &TokenScope) -> Option<Reader> {
+        match scope {
+            TokenScope::Sensor { .. } => None,
+            scope => Some(Reader {
+                scope: scope.clone(),
+            }),
+        }
+    }
+
+    pub fn scope(&self) -> &TokenScope {
+        &self.scope
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self.scope, TokenScope::Admin)
+    }
+
     pub fn sees(&self, org: OrgId) -> bool {
         camaudit_auth::may_read_org(&self.scope, org)
     }

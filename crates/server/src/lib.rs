@@ -31,6 +31,8 @@ pub mod error;
 pub mod extract;
 pub mod pool;
 pub mod routes;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod views;
 pub mod wire;
 
@@ -111,9 +113,15 @@ impl Default for Limits {
 /// The server's router with its limits, ready to serve or to test with
 /// `tower::ServiceExt::oneshot`.
 pub fn router(app: AppState, limits: &Limits) -> Router {
+    router_with(app, limits, Router::new())
+}
+
+/// [`router`] with other routes beside the API (the dashboard's pages,
+/// crates/dashboard), under the same limits.
+pub fn router_with(app: AppState, limits: &Limits, pages: Router<AppState>) -> Router {
     let timeout = limits.request_timeout;
     routes::api()
-        .into_router()
+        .into_router_with(pages)
         .layer(DefaultBodyLimit::max(limits.max_body))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             answer_within(timeout, req, next)
@@ -141,7 +149,16 @@ pub async fn serve(
     limits: &Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let router = router(app, limits);
+    serve_router(listener, router(app, limits), limits, shutdown).await
+}
+
+/// [`serve`] for a router made by [`router_with`].
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let header_timeout = limits.header_timeout;
     tokio::pin!(shutdown);

@@ -4,6 +4,8 @@
 
 mod common;
 
+use camaudit_server::{on_both_backends, on_sqlite};
+
 use std::collections::BTreeSet;
 
 use common::{Fixture, batch_json};

@@ -7,6 +7,8 @@
 
 mod common;
 
+use camaudit_server::{on_both_backends, on_sqlite};
+
 use axum::body::Body;
 use axum::http::{Request, header};
 use common::{Answer, Fixture, MAX_BODY, batch_json};

@@ -52,7 +52,15 @@ impl Api {
     }
 
     pub fn into_router(self) -> Router<AppState> {
+        self.into_router_with(Router::new())
+    }
+
+    /// The API with other routes beside it (the dashboard's pages), under
+    /// one fallback: an unknown `/api/` path answers the API's JSON error,
+    /// any other a short HTML page.
+    pub fn into_router_with(self, pages: Router<AppState>) -> Router<AppState> {
         self.router
+            .merge(pages)
             .fallback(no_route)
             .method_not_allowed_fallback(no_method)
     }
@@ -91,13 +99,26 @@ async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str
     )
 }
 
-async fn no_route() -> ApiError {
+async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !uri.path().starts_with("/api/") {
+        return (
+            StatusCode::NOT_FOUND,
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            NOT_A_PAGE,
+        )
+            .into_response();
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "no_route",
         "no such route: GET /api/v1/openapi.json lists them",
     )
+    .into_response()
 }
+
+/// What a browser sees at a path that is neither a page nor an API route.
+const NOT_A_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>There is no page here. <a href=\"/\">Go to the overview</a>.</p></body></html>";
 
 async fn no_method() -> ApiError {
     ApiError::new(
