@@ -4,88 +4,12 @@
 //! viewer token; sending the scan again changes nothing at the server.
 #![cfg(feature = "sim")]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
 use camaudit_pipeline::demo::DemoConfig;
 use camaudit_sim::{Background, SimConfig};
 use camaudit_store::{SqliteStore, Store};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("camaudit-push-serve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn camaudit(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camaudit"))
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CAMAUDIT_TOKEN")
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = camaudit(dir, args);
-    assert!(
-        out.status.success(),
-        "camaudit {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A token's secret from `token create --format json`.
-fn token(dir: &Path, args: &[&str]) -> String {
-    let mut all = vec!["token", "create", "--db", "estate.db", "--format", "json"];
-    all.extend_from_slice(args);
-    let v: serde_json::Value = serde_json::from_str(&ok(dir, &all)).unwrap();
-    v["secret"].as_str().unwrap().to_owned()
-}
-
-/// `camaudit serve` on a free port of 127.0.0.1, stopped when dropped.
-struct Serve {
-    child: Child,
-    url: String,
-}
-
-impl Serve {
-    fn start(dir: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_camaudit"))
-            .current_dir(dir)
-            .args(["serve", "--db", "estate.db", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("camaudit serve said where it listens")
-                .unwrap();
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let url = rest.split_whitespace().next().unwrap();
-                break url.trim_end_matches('/').to_owned();
-            }
-        };
-        // Keep reading its log so that it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Serve { child, url }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Serve, camaudit, ok, temp_dir, token, token_file};
 
 /// Every device the viewer sees, following the cursor.
 fn devices_seen(url: &str, viewer: &str) -> Vec<serde_json::Value> {
@@ -116,7 +40,7 @@ fn devices_seen(url: &str, viewer: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_scan_pushed_to_camaudit_serve_is_read_back_from_the_api() {
-    let dir = temp_dir("e2e");
+    let dir = temp_dir("push-serve");
     ok(
         &dir,
         &[
@@ -155,10 +79,7 @@ fn a_scan_pushed_to_camaudit_serve_is_read_back_from_the_api() {
         ],
     );
     let viewer = token(&dir, &["--scope", "viewer", "--org", "leeds"]);
-    let token_file = dir.join("sensor-token");
-    std::fs::write(&token_file, format!("{sensor}\n")).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let token_file = token_file(&dir, "sensor-token", &sensor);
 
     let serve = Serve::start(&dir);
     let config = DemoConfig {

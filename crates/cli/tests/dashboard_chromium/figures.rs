@@ -1,0 +1,117 @@
+//! Each page's numbers against the API. A page's `[data-figure]` must be
+//! one this file knows (else the test cannot check it, and says so), and
+//! its number must equal what the API answers the same person for the
+//! same thing (docs/dashboard.md lists which route and field each equals).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::api::device_key;
+use crate::estate::Estate;
+use crate::walk::{Person, Seen, number};
+
+/// What the API says each figure of a page is.
+type Expected = BTreeMap<&'static str, f64>;
+
+/// Every figure of `seen` equals the API's, and every `required` figure
+/// is on the page.
+fn agree(seen: &Seen, expected: &Expected, required: &[&str]) {
+    for (name, text) in &seen.figures {
+        let Some(want) = expected.get(name.as_str()) else {
+            panic!(
+                "{}: figure {name:?} ({text}) has no API counterpart in this test; add it to figures.rs",
+                seen.path
+            );
+        };
+        let got = number(name, text);
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{}: figure {name} is {text}, the API says {want}",
+            seen.path
+        );
+    }
+    for name in required {
+        assert!(
+            seen.figures.iter().any(|(n, _)| n == name),
+            "{}: no data-figure=\"{name}\" (figures: {:?})",
+            seen.path,
+            seen.figures
+        );
+    }
+}
+
+pub fn overview(_p: &Person, _estate: &Estate, seen: &Seen) {
+    agree(seen, &Expected::new(), &[]);
+}
+
+pub fn findings(_p: &Person, _estate: &Estate, seen: &Seen) {
+    agree(seen, &Expected::new(), &[]);
+}
+
+pub fn plan(p: &Person, estate: &Estate, seen: &Seen) {
+    let _stored = p.api.get(&format!("/api/v1/plans/{}", estate.plan_a));
+    agree(seen, &Expected::new(), &[]);
+}
+
+pub fn changes(_p: &Person, _estate: &Estate, seen: &Seen) {
+    agree(seen, &Expected::new(), &[]);
+}
+
+/// The device rows of a list page, which must be the API's devices for
+/// the same filter, in its order (the first page of them when the page
+/// links to a next one), with `devices-shown` their count.
+pub async fn device_rows(p: &Person, query: &str, seen: &Seen) -> Vec<String> {
+    let mut rows = Vec::new();
+    for row in p.find_all("tr[data-device]").await {
+        rows.push(row.attr("data-device").await.unwrap().unwrap_or_default());
+    }
+    let api: Vec<String> = p.api.devices(query).iter().map(device_key).collect();
+    let paged = !p.find_all("a[rel=\"next\"]").await.is_empty();
+    if paged {
+        assert_eq!(rows[..], api[..rows.len()], "{}: the first page", seen.path);
+    } else {
+        assert_eq!(rows, api, "{}: the rows are the API's devices", seen.path);
+    }
+    let mut expected = Expected::new();
+    expected.insert("devices-shown", api.len() as f64);
+    agree(seen, &expected, &["devices-shown"]);
+    rows
+}
+
+/// Sets the filter form's field `name` to `value`, whatever control it
+/// is, after checking it has a label.
+pub async fn set_field(p: &Person, name: &str, value: &str) {
+    let field = p.find(&format!("form#filters [name=\"{name}\"]")).await;
+    let id = field.attr("id").await.unwrap().unwrap_or_default();
+    assert!(
+        !id.is_empty() && !p.find_all(&format!("label[for=\"{id}\"]")).await.is_empty(),
+        "the filter {name} has a label"
+    );
+    let tag = field.tag_name().await.unwrap();
+    let kind = field.attr("type").await.unwrap().unwrap_or_default();
+    match (tag.as_str(), kind.as_str()) {
+        ("select", _) => field
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("the filter {name} offers {value}: {e}")),
+        ("input", "checkbox") => {
+            if !field.is_selected().await.unwrap() {
+                field.click().await.unwrap();
+            }
+        }
+        _ => {
+            field.clear().await.unwrap();
+            field.send_keys(value).await.unwrap();
+        }
+    }
+}
+
+/// The maker the registry's answer names.
+pub fn registry_maker(answer: &Value) -> String {
+    answer["verdict"]["maker"]
+        .as_str()
+        .or_else(|| answer["profile"]["name"].as_str())
+        .unwrap_or_else(|| panic!("the registry answers with a maker: {answer}"))
+        .to_owned()
+}
