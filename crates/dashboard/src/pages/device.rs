@@ -81,8 +81,16 @@ fn place(site: &str, scan: &str, idx: &str) -> Result<(SiteId, ScanId, usize), P
             "A device's address is /devices/SITE/SCAN/POSITION, three whole numbers from the device list.",
         )
     };
-    let site = site.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)?;
-    let scan = scan.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)?;
+    let site = site
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)?;
+    let scan = scan
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)?;
     let idx = idx.parse::<usize>().map_err(|_| bad())?;
     Ok((SiteId(site), ScanId(scan), idx))
 }
@@ -101,7 +109,11 @@ fn read(
     let Some(device) = store.devices(scan)?.into_iter().nth(idx) else {
         return Ok(None);
     };
-    let Some(scan) = store.site_scans(site.id)?.into_iter().find(|s| s.id == scan) else {
+    let Some(scan) = store
+        .site_scans(site.id)?
+        .into_iter()
+        .find(|s| s.id == scan)
+    else {
         return Ok(None);
     };
     let orgs = store.organisations()?;

@@ -218,7 +218,11 @@ fn form(q: &ListQuery, listing: &Listing, admin: bool) -> Form {
         text: name.clone(),
         chosen: q.maker.as_deref() == Some(id.as_str()),
     }));
-    if let Some(m) = q.maker.as_deref().filter(|m| !listing.makers.contains_key(*m)) {
+    if let Some(m) = q
+        .maker
+        .as_deref()
+        .filter(|m| !listing.makers.contains_key(*m))
+    {
         makers.push(Choice {
             value: m.to_owned(),
             text: m.to_owned(),

@@ -129,13 +129,10 @@ fn company(e: &Entity) -> CompanyView {
         name: e.name.clone(),
         id: e.id.as_str().to_owned(),
         jurisdiction: e.jurisdiction.clone(),
-        controls: e
-            .parent
-            .as_ref()
-            .map(|p| match &e.parent_relation {
-                Some(how) => format!("controlled by {}: {how}", display_name(p)),
-                None => format!("controlled by {}", display_name(p)),
-            }),
+        controls: e.parent.as_ref().map(|p| match &e.parent_relation {
+            Some(how) => format!("controlled by {}: {how}", display_name(p)),
+            None => format!("controlled by {}", display_name(p)),
+        }),
         state_ownership: e.state_ownership.clone(),
         confidence: e.confidence.as_str(),
         sources: SourceView::all(&e.sources),

@@ -2,7 +2,7 @@
 //! for it, its history and the registry's entries, as text to show.
 
 use camaudit_history::{ChangedField, DeviceHistory};
-use camaudit_model::{Device, KevStatus};
+use camaudit_model::{Device, KevStatus, Verdict};
 use camaudit_registry::Registry;
 use camaudit_report::{EvidenceView, display_name, maker_evidence, relation_words, timestamp};
 
@@ -173,7 +173,7 @@ fn what(d: &Device, registry: &Registry) -> What {
         })
         .collect();
     let coverage_note = d.coverage.as_ref().and_then(|c| {
-        if d.covered && verdict.words == "likely covered" {
+        if d.covered && c.verdict == Verdict::LikelyCovered {
             Some(format!(
                 "Likely, not certain: the chain rests on a weak link, {}.",
                 c.weakest_link
@@ -193,7 +193,11 @@ fn what(d: &Device, registry: &Registry) -> What {
         verdict,
         regimes,
         coverage_note,
-        brand: d.label_vendor.as_ref().filter(|_| rebrand).map(display_name),
+        brand: d
+            .label_vendor
+            .as_ref()
+            .filter(|_| rebrand)
+            .map(display_name),
         brand_relation: rebrand.then(|| relation_words(d.label_relation.as_deref())),
         model: d.model.clone(),
         firmware: d.firmware.clone(),

@@ -142,7 +142,7 @@ fn encode(context: &Context, items: &[SiteDevice], first: bool) -> Bytes {
             .map(String::as_str)
             .chain(row.iter().map(String::as_str))
             .chain([zone, worst])
-            .map(defused);
+            .map(|c| defused(c).into_owned());
         let _ = w.write_record(cells);
     }
     let _ = w.flush();

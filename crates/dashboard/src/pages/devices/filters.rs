@@ -257,7 +257,13 @@ mod tests {
         };
         let again = ListQuery::parse(&pairs(&q.query_string(Some(&c)))).unwrap();
         assert_eq!(again.after, Some(c));
-        assert_eq!(ListQuery { after: None, ..again }, q);
+        assert_eq!(
+            ListQuery {
+                after: None,
+                ..again
+            },
+            q
+        );
     }
 
     #[test]

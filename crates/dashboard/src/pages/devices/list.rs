@@ -215,8 +215,8 @@ impl<'q> Collect<'q> {
             scan: d.scan,
             idx: d.idx,
         };
-        let on_page = self.q.after.is_none_or(|after| at > after)
-            && self.rows.len() < self.rows_wanted();
+        let on_page =
+            self.q.after.is_none_or(|after| at > after) && self.rows.len() < self.rows_wanted();
         // The plan is read only when a filter or a row needs it.
         let state = if self.q.needs_plan() || on_page {
             Some(plans.get(estate, d.org)?)
@@ -235,8 +235,7 @@ impl<'q> Collect<'q> {
             self.before += 1;
         } else if on_page {
             let org = orgs.get(&d.org).copied().unwrap_or("");
-            self.rows
-                .push(row(d, site, org, state, placement.as_ref()));
+            self.rows.push(row(d, site, org, state, placement.as_ref()));
             self.last = Some(at);
         } else if self.next.is_none() {
             self.next = self.last;
@@ -273,7 +272,9 @@ fn row(
         .filter(|_| dev.is_rebrand())
         .map(display_name);
     let plan_gap = match (state, placement) {
-        (_, Some(Placement::Ambiguous)) => Some("unclear: the plan has this address at several sites"),
+        (_, Some(Placement::Ambiguous)) => {
+            Some("unclear: the plan has this address at several sites")
+        }
         (Some(PlanState::Ready(_)), _) => None,
         _ => Some("no plan"),
     };

@@ -100,7 +100,8 @@ impl PlanIndex {
         let Some(found) = self.by_device.get(&key) else {
             return Placement::NoFinding;
         };
-        let findings: Vec<&FindingDetail> = found.iter().map(|&i| &self.board.findings[i]).collect();
+        let findings: Vec<&FindingDetail> =
+            found.iter().map(|&i| &self.board.findings[i]).collect();
         let here: Vec<&FindingDetail> = findings
             .iter()
             .copied()
@@ -134,7 +135,7 @@ impl PlanIndex {
 /// Whether an estate file's site name is this stored site (its name or its
 /// slug, ignoring case).
 fn names_site(name: &str, site: &Site) -> bool {
-    name.eq_ignore_ascii_case(&site.name) || name.eq_ignore_ascii_case(site.slug.as_ref())
+    name.eq_ignore_ascii_case(&site.name) || name.eq_ignore_ascii_case(site.slug.as_str())
 }
 
 /// What the plan says of one device.
