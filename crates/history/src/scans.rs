@@ -235,3 +235,22 @@ pub fn place_history<S: Store + Estate + ?Sized>(
     series.push((last.id, last.started_at, devices(store, last.id)?));
     Ok(crate::history(&series))
 }
+
+/// The history of the device at position `idx` of `scan`'s device list,
+/// from the scans of its place up to and including `scan` (at most
+/// `lookback` before it): [`place_history`] narrowed to that one device.
+/// `None` when `scan` has no device at `idx`; an error when there is no
+/// such scan.
+pub fn device_history<S: Store + Estate + ?Sized>(
+    store: &S,
+    scan: ScanId,
+    idx: usize,
+    lookback: usize,
+) -> Result<Option<crate::DeviceHistory>, HistoryError> {
+    // `scan` is the last of the series, so each of its devices ends the
+    // one track whose last sighting is it, at its own position.
+    let found = place_history(store, scan, lookback)?
+        .into_iter()
+        .find(|h| h.last_seen.scan == scan && h.current.idx == idx);
+    Ok(found)
+}

@@ -71,7 +71,7 @@ pub fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
 /// The evidence naming the device's maker that a reader is shown: one
 /// from each kind of source first (a protocol answer, the MAC registry, a
 /// web page), in the order the device's evidence gives them.
-pub(crate) fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
+pub fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
     let naming: Vec<&camaudit_model::Evidence> = d
         .evidence
         .iter()
@@ -96,7 +96,9 @@ pub(crate) fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
     chosen.into_iter().map(EvidenceView::of).collect()
 }
 
-fn relation_words(relation: Option<&str>) -> &'static str {
+/// How a brand relates to its maker, in words (`oem-reseller` → "sold under
+/// a reseller's brand (OEM / white label)").
+pub fn relation_words(relation: Option<&str>) -> &'static str {
     match relation {
         Some("oem-reseller") => "sold under a reseller's brand (OEM / white label)",
         Some("own-brand") => "the maker's own second brand",
