@@ -3,7 +3,10 @@
 //! with what the person's reader allows, builds a view, and renders its
 //! template inside [`Layout`](crate::layout::Layout).
 
+pub mod changes;
 pub mod home;
+pub mod org_pick;
+pub mod words;
 
 use axum::Router;
 use axum::routing::get;
@@ -14,7 +17,9 @@ use crate::session::Person;
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page))
+    Router::new()
+        .route("/", get(home::page))
+        .route("/changes", get(changes::page))
 }
 
 /// Who is logged in, in words for the page's header: "viewer of Leeds City
