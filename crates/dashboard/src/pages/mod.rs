@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod home;
 pub mod org_pick;
+pub mod registry;
 pub mod words;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::page))
         .route("/changes", get(changes::page))
+        .route("/registry", get(registry::page))
 }
 
 /// Who is logged in, in words for the page's header: "viewer of Leeds City
