@@ -17,11 +17,23 @@ on_sqlite!(
     a_viewer_asking_for_another_organisation_gets_the_404_page,
     an_admin_picks_the_organisation,
     the_latest_scan_is_the_latest_started_not_the_latest_stored,
+    a_scan_still_arriving_is_named_and_not_compared,
 );
 
 /// Stores a complete scan of `site` with `devices`, started `hours` after
 /// the fixture's first scan.
 fn push_scan(f: &Fixture, site: SiteId, name: &str, hours: i64, devices: Vec<Device>) -> ScanId {
+    store_scan(f, site, name, hours, devices, true)
+}
+
+fn store_scan(
+    f: &Fixture,
+    site: SiteId,
+    name: &str,
+    hours: i64,
+    devices: Vec<Device>,
+    complete: bool,
+) -> ScanId {
     let mut store = f.store();
     let started = T0 + time::Duration::hours(hours);
     let outcome = store
@@ -32,7 +44,7 @@ fn push_scan(f: &Fixture, site: SiteId, name: &str, hours: i64, devices: Vec<Dev
                 scan_ref: format!("test/{name}"),
                 kind: ScanKind::Scan,
                 started_at: started,
-                finished_at: Some(started + time::Duration::minutes(5)),
+                finished_at: complete.then(|| started + time::Duration::minutes(5)),
                 params: json!({}),
                 observations: Vec::new(),
                 devices,
@@ -251,5 +263,22 @@ async fn the_latest_scan_is_the_latest_started_not_the_latest_stored(f: Fixture)
     assert!(
         site.contains(&format!("data-from=\"{}\" data-to=\"{today}\"", f.scan_a1)),
         "compared the wrong scans (old one is {old}): {site}"
+    );
+}
+
+async fn a_scan_still_arriving_is_named_and_not_compared(f: Fixture) {
+    let f = dashboard(f);
+    let done = push_scan(&f, f.site_a1, "done-a1", 24, a_day_later(&f.devices));
+    let arriving = store_scan(&f, f.site_a1, "half-a1", 48, Vec::new(), false);
+    let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
+    let html = b.get(&f, "/changes").await.text();
+    let site = site_section(&html, f.site_a1);
+    assert!(
+        site.contains(&format!("data-from=\"{}\" data-to=\"{done}\"", f.scan_a1)),
+        "{site}"
+    );
+    assert!(
+        site.contains(&format!("Scan {arriving} (started")) && site.contains("still arriving"),
+        "{site}"
     );
 }

@@ -41,6 +41,8 @@ pub struct SiteChanges {
     pub name: String,
     pub slug: String,
     pub state: SiteState,
+    /// A newer scan still arriving, not compared until it is complete.
+    pub arriving: Option<ScanLine>,
 }
 
 pub enum SiteState {
@@ -186,7 +188,9 @@ fn add(total: &mut DiffCounts, c: &DiffCounts) {
 fn site_changes(store: &mut dyn EstateStore, org: OrgId) -> Result<Vec<SiteChanges>, StoreError> {
     let mut out = Vec::new();
     for site in store.sites(Some(org))? {
-        let (previous, latest) = latest_two(store.site_scans(site.id)?);
+        let scans = store.site_scans(site.id)?;
+        let (previous, latest) = latest_two(scans.clone());
+        let arriving = latest.as_ref().and_then(|l| arriving_after(&scans, l));
         let state = match (previous, latest) {
             (_, None) => SiteState::NoScan,
             (None, Some(only)) => SiteState::OneScan(scan_line(&only)),
@@ -210,17 +214,40 @@ fn site_changes(store: &mut dyn EstateStore, org: OrgId) -> Result<Vec<SiteChang
             name: site.name,
             slug: site.slug.to_string(),
             state,
+            arriving,
         });
     }
     Ok(out)
 }
 
-/// The scan before the latest and the latest, by start time (ties: the
-/// later stored), so a capture pushed late does not pass for the newest.
+/// The scan a site's picture is now and the one it is compared with, as
+/// the store picks a site's latest scan (docs/store.md): by start time
+/// (ties: the later stored), so a capture pushed late does not pass for
+/// the newest, and complete scans first, so a scan still arriving neither
+/// hides nor stands for a complete one. Only while a site has no complete
+/// scan is its latest unfinished one shown.
 pub fn latest_two(mut scans: Vec<Scan>) -> (Option<Scan>, Option<Scan>) {
     scans.sort_by_key(|s| (s.started_at, s.id));
-    let latest = scans.pop();
-    (scans.pop(), latest)
+    let (mut complete, mut unfinished): (Vec<Scan>, Vec<Scan>) = scans
+        .into_iter()
+        .partition(|s| s.status == ScanStatus::Complete);
+    match complete.pop() {
+        Some(latest) => (complete.pop(), Some(latest)),
+        None => {
+            let latest = unfinished.pop();
+            (unfinished.pop(), latest)
+        }
+    }
+}
+
+/// The newest scan started after `latest` and not complete yet.
+fn arriving_after(scans: &[Scan], latest: &Scan) -> Option<ScanLine> {
+    scans
+        .iter()
+        .filter(|s| s.status != ScanStatus::Complete)
+        .filter(|s| (s.started_at, s.id) > (latest.started_at, latest.id))
+        .max_by_key(|s| (s.started_at, s.id))
+        .map(scan_line)
 }
 
 fn scan_line(s: &Scan) -> ScanLine {
@@ -461,5 +488,56 @@ fn change_words(k: ChangeKind) -> &'static str {
         ChangeKind::FirmwareUpgrade => "firmware upgrade",
         ChangeKind::FirmwareDowngrade => "firmware downgrade",
         ChangeKind::FirmwareChanged => "firmware changed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use camaudit_store::{ScanId, ScanKind};
+    use time::macros::datetime;
+
+    fn scan(id: i64, day: u8, status: ScanStatus) -> Scan {
+        let started_at = datetime!(2026-12-01 09:00 UTC) + time::Duration::days(i64::from(day));
+        Scan {
+            id: ScanId(id),
+            kind: ScanKind::Scan,
+            started_at,
+            finished_at: None,
+            status,
+            targets: Vec::new(),
+            exclude: Vec::new(),
+            params: serde_json::Value::Null,
+            total_addresses: 0,
+            chunk_size: 0,
+            chunks_total: 0,
+        }
+    }
+
+    fn ids(pair: (Option<Scan>, Option<Scan>)) -> (Option<i64>, Option<i64>) {
+        (pair.0.map(|s| s.id.0), pair.1.map(|s| s.id.0))
+    }
+
+    #[test]
+    fn the_latest_two_are_by_start_time_and_complete_first() {
+        use ScanStatus::{Complete, Running};
+        assert_eq!(ids(latest_two(Vec::new())), (None, None));
+        assert_eq!(ids(latest_two(vec![scan(1, 0, Complete)])), (None, Some(1)));
+        // Stored last, started first: not the latest.
+        let late_old = vec![
+            scan(1, 1, Complete),
+            scan(2, 2, Complete),
+            scan(3, 0, Complete),
+        ];
+        assert_eq!(ids(latest_two(late_old)), (Some(1), Some(2)));
+        // A scan still arriving neither hides nor replaces a complete one.
+        let arriving = vec![
+            scan(1, 0, Complete),
+            scan(2, 1, Complete),
+            scan(3, 2, Running),
+        ];
+        assert_eq!(ids(latest_two(arriving)), (Some(1), Some(2)));
+        let only_running = vec![scan(1, 0, Running), scan(2, 1, Running)];
+        assert_eq!(ids(latest_two(only_running)), (Some(1), Some(2)));
     }
 }
