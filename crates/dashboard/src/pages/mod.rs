@@ -3,9 +3,13 @@
 //! with what the person's reader allows, builds a view, and renders its
 //! template inside [`Layout`](crate::layout::Layout).
 
+pub mod changes;
 pub mod device;
 pub mod devices;
 pub mod home;
+pub mod org_pick;
+pub mod registry;
+pub mod words;
 
 use axum::Router;
 use axum::routing::get;
@@ -21,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/devices", get(devices::page))
         .route("/devices.csv", get(devices::csv))
         .route("/devices/{site}/{scan}/{idx}", get(device::page))
+        .route("/changes", get(changes::page))
+        .route("/registry", get(registry::page))
 }
 
 /// Who is logged in, in words for the page's header: "viewer of Leeds City
