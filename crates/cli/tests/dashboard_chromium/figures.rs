@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use fantoccini::Locator;
+use fantoccini::elements::Element;
 use serde_json::Value;
 
 use crate::api::device_key;
@@ -54,8 +56,101 @@ pub fn plan(p: &Person, estate: &Estate, seen: &Seen) {
     agree(seen, &Expected::new(), &[]);
 }
 
-pub fn changes(_p: &Person, _estate: &Estate, seen: &Seen) {
-    agree(seen, &Expected::new(), &[]);
+/// Each site's section of the changes page (`data-from`, `data-to`: the
+/// two scans it compares) has the counts of `GET /api/v1/diff` for those
+/// scans, and the totals are their sums.
+pub async fn changes(p: &Person, seen: &Seen) {
+    const SITE: [(&str, &str); 6] = [
+        ("new", "new"),
+        ("gone", "gone"),
+        ("changed", "changed"),
+        ("came-back", "came_back"),
+        ("replaced", "replaced"),
+        ("unchanged", "unchanged"),
+    ];
+    const TOTALS: [&str; 4] = [
+        "total-new",
+        "total-gone",
+        "total-changed",
+        "total-came-back",
+    ];
+    let mut totals = Expected::new();
+    let mut compared = 0;
+    for section in p.find_all("section[data-site]").await {
+        let from = section.attr("data-from").await.unwrap();
+        let to = section.attr("data-to").await.unwrap();
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        compared += 1;
+        let diff = p.api.get(&format!("/api/v1/diff?from={from}&to={to}"));
+        let mut expected = Expected::new();
+        for (i, (figure, field)) in SITE.into_iter().enumerate() {
+            let v = diff["counts"][field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("the diff's counts.{field}: {diff}"));
+            expected.insert(figure, v);
+            if let Some(total) = TOTALS.get(i) {
+                *totals.entry(total).or_default() += v;
+            }
+        }
+        let part = Seen {
+            path: format!("{} (scans {from} to {to})", seen.path),
+            figures: figures_in(&section).await,
+            source: String::new(),
+        };
+        agree(&part, &expected, &["new", "gone", "changed", "came-back"]);
+    }
+    assert!(
+        compared > 0,
+        "{}: the town hall's two scans are compared",
+        seen.path
+    );
+    let page = Seen {
+        path: seen.path.clone(),
+        figures: seen
+            .figures
+            .iter()
+            .filter(|(n, _)| !SITE.iter().any(|(f, _)| f == n))
+            .cloned()
+            .collect(),
+        source: String::new(),
+    };
+    agree(&page, &totals, &TOTALS);
+}
+
+/// The device page's figures: its evidence (`evidence-items`: the API
+/// device's `evidence`), the known exploited vulnerabilities that affect
+/// it (`kev-affected`: `vulnerabilities` whose status is `affected`) and
+/// its sightings (`sightings`: the history API's).
+pub fn device(p: &Person, key: &str, device: &Value, seen: &Seen) {
+    let d = &device["device"];
+    let evidence = d["evidence"].as_array().map_or(0, Vec::len);
+    let affected = d["vulnerabilities"].as_array().map_or(0, |v| {
+        v.iter().filter(|k| k["status"] == "affected").count()
+    });
+    let history = p.api.get(&format!("/api/v1/devices/{key}/history"));
+    let mut expected = Expected::new();
+    expected.insert("evidence-items", evidence as f64);
+    expected.insert("kev-affected", affected as f64);
+    if let Some(n) = history["sightings"].as_f64() {
+        expected.insert("sightings", n);
+    }
+    agree(seen, &expected, &["evidence-items"]);
+}
+
+/// The figures inside one part of a page.
+async fn figures_in(part: &Element) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in part
+        .find_all(Locator::Css("[data-figure]"))
+        .await
+        .unwrap_or_default()
+    {
+        let name = f.attr("data-figure").await.unwrap().unwrap_or_default();
+        out.push((name, f.text().await.unwrap().trim().to_owned()));
+    }
+    out
 }
 
 /// The device rows of a list page, which must be the API's devices for
@@ -73,9 +168,12 @@ pub async fn device_rows(p: &Person, query: &str, seen: &Seen) -> Vec<String> {
     } else {
         assert_eq!(rows, api, "{}: the rows are the API's devices", seen.path);
     }
+    let total = p.api.devices("").len();
     let mut expected = Expected::new();
     expected.insert("devices-shown", api.len() as f64);
-    agree(seen, &expected, &["devices-shown"]);
+    expected.insert("devices-total", total as f64);
+    expected.insert("devices-on-page", rows.len() as f64);
+    agree(seen, &expected, &["devices-shown", "devices-total"]);
     rows
 }
 

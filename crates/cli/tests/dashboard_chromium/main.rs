@@ -89,8 +89,10 @@ async fn viewer_walk(p: &Person, estate: &Estate, shots: &mut Shots) {
     overview(p, estate, shots).await;
     zoomed_overview(p, shots).await;
     devices(p, estate, shots).await;
-    findings_plan_changes(p, estate, shots).await;
+    changes(p, shots).await;
     registry(p, shots).await;
+    findings(p, estate, shots).await;
+    plan(p, estate, shots).await;
     other_organisation(p, estate, shots).await;
     log_out(p, shots).await;
 }
@@ -183,6 +185,7 @@ async fn device_page(p: &Person, key: &str, shots: &mut Shots) {
     p.wait_for_path(&href).await;
     let seen = p.check(shots, "device", None).await;
     let device = p.api.get(&format!("/api/v1/devices/{key}"));
+    figures::device(p, key, &device, &seen);
     let evidence = device["device"]["evidence"]
         .as_array()
         .expect("the API's device has evidence");
@@ -197,11 +200,13 @@ async fn device_page(p: &Person, key: &str, shots: &mut Shots) {
     }
 }
 
-async fn findings_plan_changes(p: &Person, estate: &Estate, shots: &mut Shots) {
+async fn findings(p: &Person, estate: &Estate, shots: &mut Shots) {
     p.follow_nav("/findings").await;
     let seen = p.check(shots, "findings", None).await;
     figures::findings(p, estate, &seen);
+}
 
+async fn plan(p: &Person, estate: &Estate, shots: &mut Shots) {
     p.follow_nav("/plan").await;
     let seen = p.check(shots, "plan", None).await;
     assert!(
@@ -209,10 +214,12 @@ async fn findings_plan_changes(p: &Person, estate: &Estate, shots: &mut Shots) {
         "the plan's charts are inline SVG with a title"
     );
     figures::plan(p, estate, &seen);
+}
 
+async fn changes(p: &Person, shots: &mut Shots) {
     p.follow_nav("/changes").await;
     let seen = p.check(shots, "changes", None).await;
-    figures::changes(p, estate, &seen);
+    figures::changes(p, &seen).await;
 }
 
 /// A rebrand's name typed into the registry's form gives its maker.
