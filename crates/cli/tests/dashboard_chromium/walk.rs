@@ -13,6 +13,9 @@ use fantoccini::key::Key;
 use crate::api::Api;
 use crate::driver::Session;
 
+/// The tallest screenshot taken, in CSS pixels.
+const MAX_SHOT_HEIGHT: u64 = 6000;
+
 /// The numbered screenshots of the whole walk.
 pub struct Shots {
     dir: PathBuf,
@@ -27,10 +30,26 @@ impl Shots {
         }
     }
 
-    /// Saves the window as `NN-name.png`.
+    /// Saves the whole page as `NN-name.png`: the window is made as tall
+    /// as the page (up to a limit) for the picture, then put back.
     pub async fn take(&mut self, session: &Session, name: &str) {
         self.taken += 1;
-        let png = session.client.screenshot().await.expect("a screenshot");
+        let client = &session.client;
+        let (width, height) = client.get_window_size().await.unwrap();
+        let page = client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(height);
+        let tall = u32::try_from(page.clamp(height, MAX_SHOT_HEIGHT)).unwrap_or(u32::MAX);
+        let width = u32::try_from(width).unwrap_or(u32::MAX);
+        client.set_window_size(width, tall).await.unwrap();
+        let png = client.screenshot().await.expect("a screenshot");
+        client
+            .set_window_size(width, u32::try_from(height).unwrap_or(u32::MAX))
+            .await
+            .unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
         let file = self.dir.join(format!("{:02}-{name}.png", self.taken));
         std::fs::write(&file, png).unwrap();
