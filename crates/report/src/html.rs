@@ -3,25 +3,25 @@
 //! that names a device's maker, and vendor ids as people write them.
 
 use camaudit_model::Device;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::evidence::{EvidenceView, display_name};
 use crate::tally::Tally;
 
 /// Devices of one label unmasked as one maker's, for the summary table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebrandBrand {
     pub label: String,
     pub maker: String,
-    pub relation: &'static str,
+    pub relation: String,
     pub devices: usize,
 }
 
 /// Covered devices under one regime, with the regime in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegimeRow {
     pub id: String,
-    pub title: &'static str,
+    pub title: String,
     pub devices: usize,
 }
 
@@ -32,7 +32,7 @@ pub fn regime_rows(tally: &Tally) -> Vec<RegimeRow> {
         .iter()
         .map(|r| RegimeRow {
             id: r.name.clone(),
-            title: regime_title(&r.name),
+            title: regime_title(&r.name).to_owned(),
             devices: r.devices,
         })
         .collect()
@@ -61,7 +61,7 @@ pub fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
             RebrandBrand {
                 label: name_of(&r.label),
                 maker: name_of(&r.maker),
-                relation: relation_words(relation),
+                relation: relation_words(relation).to_owned(),
                 devices: r.devices,
             }
         })
