@@ -92,10 +92,11 @@ fn concrete(f: &Fixture, path: &str) -> String {
         "/api/v1/sites/{id}" => path.replace("{id}", &f.site_a1.to_string()),
         "/api/v1/scans/{id}" => path.replace("{id}", &f.scan_a1.to_string()),
         "/api/v1/plans/{id}" => path.replace("{id}", &f.plan_a.to_string()),
-        "/api/v1/devices/{site}/{scan}/{idx}" => path
-            .replace("{site}", &f.site_a1.to_string())
-            .replace("{scan}", &f.scan_a1.to_string())
-            .replace("{idx}", "0"),
+        "/api/v1/devices/{site}/{scan}/{idx}" | "/api/v1/devices/{site}/{scan}/{idx}/history" => {
+            path.replace("{site}", &f.site_a1.to_string())
+                .replace("{scan}", &f.scan_a1.to_string())
+                .replace("{idx}", "0")
+        }
         _ => path.to_owned(),
     };
     assert!(

@@ -334,7 +334,9 @@ pub enum BatchOutcome {
 }
 
 /// Which stored devices a read wants: the devices of each site's latest
-/// scan (complete, or still arriving), filtered.
+/// scan, filtered. A site's latest scan is its complete scan with the
+/// latest start (ties: the higher id); a site with no complete scan yet
+/// shows its latest unfinished one.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceQuery {
     /// The reader's organisation; `None` for an admin (every organisation).
@@ -415,13 +417,14 @@ pub trait Estate {
     /// the batch with `finished_at`, and sets the site's last report time.
     fn ingest_batch(&mut self, batch: &SensorBatch, at: OffsetDateTime) -> Result<BatchOutcome>;
 
-    /// The scans stored for a site, oldest first.
+    /// The scans stored for a site, oldest first by start time (ties: by
+    /// id, the order they were stored in).
     fn site_scans(&self, site: SiteId) -> Result<Vec<crate::Scan>>;
     /// The site a scan belongs to, if any (a local scan has none).
     fn scan_site(&self, scan: ScanId) -> Result<Option<SiteId>>;
 
-    /// The devices of each site's latest scan, filtered, in the stable
-    /// order of [`DeviceCursor`].
+    /// The devices of each site's latest scan (as [`DeviceQuery`] says
+    /// which that is), filtered, in the stable order of [`DeviceCursor`].
     fn device_page(&self, query: &DeviceQuery) -> Result<Page<SiteDevice, DeviceCursor>>;
 
     fn save_plan(
