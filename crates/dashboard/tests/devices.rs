@@ -9,7 +9,8 @@ use camaudit_server::{on_both_backends, on_sqlite};
 use camaudit_store::{BatchId, ScanKind, SensorBatch};
 use serde_json::json;
 
-use common::{Browser, Fixture, T0, dashboard};
+use camaudit_dashboard::session::SessionRules;
+use common::{Browser, Fixture, T0, council_board, dashboard};
 
 on_both_backends!(
     the_list_is_the_apis_list_for_each_filter,
@@ -24,6 +25,8 @@ on_sqlite!(
     hostile_query_values_are_the_400_page,
     zone_and_severity_without_a_plan_say_how_to_make_one,
     the_export_is_the_lists_devices,
+    zone_and_severity_come_from_the_latest_plan,
+    a_device_page_shows_its_findings_from_the_plan,
 );
 
 /// Each `data-device` of a page, in order.
@@ -384,10 +387,12 @@ async fn hostile_query_values_are_the_400_page(f: Fixture) {
 }
 
 async fn zone_and_severity_without_a_plan_say_how_to_make_one(f: Fixture) {
-    let f = dashboard(f);
+    // The server fixture's own plans carry no board report (as plans saved
+    // before they did), so they place no device.
+    let f = f.with_router(|app, limits| {
+        camaudit_dashboard::router(app, limits, SessionRules::default())
+    });
     let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
-    // The fixture's saved plan carries no board report, so it places no
-    // device.
     let page = page_ok(&b, &f, "/devices?severity=critical").await;
     assert_eq!(rows(&page).len(), 0);
     assert_eq!(figure(&page, "devices-shown"), Some(0));
@@ -395,6 +400,119 @@ async fn zone_and_severity_without_a_plan_say_how_to_make_one(f: Fixture) {
     assert!(page.contains("--save --org leeds"), "{page}");
     let all = page_ok(&b, &f, "/devices").await;
     assert!(all.contains("no plan"), "{all}");
+    let idx = idx_of(&f, "10.10.1.45");
+    let device = page_ok(
+        &b,
+        &f,
+        &format!("/devices/{}/{}/{idx}", f.site_a1.0, f.scan_a1.0),
+    )
+    .await;
+    assert!(device.contains("cannot say"), "{device}");
+}
+
+/// The addresses of a page's rows.
+async fn addresses(b: &Browser, f: &Fixture, uri: &str) -> BTreeSet<String> {
+    let page = page_ok(b, f, uri).await;
+    rows(&page)
+        .iter()
+        .map(|place| {
+            let idx: usize = place.rsplit('/').next().unwrap().parse().unwrap();
+            f.devices[idx].addr.unwrap().to_string()
+        })
+        .collect()
+}
+
+async fn zone_and_severity_come_from_the_latest_plan(f: Fixture) {
+    let f = dashboard(f);
+    let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
+    let board = council_board();
+    let set = |addrs: &[&str]| {
+        addrs
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect::<BTreeSet<_>>()
+    };
+    // By hand from tests/data/council-plan.json's findings.
+    assert_eq!(
+        addresses(&b, &f, "/devices?severity=critical").await,
+        set(&["10.10.1.45", "10.10.8.21", "10.60.8.11"])
+    );
+    assert_eq!(
+        addresses(&b, &f, "/devices?zone=core").await,
+        set(&["10.10.1.45"])
+    );
+    assert_eq!(
+        addresses(&b, &f, "/devices?severity=high&covered=true").await,
+        set(&["10.40.20.7", "198.51.100.20"])
+    );
+    // And for every zone, from the board: the devices with a finding there.
+    for zone in ["core", "isolated-cctv", "guest", "internet-facing"] {
+        let want: BTreeSet<String> = board
+            .findings
+            .iter()
+            .filter(|d| d.zone.as_deref() == Some(zone))
+            .map(|d| d.device.clone())
+            .collect();
+        let page = page_ok(&b, &f, &format!("/devices?zone={zone}")).await;
+        assert_eq!(figure(&page, "devices-shown"), Some(want.len()), "{zone}");
+        assert_eq!(
+            addresses(&b, &f, &format!("/devices?zone={zone}")).await,
+            want
+        );
+    }
+    // A device with findings shows the worst, one without says none.
+    let all = page_ok(&b, &f, "/devices").await;
+    assert!(!all.contains("no plan"), "{all}");
+    assert!(all.contains("<span class=\"sev critical\">critical</span>"));
+    // The export filters the same way.
+    let csv = b.get(&f, "/devices.csv?severity=critical").await.text();
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    assert!(
+        csv.lines().skip(1).all(|l| l.ends_with(",critical")),
+        "{csv}"
+    );
+}
+
+async fn a_device_page_shows_its_findings_from_the_plan(f: Fixture) {
+    let f = dashboard(f);
+    let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
+    let idx = idx_of(&f, "10.10.1.45");
+    let page = page_ok(
+        &b,
+        &f,
+        &format!("/devices/{}/{}/{idx}", f.site_a1.0, f.scan_a1.0),
+    )
+    .await;
+    let board = council_board();
+    let mine: Vec<_> = board
+        .findings
+        .iter()
+        .filter(|d| d.device == "10.10.1.45")
+        .collect();
+    assert_eq!(mine.len(), 3);
+    for finding in &mine {
+        assert!(
+            page.contains(&escape(&finding.title)),
+            "{}: {page}",
+            finding.title
+        );
+        assert!(page.contains(&format!("<code>{}</code>", finding.control)));
+    }
+    assert!(
+        page.contains("the plan places this device on the core network"),
+        "{page}"
+    );
+    let axis = idx_of(&f, "10.10.8.30");
+    let page = page_ok(
+        &b,
+        &f,
+        &format!("/devices/{}/{}/{axis}", f.site_a1.0, f.scan_a1.0),
+    )
+    .await;
+    assert!(
+        page.contains("The plan raised no finding for this device."),
+        "{page}"
+    );
 }
 
 async fn the_export_is_the_lists_devices(f: Fixture) {

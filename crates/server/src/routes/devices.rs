@@ -83,7 +83,11 @@ fn limit(asked: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// A site filter names a site the reader sees, or answers 404.
-pub async fn check_site(app: &AppState, reader: &Reader, site: Option<SiteId>) -> Result<(), ApiError> {
+pub async fn check_site(
+    app: &AppState,
+    reader: &Reader,
+    site: Option<SiteId>,
+) -> Result<(), ApiError> {
     let Some(site) = site else {
         return Ok(());
     };

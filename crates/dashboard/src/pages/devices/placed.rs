@@ -8,6 +8,7 @@
 //! address is found on more than one site (private ranges repeat).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use camaudit_model::Device;
 use camaudit_policy::{Asset, Severity};
@@ -114,6 +115,7 @@ impl PlanIndex {
         // site's findings still say which device they are about; several
         // sites' do not.
         let mut sites: Vec<Option<&str>> = findings.iter().map(|f| f.site.as_deref()).collect();
+        sites.sort_unstable();
         sites.dedup();
         if sites.len() == 1 {
             Placement::Found(findings)
@@ -179,11 +181,10 @@ pub struct Plans {
 
 impl Plans {
     pub fn get(&mut self, estate: &dyn Estate, org: OrgId) -> Result<&PlanState, StoreError> {
-        if !self.by_org.contains_key(&org) {
-            let state = PlanState::latest(estate, org)?;
-            self.by_org.insert(org, state);
-        }
-        Ok(&self.by_org[&org])
+        Ok(match self.by_org.entry(org) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => v.insert(PlanState::latest(estate, org)?),
+        })
     }
 
     /// The plans read so far, by organisation.
