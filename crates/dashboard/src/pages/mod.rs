@@ -4,9 +4,11 @@
 //! template inside [`Layout`](crate::layout::Layout).
 
 pub mod changes;
+pub mod findings;
 pub mod home;
 pub mod org_pick;
 pub mod registry;
+pub mod stored_plan;
 pub mod words;
 
 use axum::Router;
@@ -20,6 +22,7 @@ use crate::session::Person;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::page))
+        .route("/findings", get(findings::page))
         .route("/changes", get(changes::page))
         .route("/registry", get(registry::page))
 }
