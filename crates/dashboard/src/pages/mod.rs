@@ -6,9 +6,11 @@
 pub mod changes;
 pub mod device;
 pub mod devices;
+pub mod findings;
 pub mod home;
 pub mod org_pick;
 pub mod registry;
+pub mod stored_plan;
 pub mod words;
 
 use axum::Router;
@@ -25,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/devices", get(devices::page))
         .route("/devices.csv", get(devices::csv))
         .route("/devices/{site}/{scan}/{idx}", get(device::page))
+        .route("/findings", get(findings::page))
         .route("/changes", get(changes::page))
         .route("/registry", get(registry::page))
 }
