@@ -14,13 +14,13 @@ use crate::estate::Estate;
 use crate::walk::{Person, Seen, number};
 
 /// What the API says each figure of a page is.
-type Expected = BTreeMap<&'static str, f64>;
+type Expected = BTreeMap<String, f64>;
 
 /// Every figure of `seen` equals the API's, and every `required` figure
 /// is on the page.
 fn agree(seen: &Seen, expected: &Expected, required: &[&str]) {
     for (name, text) in &seen.figures {
-        let Some(want) = expected.get(name.as_str()) else {
+        let Some(want) = expected.get(name) else {
             panic!(
                 "{}: figure {name:?} ({text}) has no API counterpart in this test; add it to figures.rs",
                 seen.path
@@ -47,8 +47,27 @@ pub fn overview(_p: &Person, _estate: &Estate, seen: &Seen) {
     agree(seen, &Expected::new(), &[]);
 }
 
-pub fn findings(_p: &Person, _estate: &Estate, seen: &Seen) {
-    agree(seen, &Expected::new(), &[]);
+/// The findings page's counts are those of `GET /api/v1/findings` (the
+/// organisation's latest plan): `findings` all of them, `<severity>-findings`
+/// those of each severity.
+pub fn findings(p: &Person, estate: &Estate, seen: &Seen) {
+    let answer = p.api.get(&format!("/api/v1/findings?org={}", estate.a.id));
+    assert_eq!(
+        answer["plan"], estate.plan_a,
+        "the findings are the saved plan's"
+    );
+    let all = answer["findings"].as_array().cloned().unwrap_or_default();
+    assert!(!all.is_empty(), "the saved plan has findings: {answer}");
+    let mut expected = Expected::new();
+    expected.insert("findings".into(), all.len() as f64);
+    // One figure per severity the page shows, zero included.
+    for (name, _) in &seen.figures {
+        if let Some(severity) = name.strip_suffix("-findings") {
+            let n = all.iter().filter(|f| f["severity"] == severity).count();
+            expected.insert(name.clone(), n as f64);
+        }
+    }
+    agree(seen, &expected, &["findings"]);
 }
 
 pub fn plan(p: &Person, estate: &Estate, seen: &Seen) {
@@ -89,9 +108,9 @@ pub async fn changes(p: &Person, seen: &Seen) {
             let v = diff["counts"][field]
                 .as_f64()
                 .unwrap_or_else(|| panic!("the diff's counts.{field}: {diff}"));
-            expected.insert(figure, v);
+            expected.insert(figure.into(), v);
             if let Some(total) = TOTALS.get(i) {
-                *totals.entry(total).or_default() += v;
+                *totals.entry((*total).into()).or_default() += v;
             }
         }
         let part = Seen {
@@ -131,10 +150,10 @@ pub fn device(p: &Person, key: &str, device: &Value, seen: &Seen) {
     });
     let history = p.api.get(&format!("/api/v1/devices/{key}/history"));
     let mut expected = Expected::new();
-    expected.insert("evidence-items", evidence as f64);
-    expected.insert("kev-affected", affected as f64);
+    expected.insert("evidence-items".into(), evidence as f64);
+    expected.insert("kev-affected".into(), affected as f64);
     if let Some(n) = history["sightings"].as_f64() {
-        expected.insert("sightings", n);
+        expected.insert("sightings".into(), n);
     }
     agree(seen, &expected, &["evidence-items"]);
 }
@@ -170,9 +189,9 @@ pub async fn device_rows(p: &Person, query: &str, seen: &Seen) -> Vec<String> {
     }
     let total = p.api.devices("").len();
     let mut expected = Expected::new();
-    expected.insert("devices-shown", api.len() as f64);
-    expected.insert("devices-total", total as f64);
-    expected.insert("devices-on-page", rows.len() as f64);
+    expected.insert("devices-shown".into(), api.len() as f64);
+    expected.insert("devices-total".into(), total as f64);
+    expected.insert("devices-on-page".into(), rows.len() as f64);
     agree(seen, &expected, &["devices-shown", "devices-total"]);
     rows
 }
