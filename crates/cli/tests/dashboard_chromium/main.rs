@@ -85,6 +85,7 @@ async fn person(
 }
 
 async fn viewer_walk(p: &Person, estate: &Estate, shots: &mut Shots) {
+    p.logs_see_what_they_check().await;
     p.log_in(shots, &estate.viewer_a).await;
     overview(p, estate, shots).await;
     zoomed_overview(p, shots).await;

@@ -238,6 +238,40 @@ impl Person {
         );
     }
 
+    /// The log checks can fail: a page of our own making (a `data:` URL,
+    /// before any of the server's) that breaks its own CSP with a `<style>`
+    /// and asks for an image of a host that never resolves must show up as
+    /// a console error and a request elsewhere.
+    pub async fn logs_see_what_they_check(&self) {
+        let page = "data:text/html,<!DOCTYPE html><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"><style>p{}</style><p>control</p><img src=\"http://camaudit-browser-check.invalid/x.png\">";
+        self.session.client.goto(page).await.unwrap();
+        let deadline = std::time::Instant::now() + PAGE_WAIT;
+        let (mut csp, mut away, mut failed) = (false, false, false);
+        while !(csp && away && failed) {
+            let logged = self.session.logged();
+            csp |= logged
+                .errors
+                .iter()
+                .any(|e| e.contains("Content Security Policy"));
+            away |= logged
+                .requests
+                .iter()
+                .any(|u| u.contains("camaudit-browser-check.invalid"));
+            // Its failure is logged last: once seen, nothing of the control
+            // page is left to turn up on the next page's log.
+            failed |= logged
+                .errors
+                .iter()
+                .any(|e| e.contains("camaudit-browser-check.invalid"));
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: the browser's logs miss a CSP violation ({csp}), a request elsewhere ({away}) or its failure ({failed}): the checks are blind",
+                self.who
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Opens the log-in page at `/`, as a person does, and logs in by the
     /// keyboard alone: Tab to the token field, type, Enter.
     pub async fn log_in(&self, shots: &mut Shots, token: &str) {
