@@ -126,18 +126,24 @@ impl Person {
 
     /// Waits until the browser's path (without the query) is `path`.
     pub async fn wait_for_path(&self, path: &str) {
+        self.wait_until_at(path, |at| at.split('?').next() == Some(path))
+            .await;
+    }
+
+    /// Waits until the browser is at a loaded page whose path and query
+    /// pass `arrived` (a form sent to the page it is on changes only the
+    /// query). `wanted` says what for the failure.
+    pub async fn wait_until_at(&self, wanted: &str, arrived: impl Fn(&str) -> bool) {
         let deadline = std::time::Instant::now() + PAGE_WAIT;
         loop {
             let at = self.at().await;
-            if at.split('?').next() == Some(path) {
-                // The new document, not the old one still unloading.
-                if self.ready().await {
-                    return;
-                }
+            // The new document, not the old one still unloading.
+            if arrived(&at) && self.ready().await {
+                return;
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "{}: still at {at}, not {path}",
+                "{}: still at {at}, not {wanted}",
                 self.who
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
