@@ -7,6 +7,7 @@ pub mod changes;
 pub mod findings;
 pub mod home;
 pub mod org_pick;
+pub mod plan;
 pub mod registry;
 pub mod stored_plan;
 pub mod words;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::page))
         .route("/findings", get(findings::page))
+        .route("/plan", get(plan::page))
         .route("/changes", get(changes::page))
         .route("/registry", get(registry::page))
 }
