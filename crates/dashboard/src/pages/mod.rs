@@ -9,6 +9,7 @@ pub mod devices;
 pub mod findings;
 pub mod home;
 pub mod org_pick;
+pub mod plan;
 pub mod registry;
 pub mod stored_plan;
 pub mod words;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/devices.csv", get(devices::csv))
         .route("/devices/{site}/{scan}/{idx}", get(device::page))
         .route("/findings", get(findings::page))
+        .route("/plan", get(plan::page))
         .route("/changes", get(changes::page))
         .route("/registry", get(registry::page))
 }
