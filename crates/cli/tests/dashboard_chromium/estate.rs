@@ -9,7 +9,8 @@
 //!   firmware older, so "what changed" has something to say), its depot's
 //!   one scan of four devices; both are sent with `camaudit push --scan`.
 //!   `camaudit plan --estate examples/estate.toml --save` plans from the
-//!   town hall's latest scan.
+//!   town hall's latest scan, on a budget that spreads the work over
+//!   several quarters.
 //! - Northshire Police (a police force): its headquarters' sensor runs
 //!   `camaudit pcap --push` on a capture written by camaudit-pcapgen.
 
@@ -135,6 +136,10 @@ pub fn build(dir: &Path) -> Estate {
             &latest,
             "--from",
             "2027-01-01",
+            // Less than the estate file's budget, so the work spreads over
+            // several quarters and the plan's charts have a shape.
+            "--budget-per-quarter",
+            "2500",
             "--save",
             "--org",
             A.0,

@@ -70,9 +70,41 @@ pub fn findings(p: &Person, estate: &Estate, seen: &Seen) {
     agree(seen, &expected, &["findings"]);
 }
 
+/// The board report stored with the organisation's saved plan, as
+/// `GET /api/v1/plans/{id}` gives it (`plan.board`).
+pub fn board(p: &Person, estate: &Estate) -> Value {
+    let stored = p.api.get(&format!("/api/v1/plans/{}", estate.plan_a));
+    let board = &stored["plan"]["board"];
+    assert!(board.is_object(), "plan --save stores the board: {stored}");
+    board.clone()
+}
+
+/// The plan page's figures against the stored board's `plan`:
+/// `cost-to-clear` is `summary.cost` in pounds (it is kept in pence),
+/// `weeks-to-clear`, `actions` and `unscheduled-actions` as they are.
 pub fn plan(p: &Person, estate: &Estate, seen: &Seen) {
-    let _stored = p.api.get(&format!("/api/v1/plans/{}", estate.plan_a));
-    agree(seen, &Expected::new(), &[]);
+    let plan = &board(p, estate)["plan"];
+    let field = |v: &Value, what: &str| {
+        v.as_f64()
+            .unwrap_or_else(|| panic!("the board's plan has {what}: {plan}"))
+    };
+    let mut expected = Expected::new();
+    expected.insert(
+        "cost-to-clear".into(),
+        field(&plan["summary"]["cost"], "summary.cost") / 100.0,
+    );
+    expected.insert(
+        "actions".into(),
+        field(&plan["summary"]["actions"], "summary.actions"),
+    );
+    expected.insert(
+        "unscheduled-actions".into(),
+        field(&plan["summary"]["unscheduled"], "summary.unscheduled"),
+    );
+    if let Some(weeks) = plan["weeks_to_clear"].as_f64() {
+        expected.insert("weeks-to-clear".into(), weeks);
+    }
+    agree(seen, &expected, &["cost-to-clear", "actions"]);
 }
 
 /// Each site's section of the changes page (`data-from`, `data-to`: the

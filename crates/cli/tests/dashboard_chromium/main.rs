@@ -212,11 +212,12 @@ async fn findings(p: &Person, estate: &Estate, shots: &mut Shots) {
 async fn plan(p: &Person, estate: &Estate, shots: &mut Shots) {
     p.follow_nav("/plan").await;
     let seen = p.check(shots, "plan", None).await;
+    figures::plan(p, estate, &seen);
     assert!(
         seen.source.contains("<svg") && seen.source.contains("<title"),
-        "the plan's charts are inline SVG with a title"
+        "{}: the plan's charts are inline SVG with a title",
+        seen.path
     );
-    figures::plan(p, estate, &seen);
 }
 
 async fn changes(p: &Person, shots: &mut Shots) {
