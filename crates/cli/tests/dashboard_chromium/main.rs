@@ -95,6 +95,7 @@ async fn viewer_walk(p: &Person, estate: &Estate, shots: &mut Shots) {
     findings(p, estate, shots).await;
     plan(p, estate, shots).await;
     other_organisation(p, estate, shots).await;
+    viewer_rollup(p, estate, shots).await;
     log_out(p, shots).await;
 }
 
@@ -283,6 +284,18 @@ async fn other_organisation(p: &Person, estate: &Estate, shots: &mut Shots) {
             .await;
         no_trace_of(&seen.source, &estate.b, url);
     }
+}
+
+/// The roll-up, reached by its URL: a viewer sees the sectors' figures and
+/// their own organisation's row, never another organisation's name.
+async fn viewer_rollup(p: &Person, estate: &Estate, shots: &mut Shots) {
+    p.goto("/rollup").await;
+    let seen = p.check(shots, "rollup-viewer", None).await;
+    assert!(
+        seen.source.contains(estate.a.name),
+        "the viewer's own row is on the roll-up"
+    );
+    no_trace_of(&seen.source, &estate.b, "the viewer's roll-up");
 }
 
 async fn log_out(p: &Person, shots: &mut Shots) {
