@@ -7,6 +7,7 @@ pub mod diff;
 pub mod estate;
 pub mod plans;
 pub mod registry;
+pub mod rollup;
 
 use axum::Router;
 use axum::handler::Handler;
@@ -86,6 +87,7 @@ pub fn api() -> Api {
         .get("/api/v1/findings", plans::findings)
         .get("/api/v1/registry", registry::answer)
         .get("/api/v1/diff", diff::between)
+        .get("/api/v1/rollup", rollup::get)
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
