@@ -11,7 +11,7 @@ use common::{Browser, Fixture, T0, dashboard};
 on_both_backends!(the_figures_are_the_stored_plans);
 on_sqlite!(
     the_actions_due_now_link_to_their_devices,
-    the_cost_and_the_risk_have_tables,
+    the_cost_and_the_risk_are_charts_with_tables,
     an_organisation_without_a_plan_is_told_how_to_make_one,
     a_viewer_asking_for_another_organisation_gets_the_404_page,
 );
@@ -109,13 +109,18 @@ async fn the_actions_due_now_link_to_their_devices(f: Fixture) {
     );
 }
 
-async fn the_cost_and_the_risk_have_tables(f: Fixture) {
+async fn the_cost_and_the_risk_are_charts_with_tables(f: Fixture) {
     let f = dashboard(f);
     let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
     let html = b.get(&f, "/plan").await.text();
     let cost = &html[html.find("id=\"cost\"").unwrap()..html.find("id=\"risk\"").unwrap()];
     let risk = &html[html.find("id=\"risk\"").unwrap()..];
     for (part, what) in [(cost, "cost"), (risk, "risk")] {
+        assert!(part.contains("<svg"), "no {what} chart: {part}");
+        assert!(
+            part.contains(&format!("<title id=\"{what}-chart-title\">")),
+            "the {what} chart has no title"
+        );
         assert!(part.contains("<caption>"), "no {what} table");
         assert!(
             !part.contains("style="),

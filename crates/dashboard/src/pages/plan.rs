@@ -298,10 +298,25 @@ fn action_words(action: &str, moves_with: &str) -> String {
     }
 }
 
-/// The cost and risk charts as inline SVG (the board report's own).
+/// The cost and risk charts as inline SVG: the board report's own, each
+/// with a title for screen readers (the tables beside them give every
+/// figure).
 fn charts(view: &PlanView) -> (Option<String>, Option<String>) {
-    let _ = view;
-    (None, None)
+    let s = &view.summary;
+    let cost = view
+        .cost_chart()
+        .map(|c| c.svg("cost-chart", "Money spent per budget period under the plan"));
+    let risk = view.risk_chart().map(|c| {
+        c.svg(
+            "risk-chart",
+            &format!(
+                "Residual risk per day over the plan, from {:.0} to {:.0}",
+                s.risk_at_start, s.risk_at_end
+            ),
+            "risk per day",
+        )
+    });
+    (cost, risk)
 }
 
 #[cfg(test)]
