@@ -348,6 +348,17 @@ async fn a_device_with_two_scans_shows_its_change(f: Fixture) {
         "{page}"
     );
     assert_eq!(figure(&page, "sightings"), Some(2));
+    let old = page_ok(
+        &b,
+        &f,
+        &format!("/devices/{}/{}/{idx}", f.site_a1.0, f.scan_a1.0),
+    )
+    .await;
+    assert!(
+        old.contains(&format!("latest picture is scan {}", scan.0)),
+        "{old}"
+    );
+    assert!(!page.contains("latest picture is"), "{page}");
     // The list now reads the newer scan.
     let list = page_ok(&b, &f, &format!("/devices?site={}", f.site_a1.0)).await;
     let newest = format!("{}/{}/", f.site_a1.0, scan.0);

@@ -20,6 +20,8 @@ pub struct DeviceView {
     pub site_id: i64,
     pub scan: i64,
     pub scan_at: String,
+    /// The site's latest scan, when this is an earlier one.
+    pub newer_scan: Option<i64>,
     pub what: What,
     /// The evidence that names the maker, as the board report chooses it.
     pub naming: Vec<EvidenceView>,
@@ -129,6 +131,7 @@ impl DeviceView {
             site_id: found.site.id.0,
             scan: found.scan.id.0,
             scan_at: timestamp(found.scan.started_at),
+            newer_scan: found.latest.filter(|l| *l != found.scan.id).map(|l| l.0),
             what: what(d, registry),
             naming: maker_evidence(d),
             evidence: d
