@@ -348,6 +348,21 @@ async fn a_device_with_two_scans_shows_its_change(f: Fixture) {
         "{page}"
     );
     assert_eq!(figure(&page, "sightings"), Some(2));
+    let api = f
+        .get(
+            &format!("/api/v1/devices/{}/{}/{idx}/history", f.site_a1.0, scan.0),
+            Some(&f.tokens.viewer_a),
+        )
+        .await
+        .json();
+    assert_eq!(
+        figure(&page, "sightings"),
+        api["sightings"].as_u64().map(|n| n as usize)
+    );
+    assert_eq!(
+        page.matches("<tr data-change=").count(),
+        api["changes"].as_array().unwrap().len()
+    );
     let old = page_ok(
         &b,
         &f,
