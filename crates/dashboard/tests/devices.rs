@@ -486,6 +486,20 @@ async fn zone_and_severity_come_from_the_latest_plan(f: Fixture) {
             want
         );
     }
+    // Pages of a list the plan filters follow one another too.
+    let whole = rows(&page_ok(&b, &f, "/devices?zone=isolated-cctv").await);
+    let mut uri = "/devices?zone=isolated-cctv&limit=2".to_owned();
+    let mut paged = Vec::new();
+    for _ in 0..10 {
+        let page = page_ok(&b, &f, &uri).await;
+        assert_eq!(figure(&page, "devices-shown"), Some(whole.len()));
+        paged.extend(rows(&page));
+        match next_link(&page) {
+            Some(next) => uri = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
     // A device with findings shows the worst, one without says none.
     let all = page_ok(&b, &f, "/devices").await;
     assert!(!all.contains("no plan"), "{all}");
