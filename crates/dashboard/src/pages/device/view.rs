@@ -62,6 +62,8 @@ pub struct EvidenceRow {
     pub confidence: String,
     /// Whether it names the maker the device was attributed to.
     pub names_maker: bool,
+    /// The other maker it names, when it disagrees with the attribution.
+    pub names_other: Option<String>,
 }
 
 pub struct StepView {
@@ -142,6 +144,12 @@ impl DeviceView {
                     confidence: percent(e.confidence.get()),
                     names_maker: e.asserts.manufacturer.is_some()
                         && e.asserts.manufacturer == d.manufacturer,
+                    names_other: e
+                        .asserts
+                        .manufacturer
+                        .as_ref()
+                        .filter(|m| Some(*m) != d.manufacturer.as_ref())
+                        .map(display_name),
                 })
                 .collect(),
             attribution: d
