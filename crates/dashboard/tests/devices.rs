@@ -27,6 +27,7 @@ on_sqlite!(
     the_export_is_the_lists_devices,
     zone_and_severity_come_from_the_latest_plan,
     a_device_page_shows_its_findings_from_the_plan,
+    evidence_naming_another_maker_is_marked_against,
 );
 
 /// Each `data-device` of a page, in order.
@@ -348,6 +349,32 @@ async fn a_device_with_two_scans_shows_its_change(f: Fixture) {
         "{page}"
     );
     assert_eq!(figure(&page, "sightings"), Some(2));
+    let api = f
+        .get(
+            &format!("/api/v1/devices/{}/{}/{idx}/history", f.site_a1.0, scan.0),
+            Some(&f.tokens.viewer_a),
+        )
+        .await
+        .json();
+    assert_eq!(
+        figure(&page, "sightings"),
+        api["sightings"].as_u64().map(|n| n as usize)
+    );
+    assert_eq!(
+        page.matches("<tr data-change=").count(),
+        api["changes"].as_array().unwrap().len()
+    );
+    let old = page_ok(
+        &b,
+        &f,
+        &format!("/devices/{}/{}/{idx}", f.site_a1.0, f.scan_a1.0),
+    )
+    .await;
+    assert!(
+        old.contains(&format!("latest picture is scan {}", scan.0)),
+        "{old}"
+    );
+    assert!(!page.contains("latest picture is"), "{page}");
     // The list now reads the newer scan.
     let list = page_ok(&b, &f, &format!("/devices?site={}", f.site_a1.0)).await;
     let newest = format!("{}/{}/", f.site_a1.0, scan.0);
@@ -460,6 +487,20 @@ async fn zone_and_severity_come_from_the_latest_plan(f: Fixture) {
             want
         );
     }
+    // Pages of a list the plan filters follow one another too.
+    let whole = rows(&page_ok(&b, &f, "/devices?zone=isolated-cctv").await);
+    let mut uri = "/devices?zone=isolated-cctv&limit=2".to_owned();
+    let mut paged = Vec::new();
+    for _ in 0..10 {
+        let page = page_ok(&b, &f, &uri).await;
+        assert_eq!(figure(&page, "devices-shown"), Some(whole.len()));
+        paged.extend(rows(&page));
+        match next_link(&page) {
+            Some(next) => uri = next,
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
     // A device with findings shows the worst, one without says none.
     let all = page_ok(&b, &f, "/devices").await;
     assert!(!all.contains("no plan"), "{all}");
@@ -540,4 +581,38 @@ async fn the_export_is_the_lists_devices(f: Fixture) {
     assert_eq!(places, want);
     // Without a session there is no file.
     assert_eq!(f.get("/devices.csv", None).await.status.as_u16(), 303);
+}
+
+async fn evidence_naming_another_maker_is_marked_against(f: Fixture) {
+    let f = dashboard(f);
+    // An Axis camera one of whose answers claims Hikvision (a spoofed or
+    // misread banner): the attribution stands, the claim is shown against it.
+    let mut axis = f.devices[idx_of(&f, "10.10.8.30")].clone();
+    axis.evidence[0].asserts.manufacturer = Some("hikvision".parse().unwrap());
+    let mut store = f.store();
+    let outcome = store
+        .ingest_batch(
+            &SensorBatch {
+                id: "depot-1".parse::<BatchId>().unwrap(),
+                site: f.site_a2,
+                scan_ref: "seed/depot-1".to_owned(),
+                kind: ScanKind::Scan,
+                started_at: T0,
+                finished_at: Some(T0 + time::Duration::minutes(5)),
+                params: json!({}),
+                observations: Vec::new(),
+                devices: vec![axis],
+            },
+            T0,
+        )
+        .unwrap();
+    let camaudit_store::BatchOutcome::Stored { scan } = outcome else {
+        panic!("{outcome:?}")
+    };
+    drop(store);
+    let b = Browser::log_in(&f, &f.tokens.viewer_a).await;
+    let page = page_ok(&b, &f, &format!("/devices/{}/{}/0", f.site_a2.0, scan.0)).await;
+    assert!(page.contains("(names another maker: Hikvision)"), "{page}");
+    assert!(page.contains("data-verdict=\"not-covered\""), "{page}");
+    assert!(!page.contains("Why it is covered"), "{page}");
 }

@@ -19,7 +19,9 @@ use camaudit_model::Device;
 use camaudit_server::AppState;
 use camaudit_server::pool::Views;
 use camaudit_server::routes::estate::visible_site;
-use camaudit_store::{EstateStore, Organisation, Scan, ScanId, Site, SiteId, StoreError};
+use camaudit_store::{
+    EstateStore, Organisation, Scan, ScanId, ScanStatus, Site, SiteId, StoreError,
+};
 
 use self::view::DeviceView;
 use super::devices::placed::PlanState;
@@ -47,6 +49,8 @@ pub struct Found {
     pub plan: PlanState,
     /// `None` when the history could not be read (the page says so).
     pub history: Option<DeviceHistory>,
+    /// The site's latest scan, which the device list shows.
+    pub latest: Option<ScanId>,
 }
 
 pub async fn page(
@@ -109,11 +113,9 @@ fn read(
     let Some(device) = store.devices(scan)?.into_iter().nth(idx) else {
         return Ok(None);
     };
-    let Some(scan) = store
-        .site_scans(site.id)?
-        .into_iter()
-        .find(|s| s.id == scan)
-    else {
+    let scans = store.site_scans(site.id)?;
+    let latest = latest_scan(&scans);
+    let Some(scan) = scans.into_iter().find(|s| s.id == scan) else {
         return Ok(None);
     };
     let orgs = store.organisations()?;
@@ -137,5 +139,17 @@ fn read(
         device,
         plan,
         history,
+        latest,
     }))
+}
+
+/// The scan the device list reads for a site (its `site_scans` are oldest
+/// first): the latest complete one, else, while none is, the latest.
+fn latest_scan(scans: &[Scan]) -> Option<ScanId> {
+    scans
+        .iter()
+        .rev()
+        .find(|s| s.status == ScanStatus::Complete)
+        .or(scans.last())
+        .map(|s| s.id)
 }

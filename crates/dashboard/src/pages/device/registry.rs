@@ -95,7 +95,13 @@ impl RegistryView {
         let owners = d
             .manufacturer
             .as_ref()
-            .map(|m| registry.owner_chain(m).into_iter().map(company).collect())
+            .map(|m| {
+                registry
+                    .owner_chain(m)
+                    .into_iter()
+                    .map(|e| company(e, registry))
+                    .collect()
+            })
             .unwrap_or_default();
         let brand_links = d
             .label_vendor
@@ -124,16 +130,21 @@ impl RegistryView {
     }
 }
 
-fn company(e: &Entity) -> CompanyView {
+fn company(e: &Entity, registry: &Registry) -> CompanyView {
+    let parent_name = |p: &VendorId| {
+        registry
+            .entity(p)
+            .map_or_else(|| display_name(p), |x| x.name.clone())
+    };
     CompanyView {
         name: e.name.clone(),
         id: e.id.as_str().to_owned(),
         jurisdiction: e.jurisdiction.clone(),
         controls: e.parent.as_ref().map(|p| match &e.parent_relation {
-            Some(how) => format!("controlled by {}: {how}", display_name(p)),
-            None => format!("controlled by {}", display_name(p)),
+            Some(how) => format!("controlled by {}: {}", parent_name(p), sentence(how)),
+            None => format!("controlled by {}", parent_name(p)),
         }),
-        state_ownership: e.state_ownership.clone(),
+        state_ownership: e.state_ownership.as_deref().map(sentence),
         confidence: e.confidence.as_str(),
         sources: SourceView::all(&e.sources),
         notes: e.notes.clone(),
@@ -155,6 +166,12 @@ fn company(e: &Entity) -> CompanyView {
             })
             .collect(),
     }
+}
+
+/// Curated text without its final full stop, for the page's own sentence
+/// around it.
+fn sentence(text: &str) -> String {
+    text.trim().trim_end_matches('.').to_owned()
 }
 
 /// The brand's relations, the one to the device's maker first.

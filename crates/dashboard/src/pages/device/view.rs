@@ -20,6 +20,8 @@ pub struct DeviceView {
     pub site_id: i64,
     pub scan: i64,
     pub scan_at: String,
+    /// The site's latest scan, when this is an earlier one.
+    pub newer_scan: Option<i64>,
     pub what: What,
     /// The evidence that names the maker, as the board report chooses it.
     pub naming: Vec<EvidenceView>,
@@ -60,6 +62,8 @@ pub struct EvidenceRow {
     pub confidence: String,
     /// Whether it names the maker the device was attributed to.
     pub names_maker: bool,
+    /// The other maker it names, when it disagrees with the attribution.
+    pub names_other: Option<String>,
 }
 
 pub struct StepView {
@@ -129,6 +133,7 @@ impl DeviceView {
             site_id: found.site.id.0,
             scan: found.scan.id.0,
             scan_at: timestamp(found.scan.started_at),
+            newer_scan: found.latest.filter(|l| *l != found.scan.id).map(|l| l.0),
             what: what(d, registry),
             naming: maker_evidence(d),
             evidence: d
@@ -139,6 +144,12 @@ impl DeviceView {
                     confidence: percent(e.confidence.get()),
                     names_maker: e.asserts.manufacturer.is_some()
                         && e.asserts.manufacturer == d.manufacturer,
+                    names_other: e
+                        .asserts
+                        .manufacturer
+                        .as_ref()
+                        .filter(|m| Some(*m) != d.manufacturer.as_ref())
+                        .map(display_name),
                 })
                 .collect(),
             attribution: d

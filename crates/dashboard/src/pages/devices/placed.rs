@@ -192,3 +192,101 @@ impl Plans {
         self.by_org
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use camaudit_store::SiteId;
+
+    fn board() -> BoardReport {
+        let plan: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tests/data/council-plan.json")).unwrap();
+        serde_json::from_value(plan["board"].clone()).unwrap()
+    }
+
+    fn device(addr: &str) -> Device {
+        include_str!("../../../../../examples/council-devices.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<Device>(l).unwrap())
+            .find(|d| d.addr.is_some_and(|a| a.to_string() == addr))
+            .unwrap()
+    }
+
+    fn site(name: &str) -> Site {
+        Site {
+            id: SiteId(1),
+            org: OrgId(1),
+            slug: "civic-centre".parse().unwrap(),
+            name: name.to_owned(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            last_report_at: None,
+        }
+    }
+
+    fn index(board: BoardReport) -> PlanIndex {
+        PlanIndex::of(PlanId(1), OffsetDateTime::UNIX_EPOCH, board)
+    }
+
+    #[test]
+    fn a_device_is_found_by_its_address_and_its_worst_finding_counts() {
+        let index = index(board());
+        let p = index.place(&device("10.10.1.45"), &site("civic-centre"));
+        let Placement::Found(fs) = &p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(fs.len(), 3);
+        assert_eq!(p.zone(), Some("core"));
+        assert_eq!(p.worst(), Some(Severity::Critical));
+        let axis = index.place(&device("10.10.8.30"), &site("civic-centre"));
+        assert_eq!(axis, Placement::NoFinding);
+        assert_eq!((axis.zone(), axis.worst()), (None, None));
+    }
+
+    #[test]
+    fn one_address_at_two_sites_is_told_apart_by_the_sites_name_or_not_at_all() {
+        let mut board = board();
+        let mut elsewhere = board
+            .findings
+            .iter()
+            .find(|f| f.device == "10.40.20.7")
+            .unwrap()
+            .clone();
+        elsewhere.site = Some("Marsh Lane Depot".to_owned());
+        elsewhere.zone = Some("core".to_owned());
+        elsewhere.severity = "critical".to_owned();
+        board.findings.push(elsewhere);
+        let index = index(board);
+        let d = device("10.40.20.7");
+        assert_eq!(index.place(&d, &site("civic-centre")), Placement::Ambiguous);
+        let depot = index.place(&d, &site("marsh lane depot"));
+        assert_eq!(
+            (depot.zone(), depot.worst()),
+            (Some("core"), Some(Severity::Critical))
+        );
+        let leisure = index.place(&d, &site("Harbridge Leisure Centre"));
+        assert_eq!(
+            (leisure.zone(), leisure.worst()),
+            (Some("guest"), Some(Severity::High))
+        );
+    }
+
+    #[test]
+    fn a_plan_without_a_board_report_is_said_to_be_unusable() {
+        let plan = StoredPlan {
+            id: PlanId(4),
+            org: OrgId(1),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            findings: serde_json::json!([]),
+            plan: serde_json::json!({"actions": []}),
+        };
+        assert!(matches!(
+            PlanState::of(plan.clone()),
+            PlanState::Unusable { .. }
+        ));
+        let damaged = StoredPlan {
+            plan: serde_json::json!({"board": {"findings": 3}}),
+            ..plan
+        };
+        assert!(matches!(PlanState::of(damaged), PlanState::Unusable { .. }));
+    }
+}
