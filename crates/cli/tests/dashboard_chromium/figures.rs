@@ -43,8 +43,97 @@ fn agree(seen: &Seen, expected: &Expected, required: &[&str]) {
     }
 }
 
-pub fn overview(_p: &Person, _estate: &Estate, seen: &Seen) {
-    agree(seen, &Expected::new(), &[]);
+/// The overview's figures (docs/dashboard.md, "The overview"): the
+/// headline ones from the board stored with the saved plan, the live ones
+/// from `GET /api/v1/devices`.
+pub fn overview(p: &Person, estate: &Estate, seen: &Seen) {
+    let board = board(p, estate);
+    let o = &board["overview"];
+    let mut expected = Expected::new();
+    for (figure, field) in [
+        ("sites", "sites"),
+        ("sites-with-covered", "sites_with_covered"),
+        ("sensitive-sites", "sensitive_sites"),
+        (
+            "sensitive-sites-with-covered",
+            "sensitive_sites_with_covered",
+        ),
+        ("devices", "devices"),
+        ("covered-devices", "covered_devices"),
+        ("covered-on-core", "covered_on_core"),
+        ("covered-calling-home", "covered_calling_home"),
+        ("rebrands", "rebrands"),
+        ("covered-rebrands", "covered_rebrands"),
+        ("kev-devices", "kev_devices"),
+        ("immediate-actions", "immediate_actions"),
+        ("weeks-to-clear", "weeks_to_clear"),
+    ] {
+        // A null (not measured, not cleared) has no figure on the page.
+        if let Some(v) = o[field].as_f64() {
+            expected.insert(figure.into(), v);
+        }
+    }
+    if let Some(pence) = o["cost_to_clear"].as_f64() {
+        expected.insert("cost-to-clear".into(), pence / 100.0);
+    }
+    let on_sensitive: f64 = board["sites"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["sensitivity"] == "sensitive")
+        .filter_map(|s| s["covered"].as_f64())
+        .sum();
+    expected.insert("covered-on-sensitive-sites".into(), on_sensitive);
+    expected.insert("live-devices".into(), p.api.devices("").len() as f64);
+    expected.insert(
+        "live-covered-devices".into(),
+        p.api.devices("covered=true").len() as f64,
+    );
+    agree(
+        seen,
+        &expected,
+        &[
+            "sites-with-covered",
+            "covered-devices",
+            "covered-on-core",
+            "cost-to-clear",
+            "live-devices",
+        ],
+    );
+}
+
+/// The roll-up's figures against `GET /api/v1/rollup` for the same
+/// person: `totals` and each of `sectors[]` (`<sector>-…`).
+pub fn rollup(p: &Person, seen: &Seen) {
+    let answer = p.api.get("/api/v1/rollup");
+    let mut expected = Expected::new();
+    let fields = [
+        "organisations",
+        "organisations_planned",
+        "organisations_with_covered",
+        "sites",
+        "sites_with_covered",
+        "sensitive_sites",
+        "sensitive_sites_with_covered",
+        "covered_devices",
+        "covered_on_sensitive_sites",
+        "covered_on_core",
+        "not_reporting",
+    ];
+    for field in fields {
+        if let Some(v) = answer["totals"][field].as_f64() {
+            expected.insert(field.replace('_', "-"), v);
+        }
+    }
+    for sector in answer["sectors"].as_array().into_iter().flatten() {
+        let name = sector["sector"].as_str().unwrap_or_default();
+        for field in fields {
+            if let Some(v) = sector[field].as_f64() {
+                expected.insert(format!("{name}-{}", field.replace('_', "-")), v);
+            }
+        }
+    }
+    agree(seen, &expected, &["organisations", "covered-devices"]);
 }
 
 /// The findings page's counts are those of `GET /api/v1/findings` (the

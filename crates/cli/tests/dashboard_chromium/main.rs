@@ -291,6 +291,7 @@ async fn other_organisation(p: &Person, estate: &Estate, shots: &mut Shots) {
 async fn viewer_rollup(p: &Person, estate: &Estate, shots: &mut Shots) {
     p.goto("/rollup").await;
     let seen = p.check(shots, "rollup-viewer", None).await;
+    figures::rollup(p, &seen);
     assert!(
         seen.source.contains(estate.a.name),
         "the viewer's own row is on the roll-up"
@@ -317,6 +318,7 @@ async fn admin_walk(p: &Person, estate: &Estate, shots: &mut Shots) {
     p.log_in(shots, &estate.admin).await;
     p.follow_nav("/rollup").await;
     let seen = p.check(shots, "rollup", None).await;
+    figures::rollup(p, &seen);
     for org in [&estate.a, &estate.b] {
         assert!(
             seen.source.contains(org.name),
