@@ -295,16 +295,32 @@ async fn figures_in(part: &Element) -> Vec<(String, String)> {
 
 /// The device rows of a list page, which must be the API's devices for
 /// the same filter, in its order (the first page of them when the page
-/// links to a next one), with `devices-shown` their count.
+/// links to a next one), each row's first link to the device's page, with
+/// `devices-shown` their count.
 pub async fn device_rows(p: &Person, query: &str, seen: &Seen) -> Vec<String> {
     let mut rows = Vec::new();
     for row in p.find_all("tr[data-device]").await {
-        rows.push(row.attr("data-device").await.unwrap().unwrap_or_default());
+        let key = row.attr("data-device").await.unwrap().unwrap_or_default();
+        let first_link = row
+            .find(Locator::Css("a"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: the row of {key} has no link: {e}", seen.path));
+        assert_eq!(
+            first_link.attr("href").await.unwrap().unwrap_or_default(),
+            format!("/devices/{key}"),
+            "{}: a device row's first link goes to its page",
+            seen.path
+        );
+        rows.push(key);
     }
     let api: Vec<String> = p.api.devices(query).iter().map(device_key).collect();
     let paged = !p.find_all("a[rel=\"next\"]").await.is_empty();
     if paged {
-        assert_eq!(rows[..], api[..rows.len()], "{}: the first page", seen.path);
+        assert!(
+            api.starts_with(&rows),
+            "{}: the first page {rows:?} begins the API's {api:?}",
+            seen.path
+        );
     } else {
         assert_eq!(rows, api, "{}: the rows are the API's devices", seen.path);
     }
