@@ -1,7 +1,8 @@
 //! Who is asking and what they may see. Every `/api/` handler but the
 //! OpenAPI document's takes a [`Caller`], so a route cannot forget to
-//! authenticate; what a caller may read is a [`Reader`], which a sensor
-//! token never gets.
+//! authenticate (nor the per-token rate, [`crate::rate`], which it checks
+//! before the token is looked up); what a caller may read is a [`Reader`],
+//! which a sensor token never gets.
 
 use std::sync::Arc;
 use std::time::Instant;
