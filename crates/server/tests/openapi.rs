@@ -343,3 +343,52 @@ async fn error_answers_are_documented_too() {
     assert_eq!(a.status, 200);
     check(&doc, "post", p, &a);
 }
+
+/// Every secured operation documents the 429 of a token over its rate, and
+/// the refusals validate: a limit of one request a second leaves the
+/// admin's token over it after its first request.
+#[tokio::test]
+async fn rate_limited_answers_are_documented() {
+    use camaudit_server::Limits;
+    use camaudit_server::rate::RateLimit;
+    let f = Fixture::sqlite("openapi_429").with_router(|app, limits| {
+        let rate = RateLimit {
+            per_second: 1,
+            burst: 1,
+        };
+        camaudit_server::router(
+            app,
+            &Limits {
+                rate,
+                ..limits.clone()
+            },
+        )
+    });
+    let doc = doc();
+    let first = call(&f, "get", "/api/v1/sites", Some(&f.tokens.admin), None).await;
+    assert_eq!(first.status, 200);
+    let mut refused = 0;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][&method];
+        if op.get("security") == Some(&json!([])) {
+            continue;
+        }
+        assert!(
+            op["responses"].get("429").is_some(),
+            "{method} {path}: no 429"
+        );
+        let uri = format!(
+            "{}{}",
+            concrete(&f, &path),
+            required_query(&f, &doc, &method, &path)
+        );
+        let a = call(&f, &method, &uri, Some(&f.tokens.admin), None).await;
+        if a.status == 429 {
+            check(&doc, &method, &path, &a);
+            refused += 1;
+        }
+    }
+    // Each refused answer was checked; on a machine slow enough to refill
+    // the bucket between two requests, fewer are.
+    assert!(refused >= 1, "no operation was refused");
+}

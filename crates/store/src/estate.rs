@@ -420,6 +420,19 @@ pub trait Estate {
     /// The scans stored for a site, oldest first by start time (ties: by
     /// id, the order they were stored in).
     fn site_scans(&self, site: SiteId) -> Result<Vec<crate::Scan>>;
+    /// A site's latest scan, the one device pages read: its latest complete
+    /// scan by start time, else its latest unfinished one ([`DeviceQuery`]);
+    /// `None` for a site without scans.
+    fn latest_scan(&self, site: SiteId) -> Result<Option<crate::Scan>> {
+        let mut scans = self.site_scans(site)?;
+        // `site_scans` is in order of start time, then id.
+        let latest = scans
+            .iter()
+            .rposition(|s| s.status == crate::ScanStatus::Complete)
+            .or_else(|| scans.len().checked_sub(1));
+        Ok(latest.map(|i| scans.swap_remove(i)))
+    }
+
     /// The site a scan belongs to, if any (a local scan has none).
     fn scan_site(&self, scan: ScanId) -> Result<Option<SiteId>>;
 

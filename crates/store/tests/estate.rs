@@ -915,6 +915,17 @@ fn a_sites_latest_scan_is_its_latest_complete_one_by_start_time(fresh: Fresh) {
         })
         .unwrap();
     assert_eq!(page.items[0].scan, today_scan);
+    assert_eq!(
+        s.latest_scan(hall).unwrap().map(|sc| sc.id),
+        Some(today_scan)
+    );
+    let depot_latest = s.latest_scan(depot).unwrap().unwrap();
+    assert_eq!(
+        depot_latest.started_at, first,
+        "the depot's latest unfinished scan"
+    );
+    let empty = site(&mut *s, leeds, "empty");
+    assert!(s.latest_scan(empty).unwrap().is_none());
     // A site's scans are listed oldest first by start time too.
     let starts: Vec<OffsetDateTime> = s
         .site_scans(hall)
