@@ -107,6 +107,14 @@ async fn overview(p: &Person, estate: &Estate, shots: &mut Shots) {
     );
     no_trace_of(&seen.source, &estate.b, "the overview");
     figures::overview(p, estate, &seen);
+    // By the keyboard, the first stop on a page is the link past the
+    // navigation to its content.
+    let first = p.tab().await;
+    assert_eq!(
+        first.attr("href").await.unwrap().as_deref(),
+        Some("#main"),
+        "the first Tab on the overview reaches the skip link"
+    );
 }
 
 /// The overview at 200 % zoom: a window half as wide holds the page with
