@@ -59,16 +59,58 @@ const A_SITES: [(&str, &str); 2] = [
 const B: (&str, &str, &str) = ("northshire", "Northshire Police", "police");
 const B_SITES: [(&str, &str); 1] = [("northshire-hq", "Northshire Police Headquarters")];
 
+/// The secrets `camaudit token create` printed.
+struct Tokens {
+    sensor_a: String,
+    sensor_b: String,
+    viewer_a: String,
+    viewer_b: String,
+    admin: String,
+}
+
 pub fn build(dir: &Path) -> Estate {
+    let tokens = administer(dir);
+    let a_file = token_file(dir, "sensor-a-token", &tokens.sensor_a);
+    let b_file = token_file(dir, "sensor-b-token", &tokens.sensor_b);
+    let serve = Serve::start(dir);
+    sensor_a_scans(dir);
+    for (scan, site) in [("1", "town-hall"), ("2", "town-hall"), ("3", "depot")] {
+        push(dir, &serve.url, &a_file, scan, site);
+    }
+    sensor_b_capture(dir, &serve.url, &b_file);
+
+    let api = Api::new(&serve.url, &tokens.admin);
+    let a = org(&api, A, &A_SITES);
+    let b = org(&api, B, &B_SITES);
+    let plan_a = save_plan(dir, &api, &a);
+    Estate {
+        serve,
+        viewer_a: tokens.viewer_a,
+        viewer_b: tokens.viewer_b,
+        admin: tokens.admin,
+        a,
+        b,
+        plan_a,
+    }
+}
+
+/// What an administrator does first: the organisations, their sites and
+/// everyone's tokens, in `estate.db`.
+fn administer(dir: &Path) -> Tokens {
     for (slug, name, sector) in [A, B] {
-        let db = ["--db", "estate.db"];
         ok(
             dir,
             &[
-                &["org", "add", slug, "--name", name, "--sector", sector],
-                &db[..],
-            ]
-            .concat(),
+                "org",
+                "add",
+                slug,
+                "--name",
+                name,
+                "--sector",
+                sector,
+                "--db",
+                "estate.db",
+            ],
         );
     }
     for (org, sites) in [(A.0, &A_SITES[..]), (B.0, &B_SITES[..])] {
@@ -80,42 +122,36 @@ pub fn build(dir: &Path) -> Estate {
             );
         }
     }
-    let sensor_a = token(
-        dir,
-        &[
-            "--scope",
-            "sensor",
-            "--org",
-            A.0,
-            "--site",
-            "town-hall",
-            "--site",
-            "depot",
-        ],
-    );
-    let sensor_b = token(
-        dir,
-        &["--scope", "sensor", "--org", B.0, "--site", "northshire-hq"],
-    );
-    let viewer_a = token(
-        dir,
-        &["--scope", "viewer", "--org", A.0, "--label", "alice"],
-    );
-    let viewer_b = token(dir, &["--scope", "viewer", "--org", B.0, "--label", "bob"]);
-    let admin = token(dir, &["--scope", "admin", "--label", "ops"]);
-    let a_file = token_file(dir, "sensor-a-token", &sensor_a);
-    let b_file = token_file(dir, "sensor-b-token", &sensor_b);
-
-    let serve = Serve::start(dir);
-    sensor_a_scans(dir);
-    for (scan, site) in [("1", "town-hall"), ("2", "town-hall"), ("3", "depot")] {
-        push(dir, &serve.url, &a_file, scan, site);
+    Tokens {
+        sensor_a: token(
+            dir,
+            &[
+                "--scope",
+                "sensor",
+                "--org",
+                A.0,
+                "--site",
+                "town-hall",
+                "--site",
+                "depot",
+            ],
+        ),
+        sensor_b: token(
+            dir,
+            &["--scope", "sensor", "--org", B.0, "--site", "northshire-hq"],
+        ),
+        viewer_a: token(
+            dir,
+            &["--scope", "viewer", "--org", A.0, "--label", "alice"],
+        ),
+        viewer_b: token(dir, &["--scope", "viewer", "--org", B.0, "--label", "bob"]),
+        admin: token(dir, &["--scope", "admin", "--label", "ops"]),
     }
-    sensor_b_capture(dir, &serve.url, &b_file);
+}
 
-    let api = Api::new(&serve.url, &admin);
-    let a = org(&api, A, &A_SITES);
-    let b = org(&api, B, &B_SITES);
+/// `camaudit plan --save` for organisation A from its town hall's latest
+/// scan; the saved plan's id.
+fn save_plan(dir: &Path, api: &Api, a: &Org) -> i64 {
     let town_hall = a.sites[0].id;
     let scans = api.get(&format!("/api/v1/scans?site={town_hall}"));
     let latest = scans["items"]
@@ -142,23 +178,14 @@ pub fn build(dir: &Path) -> Estate {
             "2500",
             "--save",
             "--org",
-            A.0,
+            a.slug,
             "--quiet",
         ],
     );
     let plans = api.get(&format!("/api/v1/plans?org={}", a.id));
-    let plan_a = plans["items"][0]["id"]
+    plans["items"][0]["id"]
         .as_i64()
-        .unwrap_or_else(|| panic!("plan --save stored a plan ({said}): {plans}"));
-    Estate {
-        serve,
-        viewer_a,
-        viewer_b,
-        admin,
-        a,
-        b,
-        plan_a,
-    }
+        .unwrap_or_else(|| panic!("plan --save stored a plan ({said}): {plans}"))
 }
 
 /// The organisation `slug` and its sites, with the ids the server gave.
