@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use camaudit_server::rate::RateLimit;
 use camaudit_server::{AppState, Limits};
 use camaudit_store::{Location, StoreError};
 
@@ -14,7 +15,7 @@ use crate::engine_args::EngineArgs;
 #[derive(clap::Args)]
 #[command(
     about = "Run the estate server: sensors push batches to it, people and tools read the estate through its REST API",
-    long_about = "Run the estate server: a REST API under /api/v1/ (described by /api/v1/openapi.json) over the store --db names. Sensors at each site send their scans with `--push` and a sensor token; viewers read their organisation's sites, scans, devices, plans, findings and diffs; an admin reads everything. Every /api/ route but the document needs `Authorization: Bearer <token>` (tokens: `camaudit token create`). Routes and limits: docs/server.md.",
+    long_about = "Run the estate server: a REST API under /api/v1/ (described by /api/v1/openapi.json) over the store --db names. Sensors at each site send their scans with `--push` and a sensor token; viewers read their organisation's sites, scans, devices and their histories, plans, findings and diffs; an admin reads everything. Every /api/ route but the document needs `Authorization: Bearer <token>` (tokens: `camaudit token create`). Routes and limits: docs/server.md.",
     after_help = "Examples:
   camaudit serve --db estate.db
   camaudit serve --db postgres://camaudit@db.internal/estate --listen 0.0.0.0:8443
@@ -39,10 +40,16 @@ pub struct Args {
     /// Seconds a request may take, body included, before it is answered 503.
     #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
-    /// Log each request on standard error (otherwise warnings and errors only).
+    /// Requests a second each token may send; beyond that (and the burst) it is answered 429 with Retry-After.
+    #[arg(long, default_value_t = RateLimit::default().per_second, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    rate_limit: u32,
+    /// Requests a token may send at once after a quiet spell, above --rate-limit.
+    #[arg(long, default_value_t = RateLimit::default().burst, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    rate_burst: u32,
     /// Mark the dashboard's cookies Secure even without a TLS proxy's `X-Forwarded-Proto: https` (set this when a proxy terminates TLS but does not send that header).
     #[arg(long)]
     secure_cookies: bool,
+    /// Log each request on standard error (otherwise warnings and errors only).
     #[arg(short, long)]
     verbose: bool,
     #[command(flatten)]
@@ -56,6 +63,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         max_body: args.max_body,
         request_timeout: Duration::from_secs(args.request_timeout),
         stores: usize::from(args.stores),
+        rate: RateLimit {
+            per_second: args.rate_limit,
+            burst: args.rate_burst,
+        },
         ..Limits::default()
     };
     let app = match AppState::open(args.db.clone(), engine, &limits) {

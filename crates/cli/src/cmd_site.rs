@@ -64,28 +64,10 @@ enum SiteCommand {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         SiteCommand::Add { site, org, name } => {
-            let (org, site) = org_and_site(&site, org)?;
+            let (org, site) = estate_arg::org_and_site(&site, org)?;
             add(&args.db, args.format, &org, site, name)
         }
         SiteCommand::List { org } => list(&args.db, args.format, org.as_ref()),
-    }
-}
-
-/// `ORG/SITE`, or `SITE` with `--org ORG` (both given must agree).
-fn org_and_site(given: &str, org: Option<Slug>) -> Result<(Slug, Slug)> {
-    let (named_org, site) = match given.split_once('/') {
-        Some((o, s)) => (Some(o.parse::<Slug>()?), s),
-        None => (None, given),
-    };
-    let site: Slug = site.parse()?;
-    match (named_org, org) {
-        (Some(a), Some(b)) if a != b => {
-            bail!("the site {given:?} names organisation {a}, but --org says {b}: give one of them")
-        }
-        (Some(o), _) | (None, Some(o)) => Ok((o, site)),
-        (None, None) => bail!(
-            "which organisation is site {site} in? Write it as ORG/{site}, or add --org ORG (`camaudit org list` shows them)"
-        ),
     }
 }
 

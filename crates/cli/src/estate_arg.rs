@@ -66,6 +66,24 @@ pub fn site(
         })
 }
 
+/// `ORG/SITE`, or `SITE` with `--org ORG` (both given must agree).
+pub fn org_and_site(given: &str, org: Option<Slug>) -> Result<(Slug, Slug)> {
+    let (named_org, site) = match given.split_once('/') {
+        Some((o, s)) => (Some(o.parse::<Slug>()?), s),
+        None => (None, given),
+    };
+    let site: Slug = site.parse()?;
+    match (named_org, org) {
+        (Some(a), Some(b)) if a != b => {
+            bail!("the site {given:?} names organisation {a}, but --org says {b}: give one of them")
+        }
+        (Some(o), _) | (None, Some(o)) => Ok((o, site)),
+        (None, None) => bail!(
+            "which organisation is site {site} in? Write it as ORG/{site}, or add --org ORG (`camaudit org list` shows them)"
+        ),
+    }
+}
+
 /// A name given on the command line (an organisation's or a site's):
 /// trimmed, not empty, one line, and short enough for a table.
 pub fn parse_name(s: &str) -> Result<String, String> {

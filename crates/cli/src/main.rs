@@ -9,6 +9,7 @@ mod cmd_check;
 #[cfg(feature = "sim")]
 mod cmd_demo;
 mod cmd_diff;
+mod cmd_history;
 mod cmd_identify;
 mod cmd_import;
 mod cmd_org;
@@ -63,6 +64,7 @@ enum Command {
     Demo(cmd_demo::Args),
     Check(cmd_check::Args),
     Diff(cmd_diff::Args),
+    History(cmd_history::Args),
     Identify(cmd_identify::Args),
     Import(cmd_import::Args),
     Org(cmd_org::Args),
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd_demo::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Diff(args) => cmd_diff::run(args),
+        Command::History(args) => cmd_history::run(args),
         Command::Identify(args) => cmd_identify::run(args),
         Command::Import(args) => cmd_import::run(args),
         Command::Org(args) => cmd_org::run(args),

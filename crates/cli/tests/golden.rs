@@ -209,7 +209,7 @@ fn check_to_a_file_writes_what_standard_output_shows() {
 fn format_flags_and_help_are_unchanged() {
     let dir = golden_dir().join("help");
     for command in [
-        "check", "identify", "scan", "demo", "plan", "pcap", "report", "push", "serve",
+        "check", "identify", "scan", "demo", "plan", "pcap", "report", "push", "serve", "history",
     ] {
         let r = run(&dir, &[command, "--help"]);
         assert_eq!(r.code, Some(0));

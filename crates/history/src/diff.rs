@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use camaudit_model::{Device, VendorId, Verdict};
 use camaudit_store::{Scan, ScanId, ScanKind, ScanStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::firmware::{FirmwareStep, compare_firmware};
@@ -37,7 +37,7 @@ impl ScanRef {
 }
 
 /// A fact of a device that changed between two scans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangedField {
     Address,

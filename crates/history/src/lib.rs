@@ -19,7 +19,8 @@
 //!   different places, and looks at the earlier scans of the same place for
 //!   covered devices that came back;
 //! - [`history`] follows every device through a series of scans: first and
-//!   last seen, and each change with its scan and time.
+//!   last seen, and each change with its scan and time; [`place_history`]
+//!   and [`device_history`] do it for the stored scans of one place.
 
 mod diff;
 mod error;
@@ -37,7 +38,8 @@ pub use error::HistoryError;
 pub use firmware::{FirmwareStep, compare_firmware};
 pub use identity::MatchedBy;
 pub use scans::{
-    DiffOptions, Place, diff_estate_scans, diff_scans, diff_scans_with, place_history,
+    DiffOptions, Place, device_history, diff_estate_scans, diff_scans, diff_scans_with,
+    place_history,
 };
 pub use sighting::Sighting;
 pub use timeline::{DeviceHistory, Seen, TimelineChange, history};

@@ -211,9 +211,7 @@ pub fn place_history<S: Store + Estate + ?Sized>(
     lookback: usize,
 ) -> Result<Vec<crate::DeviceHistory>, HistoryError> {
     let site_of = |id| store.scan_site(id);
-    let scans = store
-        .scans()
-        .map_err(|e| store_error("the list of scans".to_owned(), e))?;
+    let scans = candidates(store, scan)?;
     let Some(last) = scans.iter().find(|s| s.id == scan) else {
         return Err(HistoryError::NoScan {
             id: scan,
@@ -234,4 +232,47 @@ pub fn place_history<S: Store + Estate + ?Sized>(
         .collect();
     series.push((last.id, last.started_at, devices(store, last.id)?));
     Ok(crate::history(&series))
+}
+
+/// The scans `scan`'s history may be made of, oldest first by start time:
+/// its estate site's alone when it has one (an estate holds many sites'
+/// scans, and each would otherwise be asked for its site), else every scan
+/// of the store.
+fn candidates<S: Store + Estate + ?Sized>(
+    store: &S,
+    scan: ScanId,
+) -> Result<Vec<Scan>, HistoryError> {
+    let site = match store.scan_site(scan) {
+        Ok(site) => site,
+        // Named with the scans there are, below.
+        Err(StoreError::NoScan(_)) => None,
+        Err(e) => return Err(store_error(format!("the site of scan {scan}"), e)),
+    };
+    let mut scans = match site {
+        Some(site) => store.site_scans(site),
+        None => store.scans(),
+    }
+    .map_err(|e| store_error("the list of scans".to_owned(), e))?;
+    // Newest first by time when looking back, whatever order ids came in.
+    scans.sort_by_key(|s| (s.started_at, s.id));
+    Ok(scans)
+}
+
+/// The history of the device at position `idx` of `scan`'s device list,
+/// from the scans of its place up to and including `scan` (at most
+/// `lookback` before it): [`place_history`] narrowed to that one device.
+/// `None` when `scan` has no device at `idx`; an error when there is no
+/// such scan.
+pub fn device_history<S: Store + Estate + ?Sized>(
+    store: &S,
+    scan: ScanId,
+    idx: usize,
+    lookback: usize,
+) -> Result<Option<crate::DeviceHistory>, HistoryError> {
+    // `scan` is the last of the series, so each of its devices ends the
+    // one track whose last sighting is it, at its own position.
+    let found = place_history(store, scan, lookback)?
+        .into_iter()
+        .find(|h| h.last_seen.scan == scan && h.current.idx == idx);
+    Ok(found)
 }

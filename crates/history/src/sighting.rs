@@ -4,10 +4,10 @@
 use std::net::IpAddr;
 
 use camaudit_model::{Device, DeviceType, Mac, VendorId, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One device in one scan, reduced to the facts a diff compares.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sighting {
     /// The device's position in its scan's device list, to find the full
     /// device (with its evidence) again.

@@ -3,7 +3,7 @@
 
 use camaudit_model::Device;
 use camaudit_store::ScanId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::diff::{ChangedField, changed_fields, sightings};
@@ -11,7 +11,7 @@ use crate::identity::match_sightings;
 use crate::sighting::Sighting;
 
 /// A scan that saw a device, and when.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
     pub scan: ScanId,
     #[serde(with = "time::serde::rfc3339")]
@@ -19,7 +19,7 @@ pub struct Seen {
 }
 
 /// One change of one fact, and the scan that first saw it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineChange {
     pub scan: ScanId,
     #[serde(with = "time::serde::rfc3339")]
@@ -30,7 +30,7 @@ pub struct TimelineChange {
 }
 
 /// One physical device through the scans.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceHistory {
     pub first_seen: Seen,
     pub last_seen: Seen,

@@ -1,7 +1,11 @@
 //! Who is asking and what they may see. Every `/api/` handler but the
 //! OpenAPI document's takes a [`Caller`], so a route cannot forget to
-//! authenticate; what a caller may read is a [`Reader`], which a sensor
-//! token never gets.
+//! authenticate (nor the per-token rate, [`crate::rate`], which it checks
+//! before the token is looked up); what a caller may read is a [`Reader`],
+//! which a sensor token never gets.
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -12,6 +16,7 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::pool::Views;
+use crate::rate::{Admission, RateLimiter, TokenKey, retry_after_secs};
 
 /// The token of an authenticated request.
 #[derive(Debug, Clone)]
@@ -30,6 +35,8 @@ impl FromRequestParts<AppState> for Caller {
         if header.is_none() {
             return Err(ApiError::unauthorized());
         }
+        let limited = Limited::of(parts, header.as_deref());
+        let admission = limited.admit()?;
         let now = OffsetDateTime::now_utc();
         let outcome = app
             .pool
@@ -42,7 +49,12 @@ impl FromRequestParts<AppState> for Caller {
             })
             .await?;
         match outcome {
-            Ok(token) => Ok(Caller(token)),
+            Ok(token) => {
+                if admission == Admission::Unknown {
+                    limited.admitted();
+                }
+                Ok(Caller(token))
+            }
             Err(why) if !why.is_refusal() => {
                 tracing::error!("authenticating: {why}");
                 Err(ApiError::busy("cannot check the token now; retry later"))
@@ -51,6 +63,45 @@ impl FromRequestParts<AppState> for Caller {
                 tracing::info!("refused a token: {why}");
                 Err(ApiError::unauthorized())
             }
+        }
+    }
+}
+
+/// The rate limiter of the router (if it has one) and the key of the
+/// request's token (if it carries something shaped like one).
+struct Limited {
+    limiter: Option<Arc<RateLimiter>>,
+    key: Option<TokenKey>,
+}
+
+impl Limited {
+    fn of(parts: &Parts, header: Option<&str>) -> Limited {
+        Limited {
+            limiter: parts.extensions.get::<Arc<RateLimiter>>().cloned(),
+            key: camaudit_auth::bearer_secret(header)
+                .ok()
+                .map(camaudit_auth::hash),
+        }
+    }
+
+    /// 429 for a token over its rate, before any store work.
+    fn admit(&self) -> Result<Admission, ApiError> {
+        let (Some(limiter), Some(key)) = (&self.limiter, &self.key) else {
+            return Ok(Admission::Admitted);
+        };
+        match limiter.admit(key, Instant::now()) {
+            Admission::Refused { retry_after } => Err(ApiError::too_many_requests(
+                limiter.rule().per_second,
+                retry_after_secs(retry_after),
+            )),
+            admitted => Ok(admitted),
+        }
+    }
+
+    /// The token authenticated: it gets a bucket.
+    fn admitted(&self) {
+        if let (Some(limiter), Some(key)) = (&self.limiter, self.key) {
+            limiter.admitted(key, Instant::now());
         }
     }
 }

@@ -73,6 +73,21 @@ impl ApiError {
         }
     }
 
+    /// The token sent more requests than its rate allows: retry after
+    /// `secs` seconds.
+    pub fn too_many_requests(per_second: u32, secs: u32) -> ApiError {
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "this token sent more than {per_second} requests a second (the server's --rate-limit); retry after {secs} s"
+                ),
+            )
+        }
+    }
+
     /// A failure on our side; the details go to the log, not the client.
     pub fn internal(what: &str) -> ApiError {
         ApiError::new(

@@ -10,6 +10,9 @@
 //! - The store is synchronous: a small [`pool::StorePool`] of opened stores
 //!   is used on blocking threads, and a request that waits too long for one
 //!   is told to retry (503 with `Retry-After`).
+//! - Each token may send [`rate::RateLimit`] requests a second (and a
+//!   burst); beyond that it is answered 429 with `Retry-After` before any
+//!   store work.
 //! - Bad input is a 4xx with `{"error": {"code", "message"}}`
 //!   ([`error::ApiError`]), bodies are bounded, slow clients are cut off
 //!   (header read timeout, request timeout, a cap on connections).
@@ -30,6 +33,7 @@ pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod pool;
+pub mod rate;
 pub mod routes;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,10 +44,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use camaudit_identify::Engine;
 use camaudit_store::{Location, StoreError};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -55,6 +59,7 @@ use tracing::Level;
 
 use crate::error::ApiError;
 use crate::pool::StorePool;
+use crate::rate::{RateLimit, RateLimiter};
 
 /// What every handler shares: the stores and the identify engine (whose
 /// registry answers `/api/v1/registry`).
@@ -95,6 +100,8 @@ pub struct Limits {
     pub stores: usize,
     /// How long a request waits for a store before it is told to retry.
     pub store_wait: Duration,
+    /// Requests a second (and burst) each token may send (`--rate-limit`).
+    pub rate: RateLimit,
 }
 
 impl Default for Limits {
@@ -106,6 +113,7 @@ impl Default for Limits {
             max_connections: 512,
             stores: 4,
             store_wait: Duration::from_secs(5),
+            rate: RateLimit::default(),
         }
     }
 }
@@ -120,8 +128,12 @@ pub fn router(app: AppState, limits: &Limits) -> Router {
 /// crates/dashboard), under the same limits.
 pub fn router_with(app: AppState, limits: &Limits, pages: Router<AppState>) -> Router {
     let timeout = limits.request_timeout;
+    // One limiter per router: the API's extractor of the caller finds it
+    // among the request's extensions.
+    let limiter = Arc::new(RateLimiter::new(limits.rate));
     routes::api()
         .into_router_with(pages)
+        .layer(Extension(limiter))
         .layer(DefaultBodyLimit::max(limits.max_body))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             answer_within(timeout, req, next)

@@ -154,6 +154,12 @@ impl Fixture {
     pub fn limits() -> Limits {
         Limits {
             max_body: MAX_BODY,
+            // Tests not about the rate send bursts no real client does (300
+            // garbage bodies in a row); tests/rate_limit.rs sets its own.
+            rate: crate::rate::RateLimit {
+                per_second: 100_000,
+                burst: 100_000,
+            },
             ..Limits::default()
         }
     }

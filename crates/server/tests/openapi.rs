@@ -92,10 +92,11 @@ fn concrete(f: &Fixture, path: &str) -> String {
         "/api/v1/sites/{id}" => path.replace("{id}", &f.site_a1.to_string()),
         "/api/v1/scans/{id}" => path.replace("{id}", &f.scan_a1.to_string()),
         "/api/v1/plans/{id}" => path.replace("{id}", &f.plan_a.to_string()),
-        "/api/v1/devices/{site}/{scan}/{idx}" => path
-            .replace("{site}", &f.site_a1.to_string())
-            .replace("{scan}", &f.scan_a1.to_string())
-            .replace("{idx}", "0"),
+        "/api/v1/devices/{site}/{scan}/{idx}" | "/api/v1/devices/{site}/{scan}/{idx}/history" => {
+            path.replace("{site}", &f.site_a1.to_string())
+                .replace("{scan}", &f.scan_a1.to_string())
+                .replace("{idx}", "0")
+        }
         _ => path.to_owned(),
     };
     assert!(
@@ -339,4 +340,53 @@ async fn error_answers_are_documented_too() {
     let a = call(&f, "post", p, Some(&f.tokens.sensor_a1), Some(&dup)).await;
     assert_eq!(a.status, 200);
     check(&doc, "post", p, &a);
+}
+
+/// Every secured operation documents the 429 of a token over its rate, and
+/// the refusals validate: a limit of one request a second leaves the
+/// admin's token over it after its first request.
+#[tokio::test]
+async fn rate_limited_answers_are_documented() {
+    use camaudit_server::Limits;
+    use camaudit_server::rate::RateLimit;
+    let f = Fixture::sqlite("openapi_429").with_router(|app, limits| {
+        let rate = RateLimit {
+            per_second: 1,
+            burst: 1,
+        };
+        camaudit_server::router(
+            app,
+            &Limits {
+                rate,
+                ..limits.clone()
+            },
+        )
+    });
+    let doc = doc();
+    let first = call(&f, "get", "/api/v1/sites", Some(&f.tokens.admin), None).await;
+    assert_eq!(first.status, 200);
+    let mut refused = 0;
+    for (method, path) in operations(&doc) {
+        let op = &doc["paths"][&path][&method];
+        if op.get("security") == Some(&json!([])) {
+            continue;
+        }
+        assert!(
+            op["responses"].get("429").is_some(),
+            "{method} {path}: no 429"
+        );
+        let uri = format!(
+            "{}{}",
+            concrete(&f, &path),
+            required_query(&f, &doc, &method, &path)
+        );
+        let a = call(&f, &method, &uri, Some(&f.tokens.admin), None).await;
+        if a.status == 429 {
+            check(&doc, &method, &path, &a);
+            refused += 1;
+        }
+    }
+    // Each refused answer was checked; on a machine slow enough to refill
+    // the bucket between two requests, fewer are.
+    assert!(refused >= 1, "no operation was refused");
 }

@@ -334,7 +334,9 @@ pub enum BatchOutcome {
 }
 
 /// Which stored devices a read wants: the devices of each site's latest
-/// scan (complete, or still arriving), filtered.
+/// scan, filtered. A site's latest scan is its complete scan with the
+/// latest start (ties: the higher id); a site with no complete scan yet
+/// shows its latest unfinished one.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceQuery {
     /// The reader's organisation; `None` for an admin (every organisation).
@@ -415,13 +417,27 @@ pub trait Estate {
     /// the batch with `finished_at`, and sets the site's last report time.
     fn ingest_batch(&mut self, batch: &SensorBatch, at: OffsetDateTime) -> Result<BatchOutcome>;
 
-    /// The scans stored for a site, oldest first.
+    /// The scans stored for a site, oldest first by start time (ties: by
+    /// id, the order they were stored in).
     fn site_scans(&self, site: SiteId) -> Result<Vec<crate::Scan>>;
+    /// A site's latest scan, the one device pages read: its latest complete
+    /// scan by start time, else its latest unfinished one ([`DeviceQuery`]);
+    /// `None` for a site without scans.
+    fn latest_scan(&self, site: SiteId) -> Result<Option<crate::Scan>> {
+        let mut scans = self.site_scans(site)?;
+        // `site_scans` is in order of start time, then id.
+        let latest = scans
+            .iter()
+            .rposition(|s| s.status == crate::ScanStatus::Complete)
+            .or_else(|| scans.len().checked_sub(1));
+        Ok(latest.map(|i| scans.swap_remove(i)))
+    }
+
     /// The site a scan belongs to, if any (a local scan has none).
     fn scan_site(&self, scan: ScanId) -> Result<Option<SiteId>>;
 
-    /// The devices of each site's latest scan, filtered, in the stable
-    /// order of [`DeviceCursor`].
+    /// The devices of each site's latest scan (as [`DeviceQuery`] says
+    /// which that is), filtered, in the stable order of [`DeviceCursor`].
     fn device_page(&self, query: &DeviceQuery) -> Result<Page<SiteDevice, DeviceCursor>>;
 
     fn save_plan(

@@ -120,24 +120,59 @@ pub(crate) enum Param {
 /// How a backend writes the placeholder of the n-th (1-based) parameter.
 pub(crate) type Placeholder = fn(usize, &Param) -> String;
 
+/// What the queries written once for both backends need to know of each.
+pub(crate) struct Dialect {
+    pub placeholder: Placeholder,
+    /// A scan's `started_at` as a value that orders by time. SQLite keeps
+    /// RFC 3339 text, which does not sort as time when offsets or
+    /// fractions of a second differ (`10:00:00.5Z` sorts before
+    /// `10:00:00Z`), so it compares `julianday(started_at)`.
+    pub started_at: &'static str,
+}
+
+/// A site's scans oldest first: by start time, then id (the order in
+/// which they were stored, for scans started at the same time).
+pub(crate) fn site_scan_order(dialect: &Dialect) -> String {
+    format!("{}, id", dialect.started_at)
+}
+
+/// Each site's latest scan, of the sites `filter` selects: its latest
+/// complete scan by start time (ties: the higher id), or, while it has no
+/// complete scan, its latest unfinished one. A capture pushed late (an old
+/// scan sent again) is not the latest, and a newer scan still arriving
+/// does not hide a complete one (docs/store.md).
+fn latest_scans_sql(filter: &str, dialect: &Dialect) -> String {
+    let complete = crate::ScanStatus::Complete.as_str();
+    format!(
+        "SELECT site_id, org_id, scan_id FROM (
+           SELECT site_id, org_id, id AS scan_id,
+                  ROW_NUMBER() OVER (PARTITION BY site_id
+                    ORDER BY CASE WHEN status = '{complete}' THEN 0 ELSE 1 END,
+                             {} DESC, id DESC) AS pick
+           FROM scans WHERE {filter}) ranked
+         WHERE pick = 1",
+        dialect.started_at
+    )
+}
+
 /// The device page's query for both backends: each site's latest scan, the
 /// filters that are set, after the cursor, one row more than the page.
-pub(crate) fn device_page_sql(q: &DeviceQuery, placeholder: Placeholder) -> (String, Vec<Param>) {
+pub(crate) fn device_page_sql(q: &DeviceQuery, dialect: &Dialect) -> (String, Vec<Param>) {
     let mut values = Vec::new();
     let mut bind = |value: Param| {
         values.push(value);
-        placeholder(values.len(), &values[values.len() - 1])
+        (dialect.placeholder)(values.len(), &values[values.len() - 1])
     };
-    let mut latest = String::from("site_id IS NOT NULL");
+    let mut sites = String::from("site_id IS NOT NULL");
     if let Some(org) = q.org {
-        latest.push_str(&format!(" AND org_id = {}", bind(Param::Int(org.0))));
+        sites.push_str(&format!(" AND org_id = {}", bind(Param::Int(org.0))));
     }
     if let Some(site) = q.site {
-        latest.push_str(&format!(" AND site_id = {}", bind(Param::Int(site.0))));
+        sites.push_str(&format!(" AND site_id = {}", bind(Param::Int(site.0))));
     }
     if let Some(after) = q.after {
         // Sites before the cursor's have nothing left to read.
-        latest.push_str(&format!(
+        sites.push_str(&format!(
             " AND site_id >= {}",
             bind(Param::Int(after.site.0))
         ));
@@ -159,10 +194,10 @@ pub(crate) fn device_page_sql(q: &DeviceQuery, placeholder: Placeholder) -> (Str
         ));
     }
     let limit = bind(Param::Int(fetch_limit(q.limit)));
+    let latest = latest_scans_sql(&sites, dialect);
     let sql = format!(
         "SELECT l.org_id, l.site_id, d.scan_id, d.idx, d.device
-         FROM (SELECT site_id, MAX(org_id) AS org_id, MAX(id) AS scan_id FROM scans
-               WHERE {latest} GROUP BY site_id) l
+         FROM ({latest}) l
          JOIN devices d ON d.scan_id = l.scan_id
          WHERE {filter}
          ORDER BY l.site_id, d.scan_id, d.idx

@@ -31,6 +31,7 @@ on_both_backends!(
     plans_come_back_newest_first,
     several_stores_ingest_into_one_estate_at_once,
     a_store_of_schema_2_migrates_and_its_devices_become_filterable,
+    a_sites_latest_scan_is_its_latest_complete_one_by_start_time,
 );
 
 fn org(s: &mut dyn EstateStore, slug: &str) -> OrgId {
@@ -847,4 +848,93 @@ fn a_store_of_schema_2_migrates_and_its_devices_become_filterable(fresh: Fresh) 
     assert_eq!(columns, "hikvision 1 10.4.0.10");
     let recorded = fresh.raw_value("SELECT COUNT(*) || ' ' || MAX(version) FROM schema_migrations");
     assert_eq!(recorded, format!("3 {}", camaudit_store::SCHEMA_VERSION));
+}
+
+/// A site's latest scan is chosen by start time, not by the order scans
+/// arrived in: a capture from yesterday pushed after today's scan does not
+/// replace it, a newer scan still arriving does not hide a complete one,
+/// and a site with no complete scan yet shows its unfinished one.
+fn a_sites_latest_scan_is_its_latest_complete_one_by_start_time(fresh: Fresh) {
+    let mut s = fresh.open_estate();
+    let leeds = org(&mut *s, "leeds");
+    let (hall, depot) = (site(&mut *s, leeds, "hall"), site(&mut *s, leeds, "depot"));
+    let scan = |id: &str, site: SiteId, started_at: OffsetDateTime, finished: bool, addr: &str| {
+        SensorBatch {
+            started_at,
+            finished_at: finished.then_some(started_at + time::Duration::minutes(5)),
+            ..batch(id, site, id, vec![device(addr, Some("hikvision"), true)])
+        }
+    };
+    let today = datetime!(2026-03-02 09:00:00 UTC);
+    // Today's scan first, then yesterday's capture pushed late: 10:00+02:00
+    // is 08:00 UTC, and sorts after 09:00Z as text.
+    let yesterday_late = datetime!(2026-03-02 10:00:00 +2);
+    let today_scan = stored(
+        s.ingest_batch(&scan("today", hall, today, true, "10.0.0.1"), T2)
+            .unwrap(),
+    );
+    let late = scan("late", hall, yesterday_late, true, "10.0.0.2");
+    s.ingest_batch(&late, T2).unwrap();
+    // A newer scan of the hall, still arriving.
+    let running = scan(
+        "running",
+        hall,
+        today + time::Duration::hours(1),
+        false,
+        "10.0.0.3",
+    );
+    s.ingest_batch(&running, T2).unwrap();
+    // The depot has only an unfinished scan, a fraction of a second after
+    // an older complete one would be (fractions sort wrongly as text too).
+    let first = datetime!(2026-03-02 09:00:00.5 UTC);
+    s.ingest_batch(&scan("depot-1", depot, first, false, "10.1.0.1"), T2)
+        .unwrap();
+    s.ingest_batch(&scan("depot-0", depot, today, false, "10.1.0.0"), T2)
+        .unwrap();
+
+    let read = read_all(
+        &*s,
+        DeviceQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        read,
+        [
+            (hall, "10.0.0.1".to_owned()),
+            (depot, "10.1.0.1".to_owned())
+        ],
+        "today's complete scan of the hall; the depot's latest unfinished one"
+    );
+    let page = s
+        .device_page(&DeviceQuery {
+            site: Some(hall),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.items[0].scan, today_scan);
+    assert_eq!(
+        s.latest_scan(hall).unwrap().map(|sc| sc.id),
+        Some(today_scan)
+    );
+    let depot_latest = s.latest_scan(depot).unwrap().unwrap();
+    assert_eq!(
+        depot_latest.started_at, first,
+        "the depot's latest unfinished scan"
+    );
+    let empty = site(&mut *s, leeds, "empty");
+    assert!(s.latest_scan(empty).unwrap().is_none());
+    // A site's scans are listed oldest first by start time too.
+    let starts: Vec<OffsetDateTime> = s
+        .site_scans(hall)
+        .unwrap()
+        .iter()
+        .map(|sc| sc.started_at)
+        .collect();
+    assert_eq!(
+        starts,
+        [yesterday_late, today, today + time::Duration::hours(1)]
+    );
 }

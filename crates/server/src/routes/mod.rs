@@ -5,6 +5,7 @@ pub mod batches;
 pub mod devices;
 pub mod diff;
 pub mod estate;
+pub mod history;
 pub mod plans;
 pub mod registry;
 
@@ -81,6 +82,7 @@ pub fn api() -> Api {
         .get("/api/v1/devices.csv", devices::csv)
         .get("/api/v1/devices.jsonl", devices::jsonl)
         .get("/api/v1/devices/{site}/{scan}/{idx}", devices::one)
+        .get("/api/v1/devices/{site}/{scan}/{idx}/history", history::one)
         .get("/api/v1/plans", plans::list)
         .get("/api/v1/plans/{id}", plans::one)
         .get("/api/v1/findings", plans::findings)

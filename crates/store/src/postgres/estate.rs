@@ -22,8 +22,8 @@ use tokio_postgres::{Row, Transaction};
 
 use super::{PostgresStore, SCAN_COLUMNS, encode, read_scan, refuse_nul_times};
 use crate::stored::{
-    self, DeviceRow, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns, TOKEN_COLUMNS,
-    page, scope_from, slug,
+    self, DeviceRow, Dialect, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns,
+    TOKEN_COLUMNS, page, scope_from, slug,
 };
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
@@ -331,14 +331,20 @@ async fn ingest(tx: Transaction<'_>, b: &BatchRows, at: OffsetDateTime) -> Resul
 
 type Params = Vec<Box<dyn ToSql + Sync + Send>>;
 
-/// The device page's query with PostgreSQL's `$N` placeholders and values.
-/// Integers are cast to int8 so the row comparison with the cursor gets one
-/// type whatever the server would infer.
-fn device_page_sql(q: &DeviceQuery) -> (String, Params) {
-    let (sql, params) = stored::device_page_sql(q, |n, p| match p {
+/// PostgreSQL's `$N` placeholders (integers cast to int8, so the row
+/// comparison with the cursor gets one type whatever the server would
+/// infer); `started_at` is a timestamptz, which orders as time.
+const DIALECT: Dialect = Dialect {
+    placeholder: |n, p| match p {
         Param::Int(_) => format!("${n}::int8"),
         Param::Bool(_) | Param::Text(_) => format!("${n}"),
-    });
+    },
+    started_at: "started_at",
+};
+
+/// The device page's query with PostgreSQL's `$N` placeholders and values.
+fn device_page_sql(q: &DeviceQuery) -> (String, Params) {
+    let (sql, params) = stored::device_page_sql(q, &DIALECT);
     let values = params
         .into_iter()
         .map(|p| -> Box<dyn ToSql + Sync + Send> {
@@ -581,7 +587,10 @@ impl Estate for PostgresStore {
     }
 
     fn site_scans(&self, site: SiteId) -> Result<Vec<Scan>> {
-        let sql = format!("SELECT {SCAN_COLUMNS} FROM scans WHERE site_id = $1 ORDER BY id");
+        let sql = format!(
+            "SELECT {SCAN_COLUMNS} FROM scans WHERE site_id = $1 ORDER BY {}",
+            stored::site_scan_order(&DIALECT)
+        );
         self.rows(sql, vec![Box::new(site.0)])?
             .iter()
             .map(read_scan)

@@ -11,8 +11,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{SCAN_COLUMNS, SqliteStore, encode, timestamp};
 use crate::stored::{
-    self, DeviceRow, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns, TOKEN_COLUMNS,
-    scope_from, slug,
+    self, DeviceRow, Dialect, ORG_COLUMNS, PLAN_COLUMNS, Param, SITE_COLUMNS, ScopeColumns,
+    TOKEN_COLUMNS, scope_from, slug,
 };
 use crate::{
     BatchOutcome, DeviceCursor, DeviceQuery, Estate, NewOrganisation, NewSite, NewToken, OrgId,
@@ -469,7 +469,8 @@ impl Estate for SqliteStore {
 
     fn site_scans(&self, site: SiteId) -> Result<Vec<Scan>> {
         let mut st = self.conn.prepare(&format!(
-            "SELECT {SCAN_COLUMNS} FROM scans WHERE site_id = ?1 ORDER BY id"
+            "SELECT {SCAN_COLUMNS} FROM scans WHERE site_id = ?1 ORDER BY {}",
+            stored::site_scan_order(&DIALECT)
         ))?;
         let rows = st.query_map([site.0], SqliteStore::read_scan)?;
         rows.map(|r| r?.check()).collect()
@@ -552,8 +553,14 @@ impl Estate for SqliteStore {
 }
 
 /// The device page's query with SQLite's `?N` placeholders and values.
+/// SQLite's `?N` placeholders, and its RFC 3339 text times read as time.
+const DIALECT: Dialect = Dialect {
+    placeholder: |n, _| format!("?{n}"),
+    started_at: "julianday(started_at)",
+};
+
 fn device_page_sql(q: &DeviceQuery) -> (String, Vec<Value>) {
-    let (sql, params) = stored::device_page_sql(q, |n, _| format!("?{n}"));
+    let (sql, params) = stored::device_page_sql(q, &DIALECT);
     let values = params
         .into_iter()
         .map(|p| match p {
