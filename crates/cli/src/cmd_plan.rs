@@ -11,17 +11,18 @@ use anyhow::{Context, Result, bail};
 use camaudit_pipeline::scan::Vantage;
 use camaudit_policy::{Assessment, Estate, Limits, Policy, Zone, assess};
 use camaudit_report::{
-    PlanSummary, WhatIf, findings_summary_line, write_findings, write_immediate,
+    BoardReport, PlanSummary, WhatIf, findings_summary_line, write_findings, write_immediate,
     write_plan_summary, write_what_if,
 };
 use time::Date;
 use time::macros::format_description;
 
+use crate::board::{Board, Measured};
 use crate::cmd_identify::{write_atomically, write_to};
 use crate::engine_args::EngineArgs;
 use crate::estate_arg::{self, IfMissing};
 use crate::output::Format;
-use crate::plan_sources::{Sourced, from_devices, from_register, from_store};
+use crate::plan_sources::{Choice, Sourced, from_devices, from_register, read_store};
 
 #[derive(clap::Args)]
 #[command(
@@ -111,10 +112,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let estate = Estate::read(&args.estate)?;
     let policy = crate::planning::policy(&estate, &args.estate, args.controls.as_deref())?;
     let engine = args.engine.options().build()?;
-    let sourced = source(&args, &estate, &engine)?;
-    let assessment = assess(&estate, &policy, sourced.assets, &sourced.reach);
+    let (sourced, measured) = source(&args, &estate, &engine)?;
+    let Sourced {
+        assets,
+        devices,
+        reach,
+        described,
+    } = sourced;
+    let assessment = assess(&estate, &policy, assets, &reach);
     let runs = plans(&estate, &policy, &assessment, &args)?;
     let (_, main_plan) = &runs[0];
+    // The board report of this plan, built as `camaudit report` builds it:
+    // the dashboard shows a saved plan through it.
+    let board = crate::board::build(
+        &estate,
+        Board {
+            assessment: &assessment,
+            devices: &devices,
+            plan: main_plan,
+            engine: &engine,
+            measured,
+            described: described.clone(),
+            previous_report: None,
+        },
+    )?;
     if let Some(path) = &args.output {
         write_atomically(path, |out| {
             write_dated_plan(out, path, &main_plan.optimised, &estate.currency)
@@ -124,7 +145,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .iter()
         .map(|(l, p)| WhatIf::of(p, l.budget_per_quarter, l.capacity_hours))
         .collect();
-    let doc = plan_json(&estate, &policy, &assessment, main_plan, &what_if);
+    let doc = plan_json(&estate, &policy, &assessment, main_plan, &what_if, board);
     let saved = match save_to {
         Some(mut target) => Some(target.save(&doc)?),
         None => None,
@@ -141,7 +162,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eprintln!(
             "camaudit: {} ({})",
             findings_summary_line(&assessment, &estate),
-            sourced.described
+            described
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -200,11 +221,32 @@ fn assumed_vantage(args: &Args, estate: &Estate) -> Result<Option<Vantage>> {
     }))
 }
 
-fn source(args: &Args, estate: &Estate, engine: &camaudit_identify::Engine) -> Result<Sourced> {
+/// The devices, and what their store or file says about them (for the
+/// board report).
+fn source(
+    args: &Args,
+    estate: &Estate,
+    engine: &camaudit_identify::Engine,
+) -> Result<(Sourced, Measured)> {
     match (&args.db, &args.devices, &args.register) {
-        (Some(db), _, _) => from_store(db, args.scan, engine),
-        (_, Some(d), _) => from_devices(d, assumed_vantage(args, estate)?.as_ref(), engine),
-        (_, _, Some(r)) => from_register(r, args.sheet.as_deref(), engine),
+        (Some(db), _, _) => {
+            let choice = match args.scan {
+                Some(id) => Choice::These(vec![id]),
+                None => Choice::Latest,
+            };
+            let read = read_store(db, &choice, engine)?;
+            let measured = Measured::of_store(&read, db);
+            Ok((read.sourced, measured))
+        }
+        (_, Some(d), _) => {
+            let sourced = from_devices(d, assumed_vantage(args, estate)?.as_ref(), engine)?;
+            let measured = Measured::of_devices_file(&sourced, d);
+            Ok((sourced, measured))
+        }
+        (_, _, Some(r)) => Ok((
+            from_register(r, args.sheet.as_deref(), engine)?,
+            Measured::nothing(),
+        )),
         _ => bail!("no devices: give --db, --devices or --register"),
     }
 }
@@ -295,6 +337,9 @@ struct PlanJson<'a> {
     improvement: f64,
     gap: f64,
     what_if: &'a [WhatIf],
+    /// The board report of this plan, as `camaudit report --format json`
+    /// gives it (without its devices): what the dashboard shows.
+    board: BoardReport,
 }
 
 #[derive(serde::Serialize)]
@@ -313,6 +358,7 @@ fn plan_json<'a>(
     a: &'a Assessment,
     plan: &'a camaudit_plan::Plan,
     what_if: &'a [WhatIf],
+    board: BoardReport,
 ) -> PlanJson<'a> {
     PlanJson {
         organisation: &estate.organisation,
@@ -336,6 +382,7 @@ fn plan_json<'a>(
         improvement: plan.improvement(),
         gap: plan.gap(),
         what_if,
+        board,
     }
 }
 

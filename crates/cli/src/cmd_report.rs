@@ -7,14 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use camaudit_model::Device;
 use camaudit_policy::{Estate, assess};
-use camaudit_report::{
-    BoardInput, BoardReport, CallHome, Changes, RegistryStamp, board_report_html,
-    write_board_report,
-};
+use camaudit_report::{BoardReport, board_report_html, write_board_report};
 use time::Date;
 
+use crate::board::{Board, Measured};
 use crate::cmd_identify::{write_atomically, write_to};
 use crate::engine_args::EngineArgs;
 use crate::output::Format;
@@ -71,14 +68,6 @@ pub struct Args {
     quiet: bool,
 }
 
-/// The devices and what the store says about them.
-struct Input {
-    sourced: Sourced,
-    call_home: CallHome,
-    /// The store's previous scan, described, with its devices.
-    previous: Option<(String, Vec<Device>)>,
-}
-
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.quarters == 0 || args.quarters > 400 {
         bail!("--quarters {}: give 1 to 400", args.quarters);
@@ -86,7 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let estate = Estate::read(&args.estate)?;
     let policy = crate::planning::policy(&estate, &args.estate, args.controls.as_deref())?;
     let engine = args.engine.options().build()?;
-    let input = input(&args, &engine)?;
+    let (sourced, measured) = input(&args, &engine)?;
     let from = args
         .from
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
@@ -95,21 +84,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         devices,
         reach,
         described,
-    } = input.sourced;
+    } = sourced;
     let assessment = assess(&estate, &policy, assets, &reach);
     let plan = crate::planning::plan(&estate, &policy, &assessment, from, args.quarters)?;
-    let changes = changes(args.previous.as_deref(), input.previous, &devices)?;
-    let report = BoardReport::build(BoardInput {
-        estate: &estate,
-        assessment: &assessment,
-        devices: &devices,
-        plan: &plan,
-        registry: (&RegistryStamp::of(engine.registry())).into(),
-        call_home: input.call_home,
-        sources: vec![described],
-        changes,
-        demo: None,
-    });
+    let report = crate::board::build(
+        &estate,
+        Board {
+            assessment: &assessment,
+            devices: &devices,
+            plan: &plan,
+            engine: &engine,
+            measured,
+            described,
+            previous_report: args.previous.as_deref(),
+        },
+    )?;
     if let Some(path) = &args.html {
         let html = board_report_html(&report)?;
         write_atomically(path, |out| {
@@ -129,7 +118,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn input(args: &Args, engine: &camaudit_identify::Engine) -> Result<Input> {
+/// The devices, and what the store or file says about them.
+fn input(args: &Args, engine: &camaudit_identify::Engine) -> Result<(Sourced, Measured)> {
     match (&args.db, &args.devices) {
         (Some(db), _) => {
             let choice = if args.scans.is_empty() {
@@ -138,100 +128,18 @@ fn input(args: &Args, engine: &camaudit_identify::Engine) -> Result<Input> {
                 Choice::These(args.scans.clone())
             };
             let read = read_store(db, &choice, engine)?;
-            Ok(Input {
-                sourced: read.sourced,
-                call_home: match read.captures.first() {
-                    Some(c) => CallHome::Measured {
-                        from: format!("{c} of {db}"),
-                    },
-                    None => CallHome::NotMeasured,
-                },
-                previous: read.previous.map(|(scan, devices)| {
-                    (
-                        format!(
-                            "{} {} of {db} ({})",
-                            scan.kind,
-                            scan.id,
-                            scan.started_at.date()
-                        ),
-                        devices,
-                    )
-                }),
-            })
+            let measured = Measured::of_store(&read, db);
+            Ok((read.sourced, measured))
         }
         (None, Some(path)) => {
             let sourced = from_devices(path, None, engine)?;
-            // A capture's devices carry their endpoints: then it is measured.
-            let call_home = if sourced.devices.iter().any(|d| !d.endpoints.is_empty()) {
-                CallHome::Measured {
-                    from: path.display().to_string(),
-                }
-            } else {
-                CallHome::NotMeasured
-            };
-            Ok(Input {
-                sourced,
-                call_home,
-                previous: None,
-            })
+            let measured = Measured::of_devices_file(&sourced, path);
+            Ok((sourced, measured))
         }
         (None, None) => {
             bail!("no devices: give --db camaudit.db (a scan store) or --devices devices.jsonl")
         }
     }
-}
-
-/// What changed: against --previous when given, else the store's previous
-/// scan, else nothing to compare with.
-fn changes(
-    previous_file: Option<&std::path::Path>,
-    previous_scan: Option<(String, Vec<Device>)>,
-    devices: &[Device],
-) -> Result<Changes> {
-    let (against, before) = match (previous_file, previous_scan) {
-        (Some(path), _) => (
-            format!("the report {}", path.display()),
-            previous_devices(path)?,
-        ),
-        (None, Some(scan)) => scan,
-        (None, None) => {
-            return Ok(Changes::NotCompared {
-                why: "no previous report was given (--previous report.json) and the store holds no earlier finished scan of the same kind".to_owned(),
-            });
-        }
-    };
-    let diff = camaudit_history::diff(&before, devices);
-    Ok(Changes::of(against, &diff))
-}
-
-/// Most a previous report may be: a report of 100,000 devices with their
-/// evidence is well under this.
-const MAX_PREVIOUS: u64 = 2 << 30;
-
-/// The devices of an earlier `camaudit report --format json`.
-fn previous_devices(path: &std::path::Path) -> Result<Vec<Device>> {
-    #[derive(serde::Deserialize)]
-    struct Previous {
-        devices: Option<Vec<Device>>,
-    }
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("opening the previous report {}", path.display()))?;
-    if file.metadata().map(|m| m.len()).unwrap_or(0) > MAX_PREVIOUS {
-        bail!("{}: over 2 GiB, not a report", path.display());
-    }
-    let previous: Previous =
-        serde_json::from_reader(std::io::BufReader::new(file)).with_context(|| {
-            format!(
-                "{}: not a report in JSON (write one with camaudit report --format json)",
-                path.display()
-            )
-        })?;
-    previous.devices.with_context(|| {
-        format!(
-            "{}: no devices in it (a report written by camaudit report --format json has them)",
-            path.display()
-        )
-    })
 }
 
 /// "12 of 40 devices covered, on 3 of 6 sites; plan £18,400 by 2027-09-30 (report.html)".

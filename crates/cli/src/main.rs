@@ -5,6 +5,7 @@
 //! writes files, and turns library errors into one-line messages that say
 //! what to do next. The work is done in the library crates.
 
+mod board;
 mod cmd_check;
 #[cfg(feature = "sim")]
 mod cmd_demo;

@@ -32,16 +32,6 @@ pub struct Sourced {
     pub described: String,
 }
 
-/// The store's scan `scan` (default: the latest), and reachability from
-/// every scan in the store that recorded a vantage point.
-pub fn from_store(db: &Location, scan: Option<i64>, engine: &Engine) -> Result<Sourced> {
-    let choice = match scan {
-        Some(id) => Choice::These(vec![id]),
-        None => Choice::Latest,
-    };
-    Ok(read_store(db, &choice, engine)?.sourced)
-}
-
 /// Which scans of a store to read devices from.
 pub enum Choice {
     /// The newest scan, whatever its state.

@@ -130,6 +130,28 @@ fn saved_plan_is_the_json_plan(db: &str) {
         stored.plan["plan"]["optimised"].is_object(),
         "the schedule is in it"
     );
+    // The board report of the plan is in it, as `camaudit report` makes it
+    // from the same store, estate and day.
+    let board: camaudit_report::BoardReport =
+        serde_json::from_value(stored.plan["board"].clone()).expect("a board report");
+    let (report, _) = ok(&[
+        "report",
+        "--estate",
+        "examples/estate.toml",
+        "--db",
+        db,
+        "--from",
+        "2027-01-01",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let report: camaudit_report::BoardReport = serde_json::from_str(&report).unwrap();
+    assert_eq!(board, report);
+    assert!(
+        board.overview.covered_devices > 0,
+        "the example has covered devices"
+    );
     assert_eq!(store.plan(stored.id).unwrap().as_ref(), Some(stored));
     drop(store);
 

@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use camaudit_model::Device;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::tally::Tally;
 
 /// What was scanned, how long it took and what answered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanSummary {
     /// What was scanned, as the user named it ("127.77.240.0/24").
     pub target: String,
@@ -26,7 +26,7 @@ pub struct ScanSummary {
 }
 
 /// How a scan did against an answer key, as plain counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accuracy {
     /// Covered devices in the estate, and those found with the right maker.
     pub covered_truth: usize,

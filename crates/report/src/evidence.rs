@@ -8,11 +8,11 @@
 //! what the evidence asserts (maker, brand, model, type, firmware).
 
 use camaudit_model::{DeviceType, Evidence, VendorId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One piece of evidence as a report shows it: the sentence, and the raw
 /// observation behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceView {
     /// What the evidence says, in words.
     pub sentence: String,

@@ -3,25 +3,25 @@
 //! that names a device's maker, and vendor ids as people write them.
 
 use camaudit_model::Device;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::evidence::{EvidenceView, display_name};
 use crate::tally::Tally;
 
 /// Devices of one label unmasked as one maker's, for the summary table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RebrandBrand {
     pub label: String,
     pub maker: String,
-    pub relation: &'static str,
+    pub relation: String,
     pub devices: usize,
 }
 
 /// Covered devices under one regime, with the regime in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegimeRow {
     pub id: String,
-    pub title: &'static str,
+    pub title: String,
     pub devices: usize,
 }
 
@@ -32,7 +32,7 @@ pub fn regime_rows(tally: &Tally) -> Vec<RegimeRow> {
         .iter()
         .map(|r| RegimeRow {
             id: r.name.clone(),
-            title: regime_title(&r.name),
+            title: regime_title(&r.name).to_owned(),
             devices: r.devices,
         })
         .collect()
@@ -61,7 +61,7 @@ pub fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
             RebrandBrand {
                 label: name_of(&r.label),
                 maker: name_of(&r.maker),
-                relation: relation_words(relation),
+                relation: relation_words(relation).to_owned(),
                 devices: r.devices,
             }
         })
@@ -71,7 +71,7 @@ pub fn brands(tally: &Tally, devices: &[Device]) -> Vec<RebrandBrand> {
 /// The evidence naming the device's maker that a reader is shown: one
 /// from each kind of source first (a protocol answer, the MAC registry, a
 /// web page), in the order the device's evidence gives them.
-pub(crate) fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
+pub fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
     let naming: Vec<&camaudit_model::Evidence> = d
         .evidence
         .iter()
@@ -96,7 +96,9 @@ pub(crate) fn maker_evidence(d: &Device) -> Vec<EvidenceView> {
     chosen.into_iter().map(EvidenceView::of).collect()
 }
 
-fn relation_words(relation: Option<&str>) -> &'static str {
+/// How a brand relates to its maker, in words (`oem-reseller` → "sold under
+/// a reseller's brand (OEM / white label)").
+pub fn relation_words(relation: Option<&str>) -> &'static str {
     match relation {
         Some("oem-reseller") => "sold under a reseller's brand (OEM / white label)",
         Some("own-brand") => "the maker's own second brand",

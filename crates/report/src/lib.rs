@@ -52,7 +52,7 @@ pub use evidence::{EvidenceView, display_name, phrase};
 pub use findings::{
     FindingRow, UnplacedRow, findings_summary_line, unplaced_rows, write_findings, write_immediate,
 };
-pub use html::{RebrandBrand, RegimeRow, brands, regime_rows};
+pub use html::{RebrandBrand, RegimeRow, brands, maker_evidence, regime_rows, relation_words};
 pub use plan_views::{
     PeriodRow, PlanSummary, ScheduleRow, WhatIf, money, period_rows, risk_sparkline, schedule_rows,
     write_periods, write_plan_summary, write_schedule, write_what_if,

@@ -16,7 +16,7 @@
 use std::io::Write;
 
 use camaudit_plan::{Pence, Plan, RiskPoint, Schedule, Unplaceable, Urgency};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Format;
 use crate::check::write_aligned;
@@ -208,7 +208,7 @@ fn unplaceable(reason: Unplaceable) -> &'static str {
 // Totals per period
 
 /// One budget period's totals, flat.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodRow {
     pub period: u32,
     pub first: String,
@@ -435,7 +435,7 @@ fn date_risk_below(schedule: &Schedule, share: f64) -> Option<String> {
 
 /// What a plan comes to: the optimised schedule's money and visits, its
 /// exposure against greedy's and the bound, and its risk curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanSummary {
     pub start: String,
     /// The first day after the horizon.

@@ -3,6 +3,8 @@
 //! with what the person's reader allows, builds a view, and renders its
 //! template inside [`Layout`](crate::layout::Layout).
 
+pub mod device;
+pub mod devices;
 pub mod home;
 
 use axum::Router;
@@ -14,7 +16,11 @@ use crate::session::Person;
 
 /// Every page's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home::page))
+    Router::new()
+        .route("/", get(home::page))
+        .route("/devices", get(devices::page))
+        .route("/devices.csv", get(devices::csv))
+        .route("/devices/{site}/{scan}/{idx}", get(device::page))
 }
 
 /// Who is logged in, in words for the page's header: "viewer of Leeds City

@@ -2,14 +2,14 @@
 //! of the two device lists, in sentences a board reads.
 
 use camaudit_history::{ChangeKind, Diff, ReplacementKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Sentences shown; the rest are counted.
 const LINES: usize = 20;
 
 /// What changed since the previous report. Without a previous report or
 /// scan, the report says why nothing was compared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "compared", rename_all = "kebab-case")]
 pub enum Changes {
     #[serde(rename = "no")]

@@ -4,7 +4,7 @@
 
 use camaudit_model::Device;
 use camaudit_policy::{Assessment, Finding};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::evidence::EvidenceView;
 use crate::html::{maker_evidence, name_of};
@@ -15,13 +15,13 @@ const OBSERVATIONS: usize = 2;
 const SOURCES: usize = 3;
 
 /// One control broken, on however many devices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingGroup {
     pub control: String,
     pub title: String,
-    pub severity: &'static str,
-    pub action: &'static str,
-    pub urgency: &'static str,
+    pub severity: String,
+    pub action: String,
+    pub urgency: String,
     pub advice: String,
     /// The rule the control comes from, and where it is published.
     pub basis: String,
@@ -46,9 +46,9 @@ pub fn finding_groups(a: &Assessment) -> Vec<FindingGroup> {
             None => groups.push(FindingGroup {
                 control: f.control.clone(),
                 title: f.title.clone(),
-                severity: f.severity.as_str(),
-                action: f.action.as_str(),
-                urgency: f.urgency.as_str(),
+                severity: f.severity.as_str().to_owned(),
+                action: f.action.as_str().to_owned(),
+                urgency: f.urgency.as_str().to_owned(),
                 advice: f.advice.clone(),
                 basis: f.basis.clone(),
                 sources: f.sources.clone(),
@@ -61,16 +61,16 @@ pub fn finding_groups(a: &Assessment) -> Vec<FindingGroup> {
 }
 
 /// One finding and what shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FindingDetail {
-    pub severity: &'static str,
+    pub severity: String,
     pub control: String,
     pub title: String,
     pub device: String,
     pub site: Option<String>,
     pub zone: Option<String>,
-    pub action: &'static str,
-    pub urgency: &'static str,
+    pub action: String,
+    pub urgency: String,
     /// The facts that made the control fire, in words.
     pub facts: Vec<String>,
     pub maker: Option<String>,
@@ -100,14 +100,14 @@ fn detail(f: &Finding, asset: &camaudit_policy::Asset, device: Option<&Device>) 
     let mut observations = device.map(maker_evidence).unwrap_or_default();
     observations.truncate(OBSERVATIONS);
     FindingDetail {
-        severity: f.severity.as_str(),
+        severity: f.severity.as_str().to_owned(),
         control: f.control.clone(),
         title: f.title.clone(),
         device: f.device.clone(),
         site: f.site_name.clone(),
         zone: f.zone.map(|z| z.to_string()),
-        action: f.action.as_str(),
-        urgency: f.urgency.as_str(),
+        action: f.action.as_str().to_owned(),
+        urgency: f.urgency.as_str().to_owned(),
         facts: f.evidence.clone(),
         maker: asset.manufacturer.as_deref().map(name_of),
         label: asset.label.as_deref().map(name_of),

@@ -36,7 +36,7 @@ pub use write::write_board_report;
 use camaudit_model::Device;
 use camaudit_plan::Plan;
 use camaudit_policy::{Assessment, Estate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::RegistryStamp;
 use crate::demo::{Accuracy, ScanSummary};
@@ -46,7 +46,7 @@ use crate::tally::Tally;
 /// Whether the report can say which devices call home: only a packet
 /// capture shows a device's traffic, so without one the figure is "not
 /// measured", never 0.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "measured", rename_all = "kebab-case")]
 pub enum CallHome {
     /// A capture's endpoints were read: the figure is measured.
@@ -67,7 +67,7 @@ impl CallHome {
 
 /// The demo's grade against the simulator's answer key, shown in the
 /// demo's report only.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemoGrade {
     pub scan: ScanSummary,
     /// Devices the simulated estate holds (the answer key's size).
@@ -76,7 +76,7 @@ pub struct DemoGrade {
 }
 
 /// The registry the devices were judged against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryVersion {
     pub version: String,
     pub date: String,
@@ -113,7 +113,7 @@ pub struct BoardInput<'a> {
 
 /// Everything the board report shows, as one serialisable document (the
 /// `--format json` output).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardReport {
     pub organisation: String,
     /// The day the plan starts, which the report is as of.

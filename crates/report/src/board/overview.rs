@@ -3,22 +3,22 @@
 use std::collections::BTreeSet;
 
 use camaudit_policy::{Assessment, Estate, Sensitivity, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::timeline::PlanView;
 use super::{is_rebrand, on_core};
 
 /// Findings of one severity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeverityCount {
-    pub severity: &'static str,
+    pub severity: String,
     pub findings: usize,
 }
 
 /// The estate in figures. Every count of covered equipment reads the
 /// device's `covered` verdict (the registry's, with its sources), never a
 /// brand name, so a trusted maker is never counted as covered.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstateOverview {
     pub organisation: String,
     pub sites: usize,
@@ -100,7 +100,7 @@ impl EstateOverview {
             findings: Severity::ALL
                 .iter()
                 .map(|&s| SeverityCount {
-                    severity: s.as_str(),
+                    severity: s.as_str().to_owned(),
                     findings: a.count(s),
                 })
                 .collect(),

@@ -2,17 +2,17 @@
 //! does there.
 
 use camaudit_plan::Plan;
-use camaudit_policy::{Assessment, Estate, Severity};
-use serde::Serialize;
+use camaudit_policy::{Assessment, Estate};
+use serde::{Deserialize, Serialize};
 
 use super::{is_rebrand, on_core};
 
 /// A site of the estate in figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteRow {
     pub id: String,
     pub name: String,
-    pub sensitivity: &'static str,
+    pub sensitivity: String,
     pub devices: usize,
     pub covered: usize,
     pub covered_on_core: usize,
@@ -22,7 +22,7 @@ pub struct SiteRow {
     pub kev_devices: usize,
     pub findings: usize,
     /// The worst severity among the site's findings.
-    pub worst: Option<&'static str>,
+    pub worst: Option<String>,
     /// Pence the plan spends on the site, call-outs included.
     pub planned_cost: u64,
     pub planned_actions: usize,
@@ -60,7 +60,7 @@ pub fn site_rows(
             SiteRow {
                 id: site.id.clone(),
                 name: site.name.clone(),
-                sensitivity: site.sensitivity.as_str(),
+                sensitivity: site.sensitivity.as_str().to_owned(),
                 devices: here.len(),
                 covered: covered().count(),
                 covered_on_core: here.iter().filter(|d| on_core(d)).count(),
@@ -76,7 +76,7 @@ pub fn site_rows(
                     .iter()
                     .map(|f| f.severity)
                     .min()
-                    .map(Severity::as_str),
+                    .map(|s| s.as_str().to_owned()),
                 planned_cost: visits.iter().map(|v| v.cost().0).sum(),
                 planned_actions: visits.iter().map(|v| v.actions.len()).sum(),
                 clear_by: visits

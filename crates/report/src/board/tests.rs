@@ -228,7 +228,7 @@ fn findings_are_grouped_by_control_with_every_device_in_detail() {
     assert_eq!(unknown.severity, "verify");
     assert_eq!(unknown.maker, None);
     // Worst first, as the assessment orders them.
-    let order: Vec<&str> = r.findings.iter().map(|f| f.severity).collect();
+    let order: Vec<&str> = r.findings.iter().map(|f| f.severity.as_str()).collect();
     let mut sorted = order.clone();
     sorted.sort_by_key(|s| {
         ["critical", "high", "medium", "verify"]
@@ -325,4 +325,49 @@ fn csv_has_the_estate_then_one_row_per_site() {
         lines[4].starts_with("depot,Depot,sensitive,1,0,0,,"),
         "{text}"
     );
+}
+
+/// A stored report (the `board` of a saved plan) reads back as the report
+/// that was written, in every variant of what it measured and compared.
+#[test]
+fn the_report_reads_back_from_its_json() {
+    let mut compared = report(measured());
+    compared.changes = Changes::Compared {
+        against: "scan 3".into(),
+        new: 2,
+        covered_new: 1,
+        gone: 1,
+        covered_gone: 1,
+        changed: 0,
+        rebrand_swaps: 0,
+        came_back: 0,
+        now_covered: 0,
+        no_longer_covered: 0,
+        lines: vec!["New covered device: a Dahua camera at 10.2.0.8.".into()],
+    };
+    compared.demo = Some(DemoGrade {
+        scan: crate::demo::ScanSummary {
+            target: "127.77.240.0/24".into(),
+            addresses: 256,
+            ports: 9,
+            elapsed_seconds: 1.25,
+            devices: 6,
+            interrupted: false,
+        },
+        estate_devices: 6,
+        accuracy: crate::demo::Accuracy {
+            covered_truth: 3,
+            covered_found: 3,
+            ..Default::default()
+        },
+    });
+    let silent = report_of(silent_assets(), CallHome::NotMeasured);
+    for r in [compared, silent] {
+        let mut out = Vec::new();
+        write_board_report(&mut out, &r, &[], crate::Format::Json).unwrap();
+        let back: BoardReport = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, r);
+        assert!(!back.plan.summary.risk_curve.is_empty());
+        assert!(!back.findings.is_empty());
+    }
 }

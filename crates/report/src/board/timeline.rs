@@ -2,13 +2,13 @@
 //! fast the risk falls.
 
 use camaudit_plan::Plan;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::plan_views::{PeriodRow, PlanSummary, period_rows};
 
 /// The current plan: the same summary and totals per period as
 /// `camaudit plan`, with the day the last action is done.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanView {
     pub currency: String,
     pub summary: PlanSummary,

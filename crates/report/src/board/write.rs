@@ -77,7 +77,7 @@ fn write_csv(out: &mut dyn Write, r: &BoardReport) -> Result<()> {
         .findings
         .iter()
         .find(|s| s.findings > 0)
-        .map_or("", |s| s.severity);
+        .map_or("", |s| s.severity.as_str());
     w.serialize(CsvRow {
         site: "(estate)",
         name: &o.organisation,
@@ -100,7 +100,7 @@ fn write_csv(out: &mut dyn Write, r: &BoardReport) -> Result<()> {
         w.serialize(CsvRow {
             site: &s.id,
             name: &s.name,
-            sensitivity: s.sensitivity,
+            sensitivity: &s.sensitivity,
             devices: s.devices,
             covered: s.covered,
             covered_on_core: s.covered_on_core,
@@ -108,7 +108,7 @@ fn write_csv(out: &mut dyn Write, r: &BoardReport) -> Result<()> {
             rebrands: s.rebrands,
             kev_devices: s.kev_devices,
             findings: s.findings,
-            worst: s.worst.unwrap_or(""),
+            worst: s.worst.as_deref().unwrap_or(""),
             planned_cost_pence: s.planned_cost,
             planned_actions: s.planned_actions,
             clear_by: s.clear_by.as_deref().unwrap_or(""),
@@ -234,12 +234,12 @@ fn write_table(out: &mut dyn Write, r: &BoardReport) -> std::io::Result<()> {
     for s in &r.sites {
         table.push(vec![
             s.name.clone(),
-            s.sensitivity.to_owned(),
+            s.sensitivity.clone(),
             s.devices.to_string(),
             s.covered.to_string(),
             s.covered_on_core.to_string(),
             s.findings.to_string(),
-            s.worst.unwrap_or("-").to_owned(),
+            s.worst.clone().unwrap_or_else(|| "-".into()),
             money(s.planned_cost, &r.plan.currency),
             s.clear_by.clone().unwrap_or_else(|| "-".into()),
         ]);
@@ -253,7 +253,7 @@ fn write_table(out: &mut dyn Write, r: &BoardReport) -> std::io::Result<()> {
     ];
     for g in &r.finding_groups {
         table.push(vec![
-            g.severity.to_owned(),
+            g.severity.clone(),
             g.devices.to_string(),
             g.title.clone(),
             format!("{} ({})", g.action, g.urgency),

@@ -25,13 +25,14 @@ pub const MAX_LIMIT: u32 = 1000;
 /// Devices read from the store per chunk of an export.
 const EXPORT_PAGE: u32 = 500;
 
-/// The filters every device read takes.
+/// The filters every device read takes (the dashboard's device list builds
+/// them too, so that its reads are the API's).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
-    site: Option<SiteId>,
-    covered: Option<bool>,
-    maker: Option<String>,
+    pub site: Option<SiteId>,
+    pub covered: Option<bool>,
+    pub maker: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +47,7 @@ pub struct PageQuery {
 
 impl Filters {
     /// The store's query for these filters, limited to what `reader` sees.
-    fn query(&self, reader: &Reader) -> Result<DeviceQuery, ApiError> {
+    pub fn query(&self, reader: &Reader) -> Result<DeviceQuery, ApiError> {
         if let Some(maker) = &self.maker {
             let ok = (1..=64).contains(&maker.len())
                 && maker
@@ -82,7 +83,11 @@ fn limit(asked: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// A site filter names a site the reader sees, or answers 404.
-async fn check_site(app: &AppState, reader: &Reader, site: Option<SiteId>) -> Result<(), ApiError> {
+pub async fn check_site(
+    app: &AppState,
+    reader: &Reader,
+    site: Option<SiteId>,
+) -> Result<(), ApiError> {
     let Some(site) = site else {
         return Ok(());
     };
