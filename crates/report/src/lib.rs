@@ -13,6 +13,7 @@
 //! names the CLI accepts.
 
 mod board;
+pub mod charts;
 mod check;
 mod demo;
 mod devices;
@@ -31,7 +32,7 @@ mod tally;
 
 pub use board::{
     BoardInput, BoardReport, CallHome, Changes, DemoGrade, EstateOverview, FindingDetail,
-    FindingGroup, PlanView, RegistryVersion, SeverityCount, SiteRow, board_report_html,
+    FindingGroup, PlanView, RegistryVersion, SeverityCount, SiteRow, board_report_html, clear_time,
     finding_details, finding_groups, site_rows, write_board_report,
 };
 pub use check::write_aligned;

@@ -29,11 +29,13 @@
 //! ```
 
 pub mod access;
+pub mod boards;
 pub mod cursor;
 pub mod error;
 pub mod extract;
 pub mod pool;
 pub mod rate;
+pub mod rollup;
 pub mod routes;
 #[cfg(feature = "testing")]
 pub mod testing;

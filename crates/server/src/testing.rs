@@ -95,6 +95,24 @@ impl Answer {
     }
 }
 
+/// When [`Fixture::save_council_plans`] saves: after the placeholder plans
+/// (saved at [`T0`]), so the real plan is each organisation's latest.
+pub const PLANNED_AT: OffsetDateTime = datetime!(2026-11-30 10:00 UTC);
+
+/// What `camaudit plan --format json` wrote for the example council, with
+/// its board report (`tests/data/council-plan.json`). Regenerate it from
+/// the repository's root when the plan's or the board's shape changes:
+/// `camaudit plan --estate examples/estate.toml --devices examples/council-devices.jsonl --from 2027-01-01 --format json --quiet > crates/server/tests/data/council-plan.json`
+pub fn council_plan() -> Value {
+    serde_json::from_str(include_str!("../tests/data/council-plan.json"))
+        .expect("tests/data/council-plan.json is JSON")
+}
+
+/// The board report inside [`council_plan`].
+pub fn council_board() -> camaudit_report::BoardReport {
+    serde_json::from_value(council_plan()["board"].clone()).expect("the plan holds a board report")
+}
+
 pub fn council_devices() -> Vec<Device> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -284,6 +302,21 @@ impl Fixture {
             dir,
             _cluster: cluster,
         }
+    }
+
+    /// Saves [`council_plan`] for both organisations as `plan --save` does
+    /// (its findings apart, the rest as the plan), at [`PLANNED_AT`]: each
+    /// organisation's latest plan is then a real one, with its board
+    /// report.
+    pub fn save_council_plans(&self) -> (PlanId, PlanId) {
+        let mut plan = council_plan();
+        let findings = plan
+            .as_object_mut()
+            .and_then(|m| m.remove("findings"))
+            .expect("the plan has findings");
+        let mut store = self.store();
+        let mut save = |org| store.save_plan(org, &findings, &plan, PLANNED_AT).unwrap();
+        (save(self.org_a), save(self.org_b))
     }
 
     /// The same estate behind another router (the dashboard's).

@@ -11,44 +11,12 @@ use axum::http::{Method, Request, header};
 use camaudit_dashboard::session::SessionRules;
 
 /// The fixture with the dashboard's pages beside the API, and a real plan
-/// saved for each organisation ([`save_council_plans`]).
+/// with its board report saved for each organisation
+/// ([`Fixture::save_council_plans`]: [`council_plan`], [`council_board`]).
 pub fn dashboard(fixture: Fixture) -> Fixture {
-    save_council_plans(&fixture);
+    fixture.save_council_plans();
     fixture
         .with_router(|app, limits| camaudit_dashboard::router(app, limits, SessionRules::default()))
-}
-
-/// When the real plans are saved: after the fixture's placeholder plans
-/// (saved at [`T0`]), so each organisation's latest plan is the real one.
-pub const PLANNED_AT: time::OffsetDateTime = time::macros::datetime!(2026-11-30 10:00 UTC);
-
-/// What `camaudit plan --format json` wrote for the example council
-/// (`tests/data/council-plan.json`; regenerate it from the repository's
-/// root with
-/// `camaudit plan --estate examples/estate.toml --devices examples/council-devices.jsonl --from 2027-01-01 --format json --quiet > crates/dashboard/tests/data/council-plan.json`).
-/// Its `board` is the board report the pages show.
-pub fn council_plan() -> serde_json::Value {
-    let text = include_str!("../data/council-plan.json");
-    serde_json::from_str(text).expect("tests/data/council-plan.json is JSON")
-}
-
-/// The board report inside [`council_plan`].
-pub fn council_board() -> camaudit_report::BoardReport {
-    serde_json::from_value(council_plan()["board"].clone()).expect("the plan holds a board report")
-}
-
-/// Saves [`council_plan`] for both organisations as `plan --save` does
-/// (its findings apart, the rest as the plan), at [`PLANNED_AT`].
-pub fn save_council_plans(f: &Fixture) {
-    let mut plan = council_plan();
-    let findings = plan
-        .as_object_mut()
-        .and_then(|m| m.remove("findings"))
-        .expect("the plan has findings");
-    let mut store = f.store();
-    for org in [f.org_a, f.org_b] {
-        store.save_plan(org, &findings, &plan, PLANNED_AT).unwrap();
-    }
 }
 
 /// The value of the `Set-Cookie` for `name` in an answer, if any.
@@ -141,6 +109,34 @@ impl Browser {
             .unwrap();
         f.request(req).await
     }
+}
+
+/// The text of the element marked `data-figure="name"` (the figure alone,
+/// by the dashboard's markup contract), if the page has one.
+pub fn figure(page: &str, name: &str) -> Option<String> {
+    let marker = format!("data-figure=\"{name}\"");
+    let at = page.find(&marker)?;
+    let rest = &page[at + marker.len()..];
+    let text = &rest[rest.find('>')? + 1..];
+    Some(text[..text.find('<')?].to_owned())
+}
+
+/// What every page must be: no script, no inline style, every table with
+/// a caption, every chart with a title.
+pub fn assert_clean_page(page: &str) {
+    for banned in ["<script", "<style", "style=\"", "http://", "https://"] {
+        assert!(!page.contains(banned), "the page has {banned}: {page}");
+    }
+    assert_eq!(
+        page.matches("<table").count(),
+        page.matches("<caption>").count(),
+        "every table has a caption"
+    );
+    assert_eq!(
+        page.matches("<svg").count(),
+        page.matches("<title id=").count(),
+        "every chart has a title"
+    );
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -6,16 +6,11 @@ use askama::Template;
 
 use super::write::{clear_time, headlines};
 use super::{BoardReport, Changes, EstateOverview};
+use crate::charts::{CHART_W, CoveredBars, CoveredRow, LEFT, LineChart, LineFigures, Tick};
 use crate::demo::pct;
 use crate::error::{Context, Result};
 use crate::html::REGIMES;
 use crate::plan_views::money;
-
-/// One axis label.
-struct Tick {
-    at: f64,
-    text: String,
-}
 
 /// A vertical bar with its value written above it.
 struct Column {
@@ -36,39 +31,6 @@ struct CostChart {
     ticks: Vec<Tick>,
 }
 
-/// The residual risk per day over the plan's horizon.
-struct RiskChart {
-    w: f64,
-    h: f64,
-    base: f64,
-    left: f64,
-    right: f64,
-    line: String,
-    area: String,
-    y_ticks: Vec<Tick>,
-    x_ticks: Vec<Tick>,
-    /// Where the risk is down to half, when it gets there.
-    half: Option<Tick>,
-}
-
-/// One site's devices: covered, then the rest, as one stacked bar.
-struct SiteBar {
-    y: f64,
-    name: String,
-    covered_w: f64,
-    other_w: f64,
-    covered: usize,
-    devices: usize,
-}
-
-struct SiteChart {
-    w: f64,
-    h: f64,
-    bars: Vec<SiteBar>,
-}
-
-const CHART_W: f64 = 680.0;
-const LEFT: f64 = 70.0;
 const TOP: f64 = 16.0;
 
 fn cost_chart(r: &BoardReport) -> Option<CostChart> {
@@ -108,7 +70,9 @@ fn cost_chart(r: &BoardReport) -> Option<CostChart> {
     })
 }
 
-fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
+/// The residual risk per day over the plan's horizon, in days from its
+/// start, with the day half of it is gone marked.
+fn risk_chart(r: &BoardReport) -> Option<LineChart> {
     let s = &r.plan.summary;
     let curve = &s.risk_curve;
     let first = curve.first()?;
@@ -123,56 +87,27 @@ fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
     // The curve's points are the risk left at each week's end; the chart
     // starts from the risk before any work.
     let start = time::Date::parse(&s.start, DAY).unwrap_or(first.date);
-    let points: Vec<(time::Date, f64)> = std::iter::once((start, s.risk_at_start))
-        .chain(curve.iter().map(|p| (p.date, p.risk.per_day())))
+    let day = |d: time::Date| (d - start).whole_days() as f64;
+    let points: Vec<(f64, f64)> = std::iter::once((0.0, s.risk_at_start))
+        .chain(curve.iter().map(|p| (day(p.date), p.risk.per_day())))
         .collect();
-    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
-    if max <= 0.0 {
-        return None;
-    }
-    let h = 240.0;
-    let base = h - 40.0;
-    let right = CHART_W - 16.0;
-    let plot_h = base - TOP;
-    let span = ((last.date - start).whole_days().max(1)) as f64;
-    let x_of = |d: time::Date| LEFT + (d - start).whole_days() as f64 / span * (right - LEFT);
-    let y_of = |risk: f64| base - risk / max * plot_h;
-    let mut line = String::new();
-    for (date, risk) in &points {
-        line.push_str(&format!("{:.1},{:.1} ", x_of(*date), y_of(*risk)));
-    }
-    let area = format!("{LEFT:.1},{base:.1} {line}{right:.1},{base:.1}");
-    let x_ticks = [start, curve[curve.len() / 2].date, last.date]
+    let top = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
+    let x_labels = [start, curve[curve.len() / 2].date, last.date]
         .into_iter()
-        .map(|d| Tick {
-            at: x_of(d),
-            text: d.to_string(),
-        })
+        .map(|d| (day(d), d.to_string()))
         .collect();
-    let y_ticks = (0..=2)
-        .map(|k| Tick {
-            at: y_of(max * f64::from(k) / 2.0),
-            text: format!("{:.0}", max * f64::from(k) / 2.0),
-        })
-        .collect();
-    let half = s.half_risk_by.as_deref().and_then(|day| {
-        let d = time::Date::parse(day, DAY).ok()?;
-        Some(Tick {
-            at: x_of(d.clamp(start, last.date)),
-            text: format!("half the risk gone by {day}"),
-        })
+    let marker = s.half_risk_by.as_deref().and_then(|when| {
+        let d = time::Date::parse(when, DAY).ok()?;
+        Some((
+            day(d.clamp(start, last.date)),
+            format!("half the risk gone by {when}"),
+        ))
     });
-    Some(RiskChart {
-        w: CHART_W,
-        h,
-        base,
-        left: LEFT,
-        right,
-        line: line.trim_end().to_owned(),
-        area,
-        y_ticks,
-        x_ticks,
-        half,
+    LineChart::of(&LineFigures {
+        points,
+        top,
+        x_labels,
+        marker,
     })
 }
 
@@ -180,39 +115,17 @@ fn risk_chart(r: &BoardReport) -> Option<RiskChart> {
 const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
-fn site_chart(r: &BoardReport) -> Option<SiteChart> {
-    let max = r.sites.iter().map(|s| s.devices).max().filter(|&m| m > 0)?;
-    let label_w = 210.0;
-    let bar_w = CHART_W - label_w - 130.0;
-    let row = 26.0;
-    let bars = r
+fn site_chart(r: &BoardReport) -> Option<CoveredBars> {
+    let rows: Vec<CoveredRow> = r
         .sites
         .iter()
-        .enumerate()
-        .map(|(i, s)| SiteBar {
-            y: TOP + i as f64 * row,
-            name: short(&s.name, 30),
-            covered_w: s.covered as f64 / max as f64 * bar_w,
-            other_w: (s.devices - s.covered) as f64 / max as f64 * bar_w,
+        .map(|s| CoveredRow {
+            label: s.name.clone(),
             covered: s.covered,
             devices: s.devices,
         })
         .collect();
-    Some(SiteChart {
-        w: CHART_W,
-        h: TOP + r.sites.len() as f64 * row + 10.0,
-        bars,
-    })
-}
-
-/// A name cut to `chars` characters with an ellipsis, for a chart's
-/// label (the table beside it gives the whole name).
-fn short(name: &str, chars: usize) -> String {
-    if name.chars().count() <= chars {
-        return name.to_owned();
-    }
-    let cut: String = name.chars().take(chars - 1).collect();
-    format!("{}…", cut.trim_end())
+    CoveredBars::of(&rows)
 }
 
 #[derive(Template)]
@@ -222,8 +135,8 @@ struct Page<'a> {
     headlines: Vec<super::write::Headline>,
     clear: String,
     cost: Option<CostChart>,
-    risk: Option<RiskChart>,
-    site_chart: Option<SiteChart>,
+    risk: Option<LineChart>,
+    site_chart: Option<CoveredBars>,
     regimes: &'static [(&'static str, &'static str)],
 }
 
@@ -251,6 +164,25 @@ impl Page<'_> {
 
     fn changes(&self) -> &Changes {
         &self.r.changes
+    }
+
+    fn site_svg(&self, c: &CoveredBars) -> String {
+        c.svg(
+            "site-chart",
+            "Devices per site: covered (hatched) and not covered",
+        )
+    }
+
+    fn risk_svg(&self, c: &LineChart) -> String {
+        let s = &self.r.plan.summary;
+        c.svg(
+            "risk-chart",
+            &format!(
+                "Residual risk per day over the plan, from {:.0} to {:.0}",
+                s.risk_at_start, s.risk_at_end
+            ),
+            "risk per day",
+        )
     }
 }
 

@@ -31,7 +31,7 @@ pub use html::board_report_html;
 pub use overview::{EstateOverview, SeverityCount};
 pub use sites::{SiteRow, site_rows};
 pub use timeline::PlanView;
-pub use write::write_board_report;
+pub use write::{clear_time, write_board_report};
 
 use camaudit_model::Device;
 use camaudit_plan::Plan;

@@ -188,7 +188,7 @@ pub(crate) fn headlines(r: &BoardReport) -> Vec<Headline> {
 }
 
 /// "by 2027-06-14 (23 weeks)", or why it is not cleared.
-pub(crate) fn clear_time(o: &EstateOverview) -> String {
+pub fn clear_time(o: &EstateOverview) -> String {
     match (&o.clear_by, o.weeks_to_clear) {
         (Some(day), Some(0)) => format!("by {day} (within the first week)"),
         (Some(day), Some(1)) => format!("by {day} (1 week)"),

@@ -8,6 +8,7 @@ pub mod estate;
 pub mod history;
 pub mod plans;
 pub mod registry;
+pub mod rollup;
 
 use axum::Router;
 use axum::handler::Handler;
@@ -88,6 +89,7 @@ pub fn api() -> Api {
         .get("/api/v1/findings", plans::findings)
         .get("/api/v1/registry", registry::answer)
         .get("/api/v1/diff", diff::between)
+        .get("/api/v1/rollup", rollup::get)
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
