@@ -18,25 +18,24 @@ pub enum Nav {
     Plan,
     Changes,
     Registry,
-    /// Across organisations (admins only).
+    /// Across organisations: every organisation for an admin, the sector
+    /// figures and its own row for a viewer.
     Rollup,
 }
 
 impl Nav {
-    /// Every section a person of this scope sees, with its path and name.
-    pub fn sections(admin: bool) -> Vec<(Nav, &'static str, &'static str)> {
-        let mut all = vec![
+    /// Every section, with its path and name. A viewer sees the roll-up
+    /// too (as figures by sector, naming no other organisation).
+    pub fn sections() -> Vec<(Nav, &'static str, &'static str)> {
+        vec![
             (Nav::Overview, "/", "Overview"),
             (Nav::Devices, "/devices", "Devices"),
             (Nav::Findings, "/findings", "Findings"),
             (Nav::Plan, "/plan", "Plan"),
             (Nav::Changes, "/changes", "Changes"),
             (Nav::Registry, "/registry", "Registry"),
-        ];
-        if admin {
-            all.push((Nav::Rollup, "/rollup", "Across organisations"));
-        }
-        all
+            (Nav::Rollup, "/rollup", "Across organisations"),
+        ]
     }
 }
 
@@ -66,7 +65,7 @@ impl Layout {
             nav,
             who: who.into(),
             csrf: person.csrf().to_owned(),
-            sections: Nav::sections(person.is_admin()),
+            sections: Nav::sections(),
         }
     }
 

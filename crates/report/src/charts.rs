@@ -27,6 +27,34 @@ pub struct Tick {
     pub text: String,
 }
 
+/// Where a label under the x axis is anchored: those at either end of the
+/// axis are kept inside the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+impl Anchor {
+    /// The `text-anchor` presentation attribute's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anchor::Start => "start",
+            Anchor::Middle => "middle",
+            Anchor::End => "end",
+        }
+    }
+}
+
+/// A label under the x axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XTick {
+    pub at: f64,
+    pub text: String,
+    pub anchor: Anchor,
+}
+
 /// One row of a [`CoveredBars`] chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoveredRow {
@@ -102,7 +130,7 @@ pub struct LineChart {
     /// The shaded polygon under it.
     pub area: String,
     pub y_ticks: Vec<Tick>,
-    pub x_ticks: Vec<Tick>,
+    pub x_ticks: Vec<XTick>,
     pub marker: Option<Tick>,
 }
 
@@ -140,9 +168,22 @@ impl LineChart {
         let x_ticks = f
             .x_labels
             .iter()
-            .map(|(x, text)| Tick {
-                at: x_of(*x),
-                text: text.clone(),
+            .map(|(x, text)| {
+                let at = x_of(*x);
+                // A date is some 70 units wide: centred at either end of
+                // the axis it would be cut off.
+                let anchor = if at < LEFT + 40.0 {
+                    Anchor::Start
+                } else if at > right - 40.0 {
+                    Anchor::End
+                } else {
+                    Anchor::Middle
+                };
+                XTick {
+                    at,
+                    text: text.clone(),
+                    anchor,
+                }
             })
             .collect();
         let y_ticks = (0..=2)
@@ -369,6 +410,10 @@ mod tests {
         assert!(c.line.starts_with("70.0,16.0 "), "{}", c.line);
         assert!(c.line.ends_with("664.0,154.0"), "{}", c.line);
         assert_eq!(c.x_ticks[1].at, c.right);
+        assert_eq!(
+            c.x_ticks.iter().map(|t| t.anchor).collect::<Vec<_>>(),
+            [Anchor::Start, Anchor::End]
+        );
         assert_eq!(
             c.y_ticks
                 .iter()
