@@ -10,7 +10,6 @@
 
 pub mod changes;
 pub mod findings;
-pub mod org_pick;
 pub mod overview;
 pub mod plan;
 pub mod registry;
