@@ -5,7 +5,9 @@
 //! - [`CoveredBars`]: one stacked bar per row, covered devices then the
 //!   rest (devices per site, per sensitivity);
 //! - [`LineChart`]: a line over time with its area shaded (the plan's
-//!   residual risk, covered devices scan after scan).
+//!   residual risk, covered devices scan after scan);
+//! - [`Columns`]: one column per amount, its value written above it (the
+//!   plan's money per budget period).
 //!
 //! A chart is built from its figures, then written with its `svg` method
 //! (escaped inside: a page puts it in as it is).
@@ -220,6 +222,82 @@ impl LineChart {
     }
 }
 
+/// One amount of a [`Columns`] chart: its label under the column, the
+/// amount that sets its height, and the amount in words above it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnFigure {
+    pub label: String,
+    pub amount: u64,
+    pub text: String,
+}
+
+/// A column as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub label: String,
+    pub value: String,
+}
+
+/// Amounts as columns to one scale, the axis labelled at 0, half and the
+/// largest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Columns {
+    pub w: f64,
+    pub h: f64,
+    pub base: f64,
+    pub columns: Vec<Column>,
+    pub ticks: Vec<Tick>,
+}
+
+impl Columns {
+    /// `None` without figures. `tick_text` writes an axis label's amount.
+    pub fn of(figures: &[ColumnFigure], tick_text: impl Fn(u64) -> String) -> Option<Columns> {
+        let max = figures.iter().map(|f| f.amount).max()?;
+        let h = 240.0;
+        let base = h - 44.0;
+        let plot_h = base - TOP - 14.0;
+        // At least four slots, so one or two columns are not a wall.
+        let slot = (CHART_W - LEFT - 10.0) / figures.len().max(4) as f64;
+        let columns = figures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let ch = (f.amount as f64 / max.max(1) as f64 * plot_h).max(1.0);
+                Column {
+                    x: LEFT + i as f64 * slot + slot * 0.15,
+                    y: base - ch,
+                    w: slot * 0.7,
+                    h: ch,
+                    label: f.label.clone(),
+                    value: f.text.clone(),
+                }
+            })
+            .collect();
+        let ticks = (0..=2u32)
+            .map(|k| Tick {
+                at: base - plot_h * f64::from(k) / 2.0,
+                text: tick_text(max * u64::from(k) / 2),
+            })
+            .collect();
+        Some(Columns {
+            w: CHART_W,
+            h,
+            base,
+            columns,
+            ticks,
+        })
+    }
+
+    /// The chart as SVG; `id` must be unique in the page.
+    pub fn svg(&self, id: &str, title: &str) -> String {
+        render(&ColumnsSvg { c: self, id, title })
+    }
+}
+
 /// A name cut to `chars` characters with an ellipsis, for a chart's
 /// label (the table beside it gives the whole name).
 pub fn short(name: &str, chars: usize) -> String {
@@ -247,6 +325,14 @@ struct LineChartSvg<'a> {
     y_label: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "charts/columns.svg", escape = "html")]
+struct ColumnsSvg<'a> {
+    c: &'a Columns,
+    id: &'a str,
+    title: &'a str,
+}
+
 /// A chart's template has no fallible part but writing: should that ever
 /// fail, the page goes without the chart (its table has the figures).
 fn render<T: Template>(t: &T) -> String {
@@ -256,6 +342,34 @@ fn render<T: Template>(t: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_share_one_scale_and_write_their_amounts() {
+        let figures = [
+            ColumnFigure {
+                label: "P1".into(),
+                amount: 400,
+                text: "£4".into(),
+            },
+            ColumnFigure {
+                label: "P2".into(),
+                amount: 100,
+                text: "<£1>".into(),
+            },
+        ];
+        let c = Columns::of(&figures, |a| format!("{a}p")).unwrap();
+        assert!((c.columns[0].h - 4.0 * c.columns[1].h).abs() < 1e-9);
+        assert_eq!(c.columns[0].y + c.columns[0].h, c.base);
+        assert_eq!(c.ticks[2].text, "400p");
+        let svg = c.svg("cost", "Money per period");
+        assert!(svg.contains("<title id=\"cost-title\">Money per period</title>"));
+        assert!(svg.contains("aria-labelledby=\"cost-title\""));
+        assert!(
+            svg.contains("&#60;£1&#62;") || svg.contains("&lt;£1&gt;"),
+            "{svg}"
+        );
+        assert!(Columns::of(&[], |a| a.to_string()).is_none());
+    }
 
     #[test]
     fn bars_share_one_scale_and_say_their_figures() {

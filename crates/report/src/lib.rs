@@ -56,7 +56,7 @@ pub use findings::{
 pub use html::{RebrandBrand, RegimeRow, brands, maker_evidence, regime_rows, relation_words};
 pub use plan_views::{
     PeriodRow, PlanSummary, ScheduleRow, WhatIf, money, period_rows, risk_sparkline, schedule_rows,
-    write_periods, write_plan_summary, write_schedule, write_what_if,
+    unplaceable_words, write_periods, write_plan_summary, write_schedule, write_what_if,
 };
 pub use registry::{registry_json, registry_line};
 pub use registry_views::{write_listing, write_profile, write_registry_json, write_search};

@@ -183,13 +183,14 @@ fn write_schedule_table(
             u.device,
             u.action,
             u.site,
-            unplaceable(u.reason)
+            unplaceable_words(u.reason)
         )?;
     }
     Ok(())
 }
 
-fn unplaceable(reason: Unplaceable) -> &'static str {
+/// Why an action found no place in the schedule, and what would place it.
+pub fn unplaceable_words(reason: Unplaceable) -> &'static str {
     match reason {
         Unplaceable::OverBudget => "costs more than a period's budget (raise the budget)",
         Unplaceable::OverCapacity => {

@@ -8,10 +8,16 @@
 //! form of `templates/org_picker.html` ([`OrgPicker`]); a viewer's is
 //! implied, and another's answers the 404 page.
 
+pub mod changes;
 pub mod device;
 pub mod devices;
+pub mod findings;
 pub mod overview;
+pub mod plan;
+pub mod registry;
 pub mod rollup;
+pub mod stored_plan;
+pub mod words;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
@@ -32,6 +38,10 @@ pub fn routes() -> Router<AppState> {
         .route("/devices", get(devices::page))
         .route("/devices.csv", get(devices::csv))
         .route("/devices/{site}/{scan}/{idx}", get(device::page))
+        .route("/findings", get(findings::page))
+        .route("/plan", get(plan::page))
+        .route("/changes", get(changes::page))
+        .route("/registry", get(registry::page))
 }
 
 /// Who is logged in, in words for the page's header: "viewer of Leeds City
