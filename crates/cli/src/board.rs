@@ -32,17 +32,7 @@ impl Measured {
                 },
                 None => CallHome::NotMeasured,
             },
-            previous: read.previous.as_ref().map(|(scan, devices)| {
-                (
-                    format!(
-                        "{} {} of {db} ({})",
-                        scan.kind,
-                        scan.id,
-                        scan.started_at.date()
-                    ),
-                    devices.clone(),
-                )
-            }),
+            previous: read.previous.clone(),
         }
     }
 

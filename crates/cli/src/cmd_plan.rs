@@ -48,7 +48,7 @@ pub struct Args {
     /// Devices from this scan store (the latest scan, or --scan): a SQLite file, or postgres://user@host/db.
     #[arg(long, value_name = "PATH|URL", conflicts_with_all = ["devices", "register"])]
     db: Option<camaudit_store::Location>,
-    /// The scan to plan from, in --db (default: the latest).
+    /// The scan to plan from, in --db (default: the latest; with --org, the latest scan of each of its sites).
     #[arg(long, value_name = "SCAN_ID", requires = "db")]
     scan: Option<i64>,
     /// Devices from a JSONL file (the output of identify, scan, import or pcap).
@@ -95,7 +95,7 @@ pub struct Args {
     /// Store the findings and the plan in the estate store --db for --org (what `plan --format json` writes); prints the plan's id.
     #[arg(long, requires_all = ["db", "org"], conflicts_with_all = ["devices", "register"])]
     save: bool,
-    /// The organisation of the estate store the saved plan is for (`camaudit org list`).
+    /// The organisation of the estate store the saved plan is for (`camaudit org list`); its sites' latest scans are what it plans, unless --scan names one.
     #[arg(long, value_name = "ORG", requires = "save")]
     org: Option<camaudit_store::Slug>,
 }
@@ -230,9 +230,13 @@ fn source(
 ) -> Result<(Sourced, Measured)> {
     match (&args.db, &args.devices, &args.register) {
         (Some(db), _, _) => {
-            let choice = match args.scan {
-                Some(id) => Choice::These(vec![id]),
-                None => Choice::Latest,
+            // Saving for an organisation of an estate store: its own sites'
+            // latest scans, never the store's newest, which may be another
+            // organisation's.
+            let choice = match (args.scan, &args.org) {
+                (Some(id), _) => Choice::These(vec![id]),
+                (None, Some(org)) => Choice::Organisation(org.clone()),
+                (None, None) => Choice::Latest,
             };
             let read = read_store(db, &choice, engine)?;
             let measured = Measured::of_store(&read, db);

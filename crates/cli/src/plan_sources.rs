@@ -40,6 +40,11 @@ pub enum Choice {
     LatestComplete,
     /// These scans, their devices merged (a device in several: the newest).
     These(Vec<i64>),
+    /// The latest scan of each site of this organisation of an estate
+    /// store (as the server's device pages read them), merged; only that
+    /// organisation's scans count for captures, reachability and the
+    /// comparison, so another organisation's devices never enter its plan.
+    Organisation(camaudit_store::Slug),
 }
 
 /// Devices read from a store, with what a report says about them.
@@ -48,9 +53,19 @@ pub struct FromStore {
     /// The packet captures whose endpoints were read ("pcap scan 3"):
     /// without one, calling home is not measured.
     pub captures: Vec<String>,
-    /// The newest finished scan of the same kind before the chosen ones,
-    /// to compare with.
-    pub previous: Option<(Scan, Vec<Device>)>,
+    /// What the chosen scans are compared with, described ("scan 3 of
+    /// camaudit.db (2026-11-30)"), and its devices: the newest finished
+    /// scan of the same kind before them, or for an organisation each
+    /// site's finished scan before its latest.
+    pub previous: Option<(String, Vec<Device>)>,
+}
+
+/// The scans a read takes devices from, the scans in its scope (for
+/// captures and reachability), and the scans it is compared with.
+struct Picked {
+    chosen: Vec<Scan>,
+    scope: Vec<Scan>,
+    previous: Vec<Scan>,
 }
 
 /// The chosen scans' devices (with the endpoints a capture in the store
@@ -61,33 +76,21 @@ pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<Fro
         bail!("no scan store at {db}: run `camaudit scan … --db {db}` first, or give --devices");
     }
     let store = crate::store_arg::open(db)?;
-    let scans = store.scans()?;
-    let chosen = choose(store.as_ref(), &scans, choice, db)?;
-    let mut devices: Vec<Device> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for s in &chosen {
-        for d in store.devices(s.id)? {
-            match identity(&d).and_then(|k| seen.get(&k).copied()) {
-                Some(i) => devices[i] = d,
-                None => {
-                    if let Some(k) = identity(&d) {
-                        seen.insert(k, devices.len());
-                    }
-                    devices.push(d);
-                }
-            }
-        }
-    }
-    let captures = attach_captures(store.as_ref(), &scans, &mut devices)?;
-    let reach = reachability(store.as_ref(), &scans)?;
-    let previous = match chosen.iter().map(|s| s.id).min() {
-        Some(first) => scans
-            .iter()
-            .rev()
-            .find(|s| s.id < first && s.status == ScanStatus::Complete && s.kind == chosen[0].kind)
-            .map(|s| Ok::<_, anyhow::Error>((s.clone(), store.devices(s.id)?)))
-            .transpose()?,
-        None => None,
+    let picked = match choice {
+        Choice::Organisation(slug) => match pick_organisation(db, slug)? {
+            Some(picked) => picked,
+            // A local store (scans made here, of no site): its latest.
+            None => pick(store.as_ref(), &Choice::Latest, db)?,
+        },
+        _ => pick(store.as_ref(), choice, db)?,
+    };
+    let chosen = &picked.chosen;
+    let mut devices = merged(store.as_ref(), chosen)?;
+    let captures = attach_captures(store.as_ref(), &picked.scope, &mut devices)?;
+    let reach = reachability(store.as_ref(), &picked.scope)?;
+    let previous = match picked.previous.as_slice() {
+        [] => None,
+        before => Some((describe(before, db), merged(store.as_ref(), before)?)),
     };
     let described = chosen
         .iter()
@@ -114,6 +117,109 @@ pub fn read_store(db: &Location, choice: &Choice, engine: &Engine) -> Result<Fro
     })
 }
 
+/// The devices of `scans` (oldest first), merged: a device seen in several
+/// is the newest sighting.
+fn merged(store: &dyn camaudit_store::Store, scans: &[Scan]) -> Result<Vec<Device>> {
+    let mut devices: Vec<Device> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for s in scans {
+        for d in store.devices(s.id)? {
+            match identity(&d).and_then(|k| seen.get(&k).copied()) {
+                Some(i) => devices[i] = d,
+                None => {
+                    if let Some(k) = identity(&d) {
+                        seen.insert(k, devices.len());
+                    }
+                    devices.push(d);
+                }
+            }
+        }
+    }
+    Ok(devices)
+}
+
+/// "scan 3 of camaudit.db (2026-11-30)", or "scans 3, 5 of …" for several.
+fn describe(scans: &[Scan], db: &Location) -> String {
+    let ids: Vec<String> = scans.iter().map(|s| s.id.to_string()).collect();
+    let newest = scans.iter().map(|s| s.started_at).max();
+    let date = newest.map(|t| t.date().to_string()).unwrap_or_default();
+    match scans {
+        [one] => format!("{} {} of {db} ({date})", one.kind, one.id),
+        _ => format!("scans {} of {db} (up to {date})", ids.join(", ")),
+    }
+}
+
+/// A local store's choice: the scans named, or the newest; compared with
+/// the newest finished scan of the same kind before them.
+fn pick(store: &dyn camaudit_store::Store, choice: &Choice, db: &Location) -> Result<Picked> {
+    let scans = store.scans()?;
+    let chosen = choose(store, &scans, choice, db)?;
+    let previous = match chosen.iter().map(|s| s.id).min() {
+        Some(first) => scans
+            .iter()
+            .rev()
+            .find(|s| s.id < first && s.status == ScanStatus::Complete && s.kind == chosen[0].kind)
+            .cloned()
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Picked {
+        chosen,
+        scope: scans,
+        previous,
+    })
+}
+
+/// An organisation's sites' latest scans, each compared with the finished
+/// scan of its site before it. `None` when no scan of the store belongs to
+/// any site (a local store, whose scans the organisation's plan reads).
+fn pick_organisation(db: &Location, slug: &camaudit_store::Slug) -> Result<Option<Picked>> {
+    let store = crate::store_arg::open_estate(db)?;
+    let org = crate::estate_arg::organisation(store.as_ref(), slug, db)?;
+    let mut picked = Picked {
+        chosen: Vec::new(),
+        scope: Vec::new(),
+        previous: Vec::new(),
+    };
+    for site in store.sites(Some(org.id))? {
+        let Some(latest) = store.latest_scan(site.id)? else {
+            continue;
+        };
+        let scans = store.site_scans(site.id)?;
+        let before = scans
+            .iter()
+            .rev()
+            .find(|s| {
+                s.status == ScanStatus::Complete
+                    && (s.started_at, s.id) < (latest.started_at, latest.id)
+            })
+            .cloned();
+        picked.previous.extend(before);
+        picked.scope.extend(scans);
+        picked.chosen.push(latest);
+    }
+    if picked.chosen.is_empty() {
+        let any_site_scan = store
+            .scans()?
+            .iter()
+            .map(|s| store.scan_site(s.id))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .any(Option::is_some);
+        if !any_site_scan {
+            return Ok(None);
+        }
+        bail!(
+            "organisation {slug} has no scans in {db} yet: its sensors send them with `camaudit scan … --push URL --site SITE`"
+        );
+    }
+    for list in [&mut picked.chosen, &mut picked.scope, &mut picked.previous] {
+        list.sort_by_key(|s| (s.started_at, s.id));
+    }
+    Ok(Some(picked))
+}
+
 fn choose(
     store: &dyn camaudit_store::Store,
     scans: &[Scan],
@@ -137,6 +243,9 @@ fn choose(
     Ok(match choice {
         Choice::Latest => vec![newest(false)?],
         Choice::LatestComplete => vec![newest(true)?],
+        Choice::Organisation(slug) => {
+            bail!("organisation {slug}'s scans are read from its sites, not chosen here")
+        }
         Choice::These(ids) => {
             let mut out = Vec::new();
             for &id in ids {

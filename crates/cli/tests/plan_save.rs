@@ -212,3 +212,83 @@ fn save_needs_a_store_and_an_organisation() {
         );
     }
 }
+
+/// Two organisations' sensors in one estate store: each organisation's
+/// saved plan is made from its own sites' latest scans, even when the
+/// store's newest scan is another organisation's.
+#[test]
+fn a_saved_plan_reads_only_its_organisations_sites() {
+    use camaudit_store::{BatchId, NewOrganisation, NewSite, Sector, SensorBatch};
+    let dir = temp("two-orgs");
+    let db = dir.join("estate.db");
+    let db_text = db.to_str().unwrap();
+    let location = Location::Sqlite(db.clone());
+    let text = std::fs::read_to_string(root().join("examples/council-devices.jsonl")).unwrap();
+    let devices: Vec<Device> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut store = camaudit_store::open_estate(&location).unwrap();
+    let t0 = datetime!(2026-11-30 09:00 UTC);
+    let mut seed = |slug: &str, devices: &[Device], hours: i64| {
+        let org = store
+            .create_organisation(&NewOrganisation {
+                slug: slug.parse().unwrap(),
+                name: slug.to_owned(),
+                sector: Sector::Council,
+                created_at: t0,
+            })
+            .unwrap();
+        let site = store
+            .create_site(&NewSite {
+                org,
+                slug: "town-hall".parse().unwrap(),
+                name: "Town Hall".into(),
+                created_at: t0,
+            })
+            .unwrap();
+        let started = t0 + time::Duration::hours(hours);
+        store
+            .ingest_batch(
+                &SensorBatch {
+                    id: format!("{slug}-1").parse::<BatchId>().unwrap(),
+                    site,
+                    scan_ref: format!("{slug}/1"),
+                    kind: ScanKind::Scan,
+                    started_at: started,
+                    finished_at: Some(started + time::Duration::minutes(5)),
+                    params: serde_json::json!({}),
+                    observations: vec![],
+                    devices: devices.to_vec(),
+                },
+                started,
+            )
+            .unwrap();
+    };
+    seed("harbridge", &devices, 0);
+    // The other organisation's scan is the store's newest.
+    seed("york", &devices[..3], 1);
+    drop(store);
+    let planned = |org: &str| {
+        let (out, _) = ok(&[
+            "plan",
+            "--estate",
+            "examples/estate.toml",
+            "--db",
+            db_text,
+            "--from",
+            "2027-01-01",
+            "--format",
+            "json",
+            "--save",
+            "--org",
+            org,
+            "--quiet",
+        ]);
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        doc["board"]["overview"]["devices"].as_u64().unwrap()
+    };
+    assert_eq!(planned("harbridge"), devices.len() as u64);
+    assert_eq!(planned("york"), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -459,7 +459,7 @@ async fn zone_and_severity_come_from_the_latest_plan(f: Fixture) {
             .map(|a| (*a).to_owned())
             .collect::<BTreeSet<_>>()
     };
-    // By hand from tests/data/council-plan.json's findings.
+    // By hand from crates/server/tests/data/council-plan.json's findings.
     assert_eq!(
         addresses(&b, &f, "/devices?severity=critical").await,
         set(&["10.10.1.45", "10.10.8.21", "10.60.8.11"])

@@ -84,7 +84,68 @@ fn long_tail_prc_makers_are_covered_from_their_brand_names() {
         ("Jooan", "onvif.manufacturer", "JOOAN", w("jooan")),
         ("Gwell", "import.manufacturer", "Gwelltimes", w("gwell")),
         ("Xiaofang", "import.brand", "Xiaomi Xiaofang", w("xiaomi")),
+        ("Hichip", "import.manufacturer", "Hichip", w("hichip")),
+        (
+            "Jennov (Hichip firmware)",
+            "import.brand",
+            "Jennov",
+            w("hichip"),
+        ),
+        (
+            "SV3C (Hichip firmware)",
+            "onvif.manufacturer",
+            "SV3C",
+            w("hichip"),
+        ),
+        ("Vstarcam", "import.brand", "VStarcam", w("vstarcam")),
+        (
+            "Anjoy Vision",
+            "onvif.manufacturer",
+            "ANJVision",
+            w("anjvision"),
+        ),
     ]);
+}
+
+#[test]
+fn makers_known_only_from_weak_sources_are_likely_covered_not_covered() {
+    use camaudit_model::Verdict;
+    let engine = engine();
+    for (field, value, maker) in [
+        ("import.brand", "VStarcam", "vstarcam"),
+        ("onvif.manufacturer", "ANJVision", "anjvision"),
+        // Named by the CVE records among Hichip's customers: one source.
+        ("import.brand", "Jennov", "hichip"),
+    ] {
+        let d = one(&engine, &[(field, value)]);
+        assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some(maker));
+        let c = d.coverage.as_ref().expect("a coverage verdict");
+        assert_eq!(c.verdict, Verdict::LikelyCovered, "{value}: {c:?}");
+        assert!(
+            c.weakest_link.ends_with("(low)"),
+            "{value}: {}",
+            c.weakest_link
+        );
+    }
+    // Hichip itself rests on the CVE records: covered, not only likely.
+    let d = one(&engine, &[("import.manufacturer", "Hichip")]);
+    let c = d.coverage.as_ref().expect("a coverage verdict");
+    assert_eq!(c.verdict, Verdict::Covered, "{c:?}");
+}
+
+#[test]
+fn mac_blocks_wrongly_listed_for_vstarcam_are_not_vstarcam() {
+    // Lists in public code give Vstarcam 64-1A-22 and 00-6B-8E; the IEEE
+    // registers them to Heliospectra AB (SE) and Shanghai Feixun.
+    for mac in ["64:1a:22:12:34:56", "00:6b:8e:12:34:56"] {
+        let d = one(&engine(), &[("mac", mac)]);
+        assert_ne!(
+            d.manufacturer.as_ref().map(|m| m.as_str()),
+            Some("vstarcam"),
+            "{mac}"
+        );
+        assert!(!d.covered, "{mac}: {:?}", d.covered_by);
+    }
 }
 
 #[test]

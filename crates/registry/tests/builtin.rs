@@ -55,7 +55,7 @@ const COVERED_MAKERS: [&str; 11] = [
 #[test]
 fn builtin_loads_with_version_and_date() {
     let r = reg();
-    assert_eq!(r.version(), "2026.12.01.3");
+    assert_eq!(r.version(), "2026.12.01.4");
     assert_eq!(r.date(), "2026-12-01");
     let ids: Vec<&str> = r.regimes().iter().map(|g| g.id.as_str()).collect();
     for want in [

@@ -6,7 +6,7 @@
 //! downgrades, each device linked to its page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use camaudit_history::{
     Change, ChangeKind, Diff, DiffCounts, DiffOptions, HistoryError, Replacement, ReplacementKind,
@@ -14,10 +14,10 @@ use camaudit_history::{
 };
 use camaudit_server::AppState;
 use camaudit_server::pool::Views;
-use camaudit_store::{EstateStore, OrgId, Scan, ScanStatus, Site, StoreError};
+use camaudit_store::{EstateStore, OrgId, Organisation, Scan, ScanStatus, Site, StoreError};
 
-use super::org_pick::{OrgPick, PageQuery, asked_org};
 use super::words::{DeviceAt, verdict_words};
+use super::{OrgParam, OrgPicker, PageQuery, choose_org};
 use crate::layout::{Layout, Nav, PageError, render};
 use crate::session::Person;
 
@@ -29,7 +29,9 @@ const LISTED: usize = 200;
 #[template(path = "changes.html")]
 struct ChangesPage {
     layout: Layout,
-    pick: Option<OrgPick>,
+    /// The organisation shown (`None`: the server has none yet).
+    org: Option<Organisation>,
+    picker: Option<OrgPicker>,
     sites: Vec<SiteChanges>,
     totals: DiffCounts,
     compared: usize,
@@ -133,16 +135,18 @@ pub struct ChangedLine {
 pub async fn page(
     State(app): State<AppState>,
     person: Person,
-    Query(q): Query<PageQuery>,
+    PageQuery(q): PageQuery<OrgParam>,
 ) -> Result<Response, PageError> {
-    let asked = asked_org(&q)?;
     let orgs = app.pool.run(|store| store.organisations()).await?;
     let who = super::who(&person, &orgs);
-    let pick = OrgPick::resolve(&person, asked, orgs)?;
-    let sites = match &pick {
+    let org = choose_org(&person, &orgs, q.org)?;
+    let picker = org
+        .as_ref()
+        .and_then(|o| OrgPicker::of(&person, &orgs, o.id));
+    let sites = match &org {
         Some(p) => {
-            let org = p.chosen.id;
-            app.pool.run(move |store| site_changes(store, org)).await?
+            let id = p.id;
+            app.pool.run(move |store| site_changes(store, id)).await?
         }
         None => Vec::new(),
     };
@@ -162,7 +166,8 @@ pub async fn page(
     );
     Ok(render(&ChangesPage {
         layout,
-        pick,
+        org,
+        picker,
         sites,
         totals,
         compared,

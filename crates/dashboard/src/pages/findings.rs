@@ -7,13 +7,14 @@
 //! latest scans have it. The counts are those of `GET /api/v1/findings`.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use camaudit_report::{FindingDetail, FindingGroup};
 use camaudit_server::AppState;
+use camaudit_store::Organisation;
 
-use super::org_pick::{OrgPick, PageQuery, asked_org};
 use super::stored_plan::{Found, LatestDevices, LatestPlan, StoredBoard, how_to_plan, latest_plan};
+use super::{OrgParam, OrgPicker, PageQuery, choose_org};
 use crate::layout::{Layout, Nav, PageError, render};
 use crate::session::Person;
 
@@ -29,7 +30,9 @@ pub const SEVERITIES: [(&str, &str); 4] = [
 #[template(path = "findings.html")]
 struct FindingsPage {
     layout: Layout,
-    pick: Option<OrgPick>,
+    /// The organisation shown (`None`: the server has none yet).
+    org: Option<Organisation>,
+    picker: Option<OrgPicker>,
     state: Shown,
 }
 
@@ -76,20 +79,22 @@ pub struct Finding {
 pub async fn page(
     State(app): State<AppState>,
     person: Person,
-    Query(q): Query<PageQuery>,
+    PageQuery(q): PageQuery<OrgParam>,
 ) -> Result<Response, PageError> {
-    let asked = asked_org(&q)?;
     let orgs = app.pool.run(|store| store.organisations()).await?;
     let who = super::who(&person, &orgs);
-    let pick = OrgPick::resolve(&person, asked, orgs)?;
-    let state = match &pick {
+    let org = choose_org(&person, &orgs, q.org)?;
+    let picker = org
+        .as_ref()
+        .and_then(|o| OrgPicker::of(&person, &orgs, o.id));
+    let state = match &org {
         None => Shown::NoOrganisation,
         Some(p) => {
-            let org = p.chosen.id;
-            let slug = p.chosen.slug.to_string();
+            let id = p.id;
+            let slug = p.slug.to_string();
             let (plan, devices) = app
                 .pool
-                .run(move |store| Ok((latest_plan(store, org)?, LatestDevices::read(store, org)?)))
+                .run(move |store| Ok((latest_plan(store, id)?, LatestDevices::read(store, id)?)))
                 .await?;
             shown(plan, &devices, &slug)
         }
@@ -97,7 +102,8 @@ pub async fn page(
     let layout = Layout::new(&person, Nav::Findings, "Findings by severity", who);
     Ok(render(&FindingsPage {
         layout,
-        pick,
+        org,
+        picker,
         state,
     }))
 }

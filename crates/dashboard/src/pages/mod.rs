@@ -12,7 +12,6 @@ pub mod changes;
 pub mod device;
 pub mod devices;
 pub mod findings;
-pub mod org_pick;
 pub mod overview;
 pub mod plan;
 pub mod registry;

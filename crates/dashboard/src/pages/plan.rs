@@ -6,14 +6,15 @@
 //! was made and from which devices.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use camaudit_plan::{Pence, Plan, Urgency};
 use camaudit_report::{PlanView, schedule_rows};
 use camaudit_server::AppState;
+use camaudit_store::Organisation;
 
-use super::org_pick::{OrgPick, PageQuery, asked_org};
 use super::stored_plan::{Found, LatestDevices, LatestPlan, StoredBoard, how_to_plan, latest_plan};
+use super::{OrgParam, OrgPicker, PageQuery, choose_org};
 use crate::layout::{Layout, Nav, PageError, render};
 use crate::session::Person;
 
@@ -24,7 +25,9 @@ const SETTLED_WEEKS: usize = 4;
 #[template(path = "plan.html")]
 struct PlanPage {
     layout: Layout,
-    pick: Option<OrgPick>,
+    /// The organisation shown (`None`: the server has none yet).
+    org: Option<Organisation>,
+    picker: Option<OrgPicker>,
     state: Shown,
 }
 
@@ -94,20 +97,22 @@ pub struct ActionRow {
 pub async fn page(
     State(app): State<AppState>,
     person: Person,
-    Query(q): Query<PageQuery>,
+    PageQuery(q): PageQuery<OrgParam>,
 ) -> Result<Response, PageError> {
-    let asked = asked_org(&q)?;
     let orgs = app.pool.run(|store| store.organisations()).await?;
     let who = super::who(&person, &orgs);
-    let pick = OrgPick::resolve(&person, asked, orgs)?;
-    let state = match &pick {
+    let org = choose_org(&person, &orgs, q.org)?;
+    let picker = org
+        .as_ref()
+        .and_then(|o| OrgPicker::of(&person, &orgs, o.id));
+    let state = match &org {
         None => Shown::NoOrganisation,
         Some(p) => {
-            let org = p.chosen.id;
-            let slug = p.chosen.slug.to_string();
+            let id = p.id;
+            let slug = p.slug.to_string();
             let (plan, devices) = app
                 .pool
-                .run(move |store| Ok((latest_plan(store, org)?, LatestDevices::read(store, org)?)))
+                .run(move |store| Ok((latest_plan(store, id)?, LatestDevices::read(store, id)?)))
                 .await?;
             match plan {
                 LatestPlan::None => Shown::NoPlan {
@@ -126,7 +131,8 @@ pub async fn page(
     let layout = Layout::new(&person, Nav::Plan, "The remediation plan", who);
     Ok(render(&PlanPage {
         layout,
-        pick,
+        org,
+        picker,
         state,
     }))
 }

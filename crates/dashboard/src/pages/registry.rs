@@ -7,7 +7,7 @@
 //! plainly that the registry does not know it.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use camaudit_check::{Checker, LineInput, Outcome};
@@ -18,7 +18,7 @@ use camaudit_registry::{
 };
 use camaudit_server::AppState;
 
-use super::org_pick::PageQuery;
+use super::PageQuery;
 use super::words::verdict_words;
 use crate::layout::{Layout, Nav, PageError, html};
 use crate::session::Person;
@@ -93,10 +93,16 @@ pub struct Entry {
     pub facts: Vec<Sourced>,
 }
 
+/// `?q=`: what was typed (absent for the empty form).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RegistryQuery {
+    pub q: Option<String>,
+}
+
 pub async fn page(
     State(app): State<AppState>,
     person: Person,
-    Query(q): Query<PageQuery>,
+    PageQuery(RegistryQuery { q }): PageQuery<RegistryQuery>,
 ) -> Result<Response, PageError> {
     let orgs = app.pool.run(|store| store.organisations()).await?;
     let layout = Layout::new(
@@ -106,7 +112,7 @@ pub async fn page(
         super::who(&person, &orgs),
     );
     let registry = app.engine.registry().info().to_string();
-    let asked = q.get("q").map(String::as_str).unwrap_or("");
+    let asked = q.as_deref().unwrap_or("");
     let (status, q, problem, answer) = match clean_query(asked) {
         Typed::Empty => (StatusCode::OK, String::new(), None, None),
         Typed::Refused(why) => (StatusCode::BAD_REQUEST, String::new(), Some(why), None),

@@ -199,8 +199,10 @@ mod tests {
     use camaudit_store::SiteId;
 
     fn board() -> BoardReport {
-        let plan: serde_json::Value =
-            serde_json::from_str(include_str!("../../../tests/data/council-plan.json")).unwrap();
+        let plan: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../server/tests/data/council-plan.json"
+        ))
+        .unwrap();
         serde_json::from_value(plan["board"].clone()).unwrap()
     }
 
