@@ -8,9 +8,9 @@
 //!   council's devices (the first older, with two devices missing and one
 //!   firmware older, so "what changed" has something to say), its depot's
 //!   one scan of four devices; both are sent with `camaudit push --scan`.
-//!   `camaudit plan --estate examples/estate.toml --save` plans from the
-//!   town hall's latest scan, on a budget that spreads the work over
-//!   several quarters.
+//!   `camaudit plan --estate examples/estate.toml --save --org harbridge`
+//!   plans from its sites' latest scans, on a budget that spreads the work
+//!   over several quarters.
 //! - Northshire Police (a police force): its headquarters' sensor runs
 //!   `camaudit pcap --push` on a capture written by camaudit-pcapgen.
 
@@ -149,16 +149,9 @@ fn administer(dir: &Path) -> Tokens {
     }
 }
 
-/// `camaudit plan --save` for organisation A from its town hall's latest
-/// scan; the saved plan's id.
+/// `camaudit plan --save --org` for organisation A, which plans from its
+/// own sites' latest scans; the saved plan's id.
 fn save_plan(dir: &Path, api: &Api, a: &Org) -> i64 {
-    let town_hall = a.sites[0].id;
-    let scans = api.get(&format!("/api/v1/scans?site={town_hall}"));
-    let latest = scans["items"]
-        .as_array()
-        .and_then(|s| s.last())
-        .expect("the town hall's scans arrived")["id"]
-        .to_string();
     let estate_file = root().join("examples/estate.toml");
     let said = ok(
         dir,
@@ -168,8 +161,6 @@ fn save_plan(dir: &Path, api: &Api, a: &Org) -> i64 {
             estate_file.to_str().unwrap(),
             "--db",
             "estate.db",
-            "--scan",
-            &latest,
             "--from",
             "2027-01-01",
             // Less than the estate file's budget, so the work spreads over
