@@ -220,9 +220,6 @@ impl Person {
             .errors
             .iter()
             .filter(|e| !(error_page && is_failed_load_of(e, &self.base, path)))
-            // The browser's own guess at an icon, which no page asks for
-            // (the dashboard serves none: see docs/dashboard.md, "Testing").
-            .filter(|e| !is_failed_load_of(e, &self.base, "/favicon.ico"))
             .collect();
         assert!(
             errors.is_empty(),

@@ -122,7 +122,7 @@ async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
 }
 
 /// What a browser sees at a path that is neither a page nor an API route.
-const NOT_A_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title></head><body><h1>Not found</h1><p>There is no page here. <a href=\"/\">Go to the overview</a>.</p></body></html>";
+const NOT_A_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>Not found</title></head><body><h1>Not found</h1><p>There is no page here. <a href=\"/\">Go to the overview</a>.</p></body></html>";
 
 async fn no_method() -> ApiError {
     ApiError::new(
