@@ -17,7 +17,7 @@ use camaudit_server::pool::Views;
 use camaudit_store::{EstateStore, OrgId, Organisation, Scan, ScanStatus, Site, StoreError};
 
 use super::words::{DeviceAt, verdict_words};
-use super::{OrgParam, OrgPicker, PageQuery, choose_org};
+use super::{Chosen, OrgParam, OrgPicker, PageQuery};
 use crate::layout::{Layout, Nav, PageError, render};
 use crate::session::Person;
 
@@ -137,12 +137,7 @@ pub async fn page(
     person: Person,
     PageQuery(q): PageQuery<OrgParam>,
 ) -> Result<Response, PageError> {
-    let orgs = app.pool.run(|store| store.organisations()).await?;
-    let who = super::who(&person, &orgs);
-    let org = choose_org(&person, &orgs, q.org)?;
-    let picker = org
-        .as_ref()
-        .and_then(|o| OrgPicker::of(&person, &orgs, o.id));
+    let Chosen { who, org, picker } = Chosen::read(&app, &person, q.org).await?;
     let sites = match &org {
         Some(p) => {
             let id = p.id;

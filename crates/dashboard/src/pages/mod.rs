@@ -109,6 +109,34 @@ pub fn choose_org(
     }
 }
 
+/// What a page of one organisation starts from: who is looking (for the
+/// frame), the organisation it shows ([`choose_org`]) and the admin's
+/// picker.
+pub struct Chosen {
+    pub who: String,
+    pub org: Option<Organisation>,
+    pub picker: Option<OrgPicker>,
+}
+
+impl Chosen {
+    pub async fn read(
+        app: &AppState,
+        person: &Person,
+        asked: Option<OrgId>,
+    ) -> Result<Chosen, PageError> {
+        let orgs = app.pool.run(|store| store.organisations()).await?;
+        let org = choose_org(person, &orgs, asked)?;
+        let picker = org
+            .as_ref()
+            .and_then(|o| OrgPicker::of(person, &orgs, o.id));
+        Ok(Chosen {
+            who: who(person, &orgs),
+            org,
+            picker,
+        })
+    }
+}
+
 /// The admin's choice of organisation: a GET form with one select, in
 /// `templates/org_picker.html` (a page's struct has `picker:
 /// Option<OrgPicker>` and includes the template).

@@ -14,7 +14,7 @@ use camaudit_server::AppState;
 use camaudit_store::Organisation;
 
 use super::stored_plan::{Found, LatestDevices, LatestPlan, StoredBoard, how_to_plan, latest_plan};
-use super::{OrgParam, OrgPicker, PageQuery, choose_org};
+use super::{Chosen, OrgParam, OrgPicker, PageQuery};
 use crate::layout::{Layout, Nav, PageError, render};
 use crate::session::Person;
 
@@ -99,12 +99,7 @@ pub async fn page(
     person: Person,
     PageQuery(q): PageQuery<OrgParam>,
 ) -> Result<Response, PageError> {
-    let orgs = app.pool.run(|store| store.organisations()).await?;
-    let who = super::who(&person, &orgs);
-    let org = choose_org(&person, &orgs, q.org)?;
-    let picker = org
-        .as_ref()
-        .and_then(|o| OrgPicker::of(&person, &orgs, o.id));
+    let Chosen { who, org, picker } = Chosen::read(&app, &person, q.org).await?;
     let state = match &org {
         None => Shown::NoOrganisation,
         Some(p) => {
