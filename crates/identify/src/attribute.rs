@@ -197,7 +197,7 @@ fn user_label_set_aside(hint: &Candidate, maker: &VendorId, consistent: bool) ->
 
 /// Whether a brand is the maker, one of its group, or a brand the registry
 /// relates to it.
-fn label_fits_maker(
+pub(crate) fn label_fits_maker(
     registry: &Registry,
     label: &VendorId,
     maker: &VendorId,

@@ -20,7 +20,24 @@ pub(crate) struct AddrRecord {
     /// MACs seen for this address, with how often and from which source.
     pub macs: Vec<SeenMac>,
     pub evidence: EvidenceSet,
+    /// Maker and brand names the firmware or a register gives, whether or
+    /// not the registry knows them (`MAKER_NAME_FIELDS`).
+    pub maker_names: Vec<String>,
 }
+
+/// Fields whose value names the maker or brand, set by the firmware or
+/// written in an asset register (never by whoever named the device).
+pub(crate) const MAKER_NAME_FIELDS: [&str; 5] = [
+    "onvif.manufacturer",
+    "upnp.manufacturer",
+    "sadp.oeminfo",
+    "import.manufacturer",
+    "import.brand",
+];
+
+/// At most this many names per address: enough for every channel that
+/// reports one, bounded against a device that repeats itself.
+const MAX_MAKER_NAMES: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SeenMac {
@@ -37,7 +54,23 @@ impl AddrRecord {
             tcp_ports: BTreeSet::new(),
             macs: Vec::new(),
             evidence: EvidenceSet::default(),
+            maker_names: Vec::new(),
         }
+    }
+
+    fn note_maker_name(&mut self, field: &str, value: &str) {
+        let name = value.trim();
+        if name.is_empty()
+            || !MAKER_NAME_FIELDS.contains(&field)
+            || self.maker_names.len() >= MAX_MAKER_NAMES
+            || self
+                .maker_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            return;
+        }
+        self.maker_names.push(name.to_owned());
     }
 
     /// The MAC this address most often announced.
@@ -89,6 +122,7 @@ impl<'r> Collector<'r> {
         if let (Some(port), Transport::Tcp) = (obs.port, obs.source.transport()) {
             record.tcp_ports.insert(port);
         }
+        record.note_maker_name(obs.field.as_str(), &obs.value);
         if is_mac_field(obs.field.as_str())
             && let Ok(mac) = Mac::parse(&obs.value)
         {

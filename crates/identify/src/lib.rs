@@ -194,7 +194,7 @@ impl Engine {
     }
 
     fn build_device(&self, mut draft: DeviceDraft, date: Option<&str>) -> Device {
-        self.add_model_grammar_evidence(&mut draft);
+        let grammar_set_aside = self.add_model_grammar_evidence(&mut draft);
         self.add_equivalence_evidence(&mut draft);
         if let Some((mac, source, port)) = draft.mac {
             self.add_oui_evidence(&mut draft, mac, source, port);
@@ -270,7 +270,7 @@ impl Engine {
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
         let steps = self.with_china_address_hint(
-            attribution.steps,
+            [attribution.steps, grammar_set_aside].concat(),
             draft.mac.map(|m| m.0),
             attribution.manufacturer.is_none(),
         );
@@ -303,8 +303,11 @@ impl Engine {
     }
 
     /// Model numbers learned from any protocol are read once more by the
-    /// model-number grammar rules (`field = "fact.model"`).
-    fn add_model_grammar_evidence(&self, draft: &mut DeviceDraft) {
+    /// model-number grammar rules (`field = "fact.model"`). A grammar whose
+    /// shape other brands share (`numbering = "shared"`) counts only when
+    /// every maker or brand name the device gives fits its maker; otherwise
+    /// it is set aside, and the returned steps say so.
+    fn add_model_grammar_evidence(&self, draft: &mut DeviceDraft) -> Vec<AttributionStep> {
         let mut models: Vec<(String, Source, Option<u16>)> = Vec::new();
         for ev in draft.evidence.as_slice() {
             if let Some(m) = &ev.asserts.model
@@ -313,8 +316,16 @@ impl Engine {
                 models.push((m.clone(), ev.source, ev.port));
             }
         }
+        let mut set_aside = Vec::new();
         for (model, source, port) in models {
             for hit in self.rules.match_value(MODEL_FIELD, &model) {
+                if hit.rule.shared_numbering
+                    && let Some(maker) = &hit.rule.asserts.manufacturer
+                    && let Some(other) = self.name_not_of(&draft.maker_names, maker)
+                {
+                    set_aside.push(shared_number_set_aside(&model, &hit.rule.id, maker, other));
+                    continue;
+                }
                 let ev = Evidence {
                     source,
                     port,
@@ -327,6 +338,32 @@ impl Engine {
                 draft.evidence.push(ev);
             }
         }
+        set_aside
+    }
+
+    /// The first of the device's maker and brand names that is not `maker`,
+    /// its group or a brand the registry relates to it; a name the registry
+    /// does not know is another maker's too.
+    fn name_not_of<'n>(&self, names: &'n [String], maker: &VendorId) -> Option<&'n str> {
+        names
+            .iter()
+            .find(|name| {
+                let known = self.registry.lookup_name(name).or_else(|| {
+                    let first = name.split_whitespace().next()?;
+                    (first.len() < name.len())
+                        .then(|| self.registry.lookup_name(first))
+                        .flatten()
+                });
+                !known.is_some_and(|v| {
+                    attribute::label_fits_maker(
+                        &self.registry,
+                        &v,
+                        maker,
+                        attribute::LinkScope::default(),
+                    )
+                })
+            })
+            .map(String::as_str)
     }
 
     /// A model number the registry documents as another maker's model
@@ -452,5 +489,23 @@ impl Identifier<'_> {
 
     pub fn finish(self) -> Vec<Device> {
         self.engine.finish(self.collector)
+    }
+}
+
+/// Says why a model number's shape did not name its maker: the device names
+/// another maker or brand, and numbers of that shape recur across brands.
+fn shared_number_set_aside(
+    model: &str,
+    rule: &str,
+    maker: &VendorId,
+    other: &str,
+) -> AttributionStep {
+    AttributionStep {
+        claim: format!(
+            "model {model:?} has the shape of {maker}'s numbering (rule {rule}), but numbers of that shape recur across brands and the device names {other:?}: not counted as {maker}"
+        )
+        .into(),
+        confidence: camaudit_model::Confidence::ZERO,
+        sources: Vec::new().into(),
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct DeviceDraft {
     pub mac: Option<(Mac, Source, Option<u16>)>,
     pub tcp_ports: BTreeSet<u16>,
     pub evidence: EvidenceSet,
+    /// The maker and brand names its addresses gave (`collect::MAKER_NAME_FIELDS`).
+    pub maker_names: Vec<String>,
 }
 
 pub(crate) fn merge_by_mac(records: Vec<AddrRecord>) -> Vec<DeviceDraft> {
@@ -58,6 +60,11 @@ fn draft_from(mut group: Vec<AddrRecord>, mac: Option<Mac>) -> DeviceDraft {
         other_addrs.push(r.addr);
         first.tcp_ports.extend(r.tcp_ports);
         first.evidence.extend(r.evidence.into_vec());
+        for name in r.maker_names {
+            if !first.maker_names.contains(&name) {
+                first.maker_names.push(name);
+            }
+        }
     }
     other_addrs.sort();
     DeviceDraft {
@@ -66,5 +73,6 @@ fn draft_from(mut group: Vec<AddrRecord>, mac: Option<Mac>) -> DeviceDraft {
         mac: mac_seen,
         tcp_ports: first.tcp_ports,
         evidence: first.evidence,
+        maker_names: first.maker_names,
     }
 }

@@ -119,6 +119,35 @@ asserts = { device_type = "camera" }
     }
 
     #[test]
+    fn shared_numbering_is_only_for_model_grammars() {
+        let grammar = r#"
+[[rule]]
+id = "acme.fact.model"
+field = "fact.model"
+pattern = '^[A-Z]\d{4}$'
+confidence = 0.7
+reference = "r"
+asserts = { manufacturer = "acme" }
+numbering = "shared"
+[[rule.example]]
+value = "M1065"
+"#;
+        let set = load(grammar).unwrap();
+        let hits = set.match_value("fact.model", "M1065");
+        assert!(hits[0].rule.shared_numbering);
+        let unshared = load(&grammar.replace("numbering = \"shared\"\n", "")).unwrap();
+        assert!(
+            !unshared.match_value("fact.model", "M1065")[0]
+                .rule
+                .shared_numbering
+        );
+        let e = load_err(&grammar.replace("\"fact.model\"\npattern", "\"http.title\"\npattern"));
+        assert!(e.contains("is for model-number grammars"), "{e}");
+        let e = load_err(&grammar.replace("\"shared\"", "\"common\""));
+        assert!(e.contains("the only value is"), "{e}");
+    }
+
+    #[test]
     fn capture_patterns_extract_after_the_match() {
         let text = r#"
 [[rule]]

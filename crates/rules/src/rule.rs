@@ -111,6 +111,10 @@ pub struct Rule {
     pub(crate) has_captures: bool,
     pub examples: Vec<Example>,
     pub not_examples: Vec<String>,
+    /// A model-number grammar whose shape other brands' numbers share
+    /// (`numbering = "shared"`): a number of that shape names its maker only
+    /// when the device names no other maker or brand beside it.
+    pub shared_numbering: bool,
     /// The file the rule came from, for error messages and `rules list`.
     pub origin: String,
 }
@@ -194,6 +198,7 @@ impl Rule {
                 "no examples: every rule carries at least one tested example".into(),
             ));
         }
+        let shared_numbering = shared_numbering(spec.numbering.as_deref(), &fields).map_err(err)?;
         let examples = spec
             .example
             .into_iter()
@@ -212,6 +217,7 @@ impl Rule {
             has_captures,
             examples,
             not_examples: spec.not_examples,
+            shared_numbering,
             origin: origin.to_owned(),
         })
     }
@@ -295,6 +301,21 @@ fn field_selector(
         (None, None) => Err("no field: give field or fields_prefix".into()),
     }
 }
+
+/// Reads `numbering`: only `"shared"`, and only on a model-number grammar.
+fn shared_numbering(numbering: Option<&str>, fields: &FieldSelector) -> Result<bool, String> {
+    match numbering {
+        None => Ok(false),
+        Some("shared") if fields.matches(MODEL_GRAMMAR_FIELD) => Ok(true),
+        Some("shared") => Err(format!(
+            "numbering = \"shared\" is for model-number grammars (field = \"{MODEL_GRAMMAR_FIELD}\")"
+        )),
+        Some(other) => Err(format!("numbering {other:?}: the only value is \"shared\"")),
+    }
+}
+
+/// The pseudo-field model-number grammars read.
+const MODEL_GRAMMAR_FIELD: &str = "fact.model";
 
 fn check_capture_names(pattern: &Regex) -> Result<bool, String> {
     let mut any = false;

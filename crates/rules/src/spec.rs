@@ -52,6 +52,10 @@ pub(crate) struct RuleSpec {
     pub example: Vec<ExampleSpec>,
     #[serde(default)]
     pub not_examples: Vec<String>,
+    /// `"shared"` on a model-number grammar whose shape other brands'
+    /// numbers also take (a letter and four digits): see `Rule::shared_numbering`.
+    #[serde(default)]
+    pub numbering: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
