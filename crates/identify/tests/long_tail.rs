@@ -349,3 +349,127 @@ fn reolink_is_a_shenzhen_company() {
     assert_eq!(d.manufacturer.as_ref().map(|m| m.as_str()), Some("reolink"));
     assert!(d.covered_by.iter().any(|r| r == "uk-2022-directive"));
 }
+
+/// Registry 2026.12.02.1: the brands of a public camera database
+/// (ch-bas/cctv-camera-database) that camaudit could not place before.
+#[test]
+fn a_camera_databases_prc_brands_are_covered() {
+    let w = |maker| Want {
+        maker,
+        covered: COVERED,
+    };
+    check(&[
+        ("eufy (Anker)", "import.brand", "Eufy", w("anker")),
+        (
+            "Anker",
+            "import.manufacturer",
+            "Anker Innovations",
+            w("anker"),
+        ),
+        (
+            "Aqara (Lumi United)",
+            "import.brand",
+            "Aqara",
+            w("lumi-united"),
+        ),
+        (
+            "Lumi United MAC",
+            "mac",
+            "54:ef:44:12:34:56",
+            w("lumi-united"),
+        ),
+        (
+            "Luma by its LUM- number",
+            "import.model",
+            "LUM-220-IP-DF",
+            w("hikvision"),
+        ),
+    ]);
+}
+
+#[test]
+fn a_camera_databases_other_makers_are_not_covered() {
+    let w = |maker| Want {
+        maker,
+        covered: TRUSTED,
+    };
+    check(&[
+        ("D-Link", "import.brand", "D-Link", w("dlink")),
+        (
+            "GeoVision",
+            "onvif.manufacturer",
+            "GeoVision",
+            w("geovision"),
+        ),
+        ("Synology", "import.brand", "Synology", w("synology")),
+        ("FLIR", "import.brand", "Teledyne FLIR", w("flir")),
+        (
+            "Grandstream",
+            "import.brand",
+            "Grandstream",
+            w("grandstream"),
+        ),
+        ("SimpliSafe", "import.brand", "SimpliSafe", w("simplisafe")),
+        ("Resideo", "import.brand", "Resideo", w("resideo")),
+        ("Netatmo", "import.brand", "Netatmo", w("netatmo")),
+        ("Somfy", "import.brand", "Somfy", w("somfy")),
+        ("Steinel", "import.brand", "Steinel", w("steinel")),
+        ("INSTAR", "import.brand", "INSTAR", w("instar")),
+        ("Godrej", "import.brand", "Godrej", w("godrej")),
+        ("3xLOGIC", "import.brand", "3xLOGIC", w("3xlogic")),
+        (
+            "Arecont",
+            "import.brand",
+            "Arecont Vision",
+            w("arecont-vision"),
+        ),
+        ("Blink", "import.brand", "Blink", w("amazon")),
+    ]);
+}
+
+#[test]
+fn a_camera_databases_weakly_sourced_oem_brands_are_likely_covered() {
+    use camaudit_model::Verdict;
+    let engine = engine();
+    for (obs, maker) in [
+        (&[("import.brand", "Intelbras")][..], "dahua"),
+        (&[("import.brand", "LaView")][..], "hikvision"),
+        (
+            &[("import.brand", "ABUS"), ("import.model", "IPCB64520")][..],
+            "hikvision",
+        ),
+    ] {
+        let d = one(&engine, obs);
+        assert_eq!(
+            d.manufacturer.as_ref().map(|m| m.as_str()),
+            Some(maker),
+            "{obs:?}"
+        );
+        let c = d.coverage.as_ref().expect("a coverage verdict");
+        assert_eq!(c.verdict, Verdict::LikelyCovered, "{obs:?}: {c:?}");
+    }
+    // ABUS's relation reaches only its Performance line; who makes the
+    // rest was not sourced, so they are neither covered nor cleared.
+    for obs in [
+        &[("import.brand", "ABUS")][..],
+        &[("import.brand", "ABUS"), ("import.model", "TVIP62562")][..],
+        // Three unrelated firms register the name Costar.
+        &[("import.brand", "Costar")][..],
+    ] {
+        let d = one(&engine, obs);
+        assert_eq!(d.manufacturer, None, "{obs:?}: {:#?}", d.attribution);
+        assert!(!d.covered, "{obs:?}");
+    }
+}
+
+#[test]
+fn kasa_is_a_tp_link_brand_and_disputed() {
+    use camaudit_model::Verdict;
+    let d = one(&engine(), &[("import.brand", "Kasa")]);
+    assert_eq!(
+        d.manufacturer.as_ref().map(|m| m.as_str()),
+        Some("tp-link-systems")
+    );
+    let c = d.coverage.as_ref().expect("a coverage verdict");
+    assert_eq!(c.verdict, Verdict::Disputed, "{c:?}");
+}

@@ -55,7 +55,7 @@ const COVERED_MAKERS: [&str; 11] = [
 #[test]
 fn builtin_loads_with_version_and_date() {
     let r = reg();
-    assert_eq!(r.version(), "2026.12.01.4");
+    assert_eq!(r.version(), "2026.12.02.1");
     assert_eq!(r.date(), "2026-12-01");
     let ids: Vec<&str> = r.regimes().iter().map(|g| g.id.as_str()).collect();
     for want in [
@@ -438,6 +438,21 @@ fn kev_entries_match_the_cisa_catalog() {
             "TP-Link",
             &["Archer", "Multiple Archer", "Multiple Routers"],
         ),
+        // Routers, access points, DSL modems and NAS; its DCS cameras and
+        // DNR recorders are mapped.
+        (
+            "D-Link",
+            &[
+                "DIR",
+                "DSL",
+                "DWL",
+                "DNS",
+                "Multiple NAS",
+                "Multiple Routers",
+            ],
+        ),
+        // An IP PBX.
+        ("Grandstream", &["UCM"]),
     ];
     let not_surveillance = |vendor: &str, product: &str| {
         NOT_SURVEILLANCE
