@@ -602,9 +602,17 @@ pub fn write_search(out: &mut dyn Write, s: &SearchResults) -> Result<()> {
         return Ok(());
     }
     let mut rows = vec![
-        ["KIND", "ID", "NAME", "MATCHED", "SCORE", "CONF", "SOURCES"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "KIND",
+            "ID",
+            "NAME",
+            "MATCHED",
+            "SCORE",
+            "CONF",
+            "STRONGEST SOURCE",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for h in &s.results {
         rows.push(vec![
@@ -614,7 +622,7 @@ pub fn write_search(out: &mut dyn Write, s: &SearchResults) -> Result<()> {
             h.matched.clone(),
             format!("{:.2}", h.score),
             h.confidence.as_str().into(),
-            h.sources.first().cloned().unwrap_or_default(),
+            strongest_source(h.sources),
         ]);
     }
     write_rows(out, &rows)
