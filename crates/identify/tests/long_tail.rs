@@ -424,6 +424,14 @@ fn a_camera_databases_other_makers_are_not_covered() {
             w("arecont-vision"),
         ),
         ("Blink", "import.brand", "Blink", w("amazon")),
+        ("EverFocus", "import.brand", "EverFocus", w("everfocus")),
+        ("AvertX", "import.brand", "AvertX", w("avertx")),
+        (
+            "TKH Security",
+            "import.brand",
+            "TKH Security",
+            w("tkh-security"),
+        ),
     ]);
 }
 

@@ -56,7 +56,7 @@ const COVERED_MAKERS: [&str; 11] = [
 fn builtin_loads_with_version_and_date() {
     let r = reg();
     assert_eq!(r.version(), "2026.12.02.1");
-    assert_eq!(r.date(), "2026-12-01");
+    assert_eq!(r.date(), "2026-12-02");
     let ids: Vec<&str> = r.regimes().iter().map(|g| g.id.as_str()).collect();
     for want in [
         "uk-2022-directive",
