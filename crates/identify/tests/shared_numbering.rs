@@ -53,11 +53,18 @@ fn a_shared_shape_beside_an_unknown_brand_names_no_maker() {
     assert!(!d.covered);
     assert!(said(&d, "\"JideTech\""), "{:#?}", d.attribution);
 
+    // TKH Security is in the registry (NL): its own name decides, not the
+    // VIVOTEK shape of its number.
     let d = one(&[
         ("import.brand", "TKH Security"),
         ("import.model", "FD2024F"),
     ]);
-    assert_eq!(maker(&d), None, "{:#?}", d.attribution);
+    assert_eq!(maker(&d), Some("tkh-security"), "{:#?}", d.attribution);
+    assert!(
+        said(&d, "has the shape of vivotek's numbering"),
+        "{:#?}",
+        d.attribution
+    );
 }
 
 #[test]
