@@ -222,8 +222,12 @@ fn a_server_down_for_the_whole_run_leaves_every_batch_spooled_for_the_next() {
         &down,
         &settings(Duration::from_millis(300)),
     );
+    // Out of time either way: after failing to reach the server, or (on a
+    // loaded machine) before the first attempt once spooling took the
+    // whole budget. What matters is that nothing is lost.
     assert!(
-        matches!(&report.stop, Some(Stop::OutOfTime(why)) if why.contains("cannot reach")),
+        matches!(&report.stop, Some(Stop::OutOfTime(why))
+            if why.contains("cannot reach") || why.contains("were up before")),
         "{report:?}"
     );
     assert_eq!((report.stored, report.left), (0, batches));
