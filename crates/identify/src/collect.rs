@@ -39,6 +39,18 @@ pub(crate) const MAKER_NAME_FIELDS: [&str; 5] = [
 /// reports one, bounded against a device that repeats itself.
 const MAX_MAKER_NAMES: usize = 16;
 
+/// Adds a maker or brand name once (case ignored), up to `MAX_MAKER_NAMES`.
+pub(crate) fn add_maker_name(names: &mut Vec<String>, value: &str) {
+    let name = value.trim();
+    if name.is_empty()
+        || names.len() >= MAX_MAKER_NAMES
+        || names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    {
+        return;
+    }
+    names.push(name.to_owned());
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SeenMac {
     pub mac: Mac,
@@ -59,18 +71,9 @@ impl AddrRecord {
     }
 
     fn note_maker_name(&mut self, field: &str, value: &str) {
-        let name = value.trim();
-        if name.is_empty()
-            || !MAKER_NAME_FIELDS.contains(&field)
-            || self.maker_names.len() >= MAX_MAKER_NAMES
-            || self
-                .maker_names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(name))
-        {
-            return;
+        if MAKER_NAME_FIELDS.contains(&field) {
+            add_maker_name(&mut self.maker_names, value);
         }
-        self.maker_names.push(name.to_owned());
     }
 
     /// The MAC this address most often announced.

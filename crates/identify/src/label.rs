@@ -50,20 +50,7 @@ fn brand_text(obs: &Observation) -> Option<String> {
 pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Option<Evidence> {
     let text = brand_text(obs)?;
     let user_set = reads_user_text(obs.field.as_str(), &obs.value, Some(REGISTRY_NAME_RULE));
-    let first_word = |t: &str, user_set: bool| -> Option<String> {
-        let word = t.split_whitespace().next()?;
-        // A host name joins its words with dashes or dots.
-        let word = if user_set {
-            word.split(|c: char| !c.is_alphanumeric())
-                .find(|w| w.len() >= 3)?
-        } else {
-            word
-        };
-        (word.len() < t.len()).then(|| word.to_owned())
-    };
-    let id: VendorId = registry
-        .lookup_name(&text)
-        .or_else(|| registry.lookup_name(&first_word(&text, user_set)?))?;
+    let id = vendor_named(registry, &text, user_set)?;
     let confidence = if user_set {
         user_hint_cap()
     } else {
@@ -81,4 +68,23 @@ pub(crate) fn label_from_registry(registry: &Registry, obs: &Observation) -> Opt
         },
         confidence,
     })
+}
+
+/// The registry vendor a name is: the whole text, else its first word. In a
+/// name a user set (`user_set`), words may be joined with dashes or dots,
+/// as host names are.
+pub(crate) fn vendor_named(registry: &Registry, text: &str, user_set: bool) -> Option<VendorId> {
+    let first_word = || -> Option<&str> {
+        let word = text.split_whitespace().next()?;
+        let word = if user_set {
+            word.split(|c: char| !c.is_alphanumeric())
+                .find(|w| w.len() >= 3)?
+        } else {
+            word
+        };
+        (word.len() < text.len()).then_some(word)
+    };
+    registry
+        .lookup_name(text)
+        .or_else(|| registry.lookup_name(first_word()?))
 }

@@ -45,7 +45,7 @@ use crate::vulnerabilities::KevMemo;
 pub use camaudit_model as model;
 
 /// The pseudo-field that model-number grammar rules read.
-pub const MODEL_FIELD: &str = "fact.model";
+pub use camaudit_rules::MODEL_FIELD;
 
 pub use label::REGISTRY_NAME_RULE;
 
@@ -348,12 +348,7 @@ impl Engine {
         names
             .iter()
             .find(|name| {
-                let known = self.registry.lookup_name(name).or_else(|| {
-                    let first = name.split_whitespace().next()?;
-                    (first.len() < name.len())
-                        .then(|| self.registry.lookup_name(first))
-                        .flatten()
-                });
+                let known = label::vendor_named(&self.registry, name, false);
                 !known.is_some_and(|v| {
                     attribute::label_fits_maker(
                         &self.registry,

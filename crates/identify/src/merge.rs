@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use camaudit_model::{Mac, Source};
 
-use crate::collect::AddrRecord;
+use crate::collect::{AddrRecord, add_maker_name};
 use crate::evidence::EvidenceSet;
 
 /// A device before its facts are resolved.
@@ -60,10 +60,8 @@ fn draft_from(mut group: Vec<AddrRecord>, mac: Option<Mac>) -> DeviceDraft {
         other_addrs.push(r.addr);
         first.tcp_ports.extend(r.tcp_ports);
         first.evidence.extend(r.evidence.into_vec());
-        for name in r.maker_names {
-            if !first.maker_names.contains(&name) {
-                first.maker_names.push(name);
-            }
+        for name in &r.maker_names {
+            add_maker_name(&mut first.maker_names, name);
         }
     }
     other_addrs.sort();

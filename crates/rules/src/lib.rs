@@ -19,7 +19,7 @@ mod set;
 mod spec;
 
 pub use error::{RuleError, RuleErrors};
-pub use rule::{CAPTURE_NAMES, Captured, Example, FieldSelector, Rule};
+pub use rule::{CAPTURE_NAMES, Captured, Example, FieldSelector, MODEL_FIELD, Rule};
 pub use selftest::ExampleFailure;
 pub use set::{Hit, RuleSet};
 

@@ -306,16 +306,17 @@ fn field_selector(
 fn shared_numbering(numbering: Option<&str>, fields: &FieldSelector) -> Result<bool, String> {
     match numbering {
         None => Ok(false),
-        Some("shared") if fields.matches(MODEL_GRAMMAR_FIELD) => Ok(true),
+        Some("shared") if fields.matches(MODEL_FIELD) => Ok(true),
         Some("shared") => Err(format!(
-            "numbering = \"shared\" is for model-number grammars (field = \"{MODEL_GRAMMAR_FIELD}\")"
+            "numbering = \"shared\" is for model-number grammars (field = \"{MODEL_FIELD}\")"
         )),
         Some(other) => Err(format!("numbering {other:?}: the only value is \"shared\"")),
     }
 }
 
-/// The pseudo-field model-number grammars read.
-const MODEL_GRAMMAR_FIELD: &str = "fact.model";
+/// The pseudo-field model-number grammars read: every model number any
+/// rule captured is matched again against the rules on this field.
+pub const MODEL_FIELD: &str = "fact.model";
 
 fn check_capture_names(pattern: &Regex) -> Result<bool, String> {
     let mut any = false;
