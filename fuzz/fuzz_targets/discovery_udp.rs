@@ -1,7 +1,8 @@
-//! The makers' discovery payloads and SSDP (SADP XML, DHIP JSON,
-//! WS-Discovery SOAP, SSDP headers), UPnP descriptions and the P2P
-//! signatures on arbitrary bytes: counted as malformed or read, never a
-//! panic, no entity expanded.
+//! The makers' discovery payloads and SSDP (SADP XML, DHIP JSON, the
+//! Topsee NetSDK search XML and control frames, WS-Discovery SOAP, SSDP
+//! headers), UPnP descriptions and the P2P signatures on arbitrary bytes:
+//! counted as malformed or read, never a panic, no entity expanded, and a
+//! frame never claims more bytes than it was given.
 #![no_main]
 
 use camaudit_passive::proto::{discovery, p2p, upnp};
@@ -14,6 +15,12 @@ fuzz_target!(|data: &[u8]| {
     let dst = "10.0.0.2".parse().unwrap();
     discovery::sadp(data, src, 0, &mut sink);
     discovery::dhip(data, src, 0, &mut sink);
+    discovery::topsee(data, src, 0, &mut sink);
+    if let camaudit_probe::topsee::Frame::Message { consumed, .. } =
+        camaudit_probe::topsee::frame(data)
+    {
+        assert!(consumed <= data.len());
+    }
     discovery::wsd(data, src, 0, &mut sink);
     discovery::ssdp(data, src, 0, &mut sink);
     p2p::check(data, src, dst, 8800, &mut sink);

@@ -21,6 +21,8 @@ pub enum Source {
     Sadp,
     /// Dahua's DHIP discovery (UDP 37810) and JSON-over-DHIP.
     Dhip,
+    /// The Topsee / Anjoy Vision NetSDK discovery (UDP 3001).
+    Topsee,
     /// Dahua's binary DVRIP on TCP 37777.
     Dvrip,
     /// Hikvision's private SDK port (TCP 8000).
@@ -48,7 +50,7 @@ pub enum Source {
     Passive,
 }
 
-const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import, nmap, passive";
+const SOURCE_NAMES: &str = "tcp, http, tls, rtsp, onvif, wsd, sadp, dhip, topsee, dvrip, hiksdk, xmnet, ssdp, upnp, mdns, snmp, arp, dhcp, dns, telnet, ftp, sip, import, nmap, passive";
 
 /// How the evidence travelled, which decides whether its port counts as an
 /// open TCP port of the device.
@@ -61,7 +63,7 @@ pub enum Transport {
 }
 
 impl Source {
-    pub const ALL: [Source; 24] = [
+    pub const ALL: [Source; 25] = [
         Source::Tcp,
         Source::Http,
         Source::Tls,
@@ -70,6 +72,7 @@ impl Source {
         Source::Wsd,
         Source::Sadp,
         Source::Dhip,
+        Source::Topsee,
         Source::Dvrip,
         Source::Hiksdk,
         Source::Xmnet,
@@ -98,6 +101,7 @@ impl Source {
             Source::Wsd => "wsd",
             Source::Sadp => "sadp",
             Source::Dhip => "dhip",
+            Source::Topsee => "topsee",
             Source::Dvrip => "dvrip",
             Source::Hiksdk => "hiksdk",
             Source::Xmnet => "xmnet",
@@ -143,6 +147,7 @@ impl Source {
             Source::Wsd
             | Source::Sadp
             | Source::Dhip
+            | Source::Topsee
             | Source::Ssdp
             | Source::Mdns
             | Source::Snmp

@@ -96,6 +96,12 @@ const ROWS: &[Row] = &[
     row(Selects::Field("snmp.sysname"), SetBy::User),
     row(Selects::Field("upnp.friendly_name"), SetBy::User),
     row(Selects::Field("nmap.hostname"), SetBy::User),
+    // A Topsee search reply carries the device's name, host name and
+    // account names: all set by whoever runs it.
+    row(Selects::Field("topsee.name"), SetBy::User),
+    row(Selects::Field("topsee.hostname"), SetBy::User),
+    row(Selects::Field("topsee.account"), SetBy::User),
+    row(Selects::Field("topsee.cleartext-password"), SetBy::User),
     row(Selects::Prefix("import."), SetBy::Record),
 ];
 

@@ -11,8 +11,8 @@ use rustc_hash::FxHashMap;
 
 /// Ports that name a service whichever side sends first.
 const SERVICE_PORTS: &[u16] = &[
-    53, 67, 68, 80, 123, 443, 554, 1900, 3702, 5353, 8000, 8080, 8443, 8554, 8800, 34567, 37020,
-    37777, 37810,
+    53, 67, 68, 80, 123, 443, 554, 1900, 3001, 3702, 5353, 8000, 8080, 8091, 8443, 8554, 8800,
+    34567, 37020, 37777, 37810,
 ];
 
 /// A conversation's key: `client` talks to `server` on `port`.

@@ -10,7 +10,8 @@
 //! - MAC ↔ IP bindings from ARP, DHCP leases and frames' source addresses
 //!   (routers' MACs recognised and left out) ([`bindings`]);
 //! - DHCP, DNS and mDNS, SSDP and UPnP descriptions, Hikvision SADP, Dahua
-//!   DHIP and WS-Discovery ([`proto`]);
+//!   DHIP, the Topsee / Anjoy Vision NetSDK search and WS-Discovery
+//!   ([`proto`]);
 //! - HTTP and RTSP both ways, TLS ClientHello names and server
 //!   certificates, over bounded TCP reassembly ([`streams`]);
 //! - vendor P2P traffic by wire signature ([`proto::p2p`]);
@@ -242,6 +243,8 @@ impl Analyzer {
             discovery::sadp(payload, src, ts, sink);
         } else if either(37810) {
             discovery::dhip(payload, src, ts, sink);
+        } else if either(camaudit_probe::topsee::DISCOVERY_PORT) {
+            discovery::topsee(payload, src, ts, sink);
         } else {
             p2p::check(payload, src, dst, dport, sink);
         }

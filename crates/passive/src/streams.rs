@@ -1,5 +1,6 @@
 //! Bounded TCP reassembly for the streams worth reading. A stream is
-//! tracked only when its first payload looks like HTTP, RTSP or TLS, or its
+//! tracked only when its first payload looks like HTTP, RTSP, TLS or a
+//! Topsee NetSDK frame, or its
 //! port is DNS's or a camera maker's binary service; everything else costs one hash
 //! look-up and a prefix compare per packet. Each direction keeps its bytes
 //! in order (a few out-of-order segments wait; a hole is counted and the
@@ -83,6 +84,9 @@ pub fn app_for(payload: &[u8], sport: u16, dport: u16) -> Option<App> {
     }
     if payload.len() >= 6 && payload[0] == 0x16 && payload[1] == 0x03 && payload[2] <= 0x04 {
         return Some(App::Tls);
+    }
+    if payload.starts_with(&camaudit_probe::topsee::FRAME_MAGIC) {
+        return Some(App::TopseeSdk);
     }
     crate::proto::stream::banner_port(sport)
         .or(crate::proto::stream::banner_port(dport))

@@ -39,6 +39,7 @@ pub mod ssdp;
 pub mod sweep;
 pub mod targets;
 pub mod tls;
+pub mod topsee;
 pub mod udp;
 pub mod wire;
 pub mod wsd;

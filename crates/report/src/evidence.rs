@@ -160,6 +160,18 @@ pub(crate) const PHRASES: &[Phrase] = &[
         "dhip.",
         "Dahua's device discovery protocol (DHIP) reported the {name} as “{value}”",
     ),
+    p(
+        "topsee.cleartext-password",
+        "The device gave away the password of its account “{value}” in clear text on the network (Topsee NetSDK)",
+    ),
+    p(
+        "topsee.sdk.root",
+        "The NetSDK control service{on_port} answered with Topsee's message format ({value})",
+    ),
+    p(
+        "topsee.",
+        "The Topsee NetSDK device search (UDP 3001), which every host on the segment hears, reported the {name} as “{value}”",
+    ),
     pm(
         "dvrip.banner",
         "The DVRIP service{on_port} answered in a private binary format",

@@ -1,13 +1,14 @@
 //! The makers' discovery protocols and SSDP, as the devices announce
 //! themselves on the wire: Hikvision SADP (UDP 37020), Dahua DHIP (UDP
-//! 37810), WS-Discovery Hello and ProbeMatches (UDP 3702), SSDP NOTIFY and
-//! search replies (UDP 1900). Replies go through the scanner's own parsers
-//! (`camaudit_probe::{sadp, dhip, wsd}`); a request (a client searching) is
+//! 37810), the Topsee / Anjoy Vision NetSDK search (UDP 3001, whose replies
+//! are broadcast to the whole segment), WS-Discovery Hello and ProbeMatches
+//! (UDP 3702), SSDP NOTIFY and search replies (UDP 1900). Replies go through the scanner's own parsers
+//! (`camaudit_probe::{sadp, dhip, topsee, wsd}`); a request (a client searching) is
 //! not evidence about its sender.
 
 use std::net::IpAddr;
 
-use camaudit_probe::{dhip, sadp, wsd};
+use camaudit_probe::{dhip, sadp, topsee, wsd};
 
 use crate::proto::message::{Framed, StartLine, frame};
 use crate::proto::stream::with_host;
@@ -28,6 +29,20 @@ pub fn dhip(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
     }
     if !with_host(src, None, ts, sink, |obs| dhip::parse(payload, obs)) {
         sink.summary.malformed("dhip json");
+    }
+}
+
+pub fn topsee(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
+    if !topsee::looks_like_message(payload) {
+        return;
+    }
+    let mut parsed = topsee::Parsed::Malformed;
+    with_host(src, None, ts, sink, |obs| {
+        parsed = topsee::parse(payload, obs);
+        parsed != topsee::Parsed::Malformed
+    });
+    if parsed == topsee::Parsed::Malformed {
+        sink.summary.malformed("topsee xml");
     }
 }
 

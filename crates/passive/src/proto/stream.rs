@@ -1,12 +1,14 @@
 //! Reading reassembled TCP streams: HTTP and RTSP messages both ways
 //! (requests paired with their replies), TLS ClientHello and the server
-//! certificate, and the first bytes of the makers' binary services.
+//! certificate, the first bytes of the makers' binary services, and the
+//! frames of the Topsee / Anjoy Vision NetSDK control service.
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use camaudit_probe::banner::{self, Kind};
 use camaudit_probe::obs::HostObs;
+use camaudit_probe::topsee::{self, Frame};
 use camaudit_probe::wire::Reply;
 
 use crate::proto::message::{Framed, Message, StartLine, frame};
@@ -25,6 +27,8 @@ pub enum App {
     Banner,
     /// DNS over TCP (port 53): length-prefixed messages both ways.
     Dns,
+    /// The Topsee NetSDK control service (TCP 8091): framed XML both ways.
+    TopseeSdk,
 }
 
 /// Requests waiting for their reply, per stream.
@@ -74,6 +78,7 @@ impl Parser {
             App::Tls => buf.first() == Some(&0x16),
             App::Banner => true,
             App::Dns => dns::plausible_tcp_start(buf),
+            App::TopseeSdk => buf.starts_with(&topsee::FRAME_MAGIC),
         }
     }
 
@@ -105,6 +110,7 @@ impl Parser {
                 }
             }
             App::Banner => self.banner(key, halves, half, ts, sink),
+            App::TopseeSdk => topsee_frames(key, &mut halves[half], half, ts, sink),
             App::Dns => {
                 let (from, _) = key.endpoint(half);
                 let h = &mut halves[half];
@@ -243,6 +249,50 @@ impl Parser {
         let value = banner::value(kind, &h.buf);
         sink.evidence.push(addr, Some(port), field, &value, ts);
         self.finished = true;
+    }
+}
+
+/// Reads the NetSDK frames of one direction. The device is the side on the
+/// service port (8091), else the side on the lower port: what a frame says
+/// (its message root, a login sent with its password in clear text) is
+/// evidence about the server, whoever sent it. A password is never kept.
+fn topsee_frames(key: &StreamKey, h: &mut Half, half: usize, ts: i64, sink: &mut Sink) {
+    let (a, b) = (key.endpoint(half), key.endpoint(1 - half));
+    let server = if b.1 == topsee::SDK_PORT || (a.1 != topsee::SDK_PORT && b.1 < a.1) {
+        b
+    } else {
+        a
+    };
+    loop {
+        match topsee::frame(&h.buf) {
+            Frame::Incomplete if !h.closed => return,
+            Frame::Incomplete | Frame::NotAFrame => {
+                // A frame's magic with a hostile length or broken XML is
+                // malformed; other bytes (a file transfer's raw data
+                // follows its frame) just end the reading.
+                if h.buf.starts_with(&topsee::FRAME_MAGIC) {
+                    sink.summary.malformed("topsee frame");
+                }
+                h.buf.clear();
+                h.done = true;
+                return;
+            }
+            Frame::Message {
+                root,
+                cleartext_login,
+                consumed,
+                ..
+            } => {
+                h.buf.drain(..consumed.min(h.buf.len()));
+                let (addr, port) = server;
+                sink.evidence
+                    .push(addr, Some(port), "topsee.sdk.root", &root, ts);
+                if let Some(user) = cleartext_login {
+                    sink.evidence
+                        .push(addr, Some(port), "topsee.cleartext-password", &user, ts);
+                }
+            }
+        }
     }
 }
 
