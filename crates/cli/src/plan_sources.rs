@@ -516,6 +516,7 @@ pub fn from_register(path: &Path, sheet: Option<&str>, engine: &Engine) -> Resul
                     .map(|k| k.cve.clone())
                     .collect(),
                 endpoints: Vec::new(),
+                cleartext_accounts: Vec::new(),
                 capabilities: Vec::new(),
                 open_ports: Vec::new(),
                 quantity: cell(&l.cells, quantity)

@@ -217,3 +217,68 @@ fn a_file_that_is_not_a_capture_is_one_error_and_nothing_recorded() {
     assert!(!dir.join("s.db").exists() || scans_in(&dir.join("s.db")).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Topsee camera's search reply, broadcast to its segment, carries its
+/// admin password: the capture names the account, the plan raises
+/// `credentials-sent-in-clear`, and the password is in neither.
+#[test]
+fn a_camera_broadcasting_its_password_is_a_finding_that_names_the_account_only() {
+    let dir = temp_dir("topsee");
+    let reply = br#"<?xml version="1.0" encoding="GB2312" ?><XML_TOPSEE><MESSAGE_HEADER Msg_type="SYSTEM_SEARCHIPC_MESSAGE" Msg_code="3" Msg_flag="0" /><MESSAGE_BODY><DEVICE_TYPE DeviceType="NVS-DM36X-HD" /><VERSION FileSystemVersion="V1.0.0.7 2018-10-31 14:41:20" /><UserConfig><Account Username="admin" Password="Tr0ub4dor-99" Status="Enable" /></UserConfig></MESSAGE_BODY></XML_TOPSEE>"#;
+    let frame = udp([10, 20, 8, 77], 3001, [255; 4], 3001, reply);
+    let mut file = capture();
+    file.extend_from_slice(&1_460_733_000u32.to_le_bytes());
+    file.extend_from_slice(&0u32.to_le_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    file.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    file.extend_from_slice(&frame);
+    std::fs::write(dir.join("c.pcap"), file).unwrap();
+    let out = camaudit(
+        &dir,
+        &["pcap", "c.pcap", "--format", "jsonl", "--db", "s.db"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let devices = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!devices.contains("Tr0ub4dor"), "{devices}");
+    std::fs::write(dir.join("devices.jsonl"), &devices).unwrap();
+    let estate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/estate.toml");
+    let plan = camaudit(
+        &dir,
+        &[
+            "plan",
+            "--estate",
+            estate.to_str().unwrap(),
+            "--devices",
+            "devices.jsonl",
+            "--from",
+            "2027-01-01",
+            "--format",
+            "jsonl",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let finding: serde_json::Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|f| f["device"] == "10.20.8.77" && f["control"] == "credentials-sent-in-clear")
+        .unwrap_or_else(|| panic!("no credentials finding: {text}"));
+    assert_eq!(finding["severity"], "high");
+    let evidence = finding["evidence"].to_string();
+    assert!(
+        evidence.contains("sent the password of admin in clear text"),
+        "{evidence}"
+    );
+    assert!(!text.contains("Tr0ub4dor"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

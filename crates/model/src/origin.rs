@@ -97,11 +97,13 @@ const ROWS: &[Row] = &[
     row(Selects::Field("upnp.friendly_name"), SetBy::User),
     row(Selects::Field("nmap.hostname"), SetBy::User),
     // A Topsee search reply carries the device's name, host name and
-    // account names: all set by whoever runs it.
+    // account names: all set by whoever runs it. (`topsee.cleartext-password`
+    // stays firmware-set: what it records is the firmware sending a
+    // password in clear text; the account name in it is only the label of
+    // what leaked, and no rule reads it as a brand.)
     row(Selects::Field("topsee.name"), SetBy::User),
     row(Selects::Field("topsee.hostname"), SetBy::User),
     row(Selects::Field("topsee.account"), SetBy::User),
-    row(Selects::Field("topsee.cleartext-password"), SetBy::User),
     row(Selects::Prefix("import."), SetBy::Record),
 ];
 

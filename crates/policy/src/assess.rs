@@ -261,6 +261,7 @@ fn place(estate: &Estate, policy: &Policy, mut asset: Asset, reach: &Reachabilit
         },
         calls_home: !asset.endpoints.is_empty(),
         kev_affected: !asset.kev_affected.is_empty(),
+        credentials_exposed: !asset.cleartext_accounts.is_empty(),
         surveillance: is_surveillance(asset.device_type),
     };
     let mut capabilities = asset.capabilities.clone();
@@ -455,6 +456,12 @@ fn evidence(estate: &Estate, d: &Assessed, c: &Control) -> Vec<String> {
     }
     if w.calls_home == Some(true) {
         out.push(format!("seen calling {}", a.endpoints.join(", ")));
+    }
+    if w.credentials_exposed == Some(true) {
+        out.push(format!(
+            "sent the password of {} in clear text on its network",
+            a.cleartext_accounts.join(", ")
+        ));
     }
     if w.kev_affected == Some(true) {
         out.push(format!(

@@ -60,6 +60,9 @@ pub struct Asset {
     pub kev_affected: Vec<String>,
     /// Cloud or P2P hosts it was seen calling (from a capture).
     pub endpoints: Vec<String>,
+    /// Accounts whose password it was seen sending in clear text (named;
+    /// camaudit never records the password).
+    pub cleartext_accounts: Vec<String>,
     /// Capabilities the evidence states (the device's `capabilities`, a
     /// register column); the policy's model patterns add more.
     pub capabilities: Vec<Capability>,
@@ -102,6 +105,7 @@ impl Asset {
             } else {
                 call_home_hosts(d)
             },
+            cleartext_accounts: cleartext_accounts(d),
             capabilities: extra.map(capabilities_of).unwrap_or_default(),
             open_ports: d.open_ports.clone(),
             quantity: 1,
@@ -125,6 +129,23 @@ impl Asset {
             Some(DeviceType::Camera | DeviceType::ThermalCamera)
         )
     }
+}
+
+/// The field a protocol reader gives an account whose password went out in
+/// clear text (`docs/fields.md`).
+const CLEARTEXT_PASSWORD_FIELD: &str = ".cleartext-password";
+
+/// The accounts the evidence shows the device giving away, once each.
+fn cleartext_accounts(d: &Device) -> Vec<String> {
+    let mut names: Vec<String> = d
+        .evidence
+        .iter()
+        .filter(|e| e.field.ends_with(CLEARTEXT_PASSWORD_FIELD))
+        .map(|e| e.value.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The hosts a capture saw the device calling: only its outbound traffic

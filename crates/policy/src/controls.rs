@@ -105,6 +105,9 @@ pub struct Facts {
     pub reachable_from: Vec<Zone>,
     pub calls_home: bool,
     pub kev_affected: bool,
+    /// It sent an account's password in clear text where others on its
+    /// network could read it (a broadcast discovery reply, a plain login).
+    pub credentials_exposed: bool,
     /// Surveillance equipment, or of unknown type (not a printer, router,
     /// NAS or plain web server).
     pub surveillance: bool,
@@ -141,6 +144,8 @@ pub struct Condition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kev_affected: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_exposed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub surveillance: Option<bool>,
 }
 
@@ -151,6 +156,7 @@ impl Condition {
             && is(self.maker_known, f.maker_known)
             && is(self.calls_home, f.calls_home)
             && is(self.kev_affected, f.kev_affected)
+            && is(self.credentials_exposed, f.credentials_exposed)
             && is(self.surveillance, f.surveillance)
             && self.sensitivity.is_none_or(|s| f.sensitivity == Some(s))
             && (self.category.is_empty() || self.category.iter().any(|c| f.categories.contains(c)))

@@ -22,6 +22,7 @@ fn line(maker: &str, model: Option<&str>, description: Option<&str>) -> Asset {
         covered_by: vec!["uk-2022-directive".into()],
         kev_affected: Vec::new(),
         endpoints: Vec::new(),
+        cleartext_accounts: Vec::new(),
         capabilities: Vec::new(),
         open_ports: Vec::new(),
         quantity: 1,

@@ -67,6 +67,7 @@ fn asset(addr: &str, maker: Option<&str>, covered: bool) -> Asset {
         },
         kev_affected: Vec::new(),
         endpoints: Vec::new(),
+        cleartext_accounts: Vec::new(),
         capabilities: Vec::new(),
         open_ports: vec![80],
         quantity: 1,
