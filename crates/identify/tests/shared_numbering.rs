@@ -30,19 +30,24 @@ fn said(d: &Device, words: &str) -> bool {
 
 #[test]
 fn a_shared_shape_beside_a_known_brand_does_not_name_its_maker() {
-    // Annke is a Hikvision OEM brand; C1200 merely has Axis's shape.
+    // Annke is a Hikvision OEM brand; its C1200 is not an Axis camera.
     let d = one(&[("import.brand", "Annke"), ("import.model", "C1200")]);
     assert_eq!(maker(&d), Some("hikvision"), "{:#?}", d.attribution);
     assert!(d.covered);
     assert!(
-        said(&d, "has the shape of axis's numbering") && said(&d, "\"Annke\""),
-        "{:#?}",
-        d.attribution
-    );
-    assert!(
         d.evidence
             .iter()
             .all(|e| e.rule.as_deref() != Some("axis.fact.model"))
+    );
+    // A number that does fit Axis's camera series, beside another brand
+    // (an invented pairing: the mechanism, not a product): set aside, and
+    // said so.
+    let d = one(&[("import.brand", "Annke"), ("import.model", "Q1656")]);
+    assert_eq!(maker(&d), Some("hikvision"), "{:#?}", d.attribution);
+    assert!(
+        said(&d, "has the shape of axis's numbering") && said(&d, "\"Annke\""),
+        "{:#?}",
+        d.attribution
     );
 }
 
@@ -51,6 +56,8 @@ fn a_shared_shape_beside_an_unknown_brand_names_no_maker() {
     let d = one(&[("import.brand", "JideTech"), ("import.model", "A3238")]);
     assert_eq!(maker(&d), None, "{:#?}", d.attribution);
     assert!(!d.covered);
+    let d = one(&[("import.brand", "JideTech"), ("import.model", "P1275")]);
+    assert_eq!(maker(&d), None, "{:#?}", d.attribution);
     assert!(said(&d, "\"JideTech\""), "{:#?}", d.attribution);
 
     // TKH Security is in the registry (NL): its own name decides, not the
@@ -65,6 +72,27 @@ fn a_shared_shape_beside_an_unknown_brand_names_no_maker() {
         "{:#?}",
         d.attribution
     );
+}
+
+/// Other makers' short numbers seen alone in the public camera database
+/// (ch-bas/cctv-camera-database): Annke's C1200 (a Hikvision OEM brand),
+/// Reolink's D1200, EZVIZ's S10, ACTi's Q12. Alone, none names Axis or
+/// MOBOTIX (a covered maker's camera called trusted is the error that
+/// matters); an Axis accessory keeps its suffix and still names Axis.
+#[test]
+fn other_makers_short_numbers_alone_name_no_trusted_maker() {
+    for model in ["C1200", "D1200", "S10", "Q12", "A3238"] {
+        let d = one(&[("import.model", model)]);
+        assert!(
+            !matches!(maker(&d), Some("axis" | "mobotix")),
+            "{model}: {:#?}",
+            d.attribution
+        );
+    }
+    for (model, want) in [("C1310-E", "axis"), ("Q1656", "axis"), ("S16B", "mobotix")] {
+        let d = one(&[("import.model", model)]);
+        assert_eq!(maker(&d), Some(want), "{model}: {:#?}", d.attribution);
+    }
 }
 
 #[test]
