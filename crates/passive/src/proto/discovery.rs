@@ -2,9 +2,9 @@
 //! themselves on the wire: Hikvision SADP (UDP 37020), Dahua DHIP (UDP
 //! 37810), the Topsee / Anjoy Vision NetSDK search (UDP 3001, whose replies
 //! are broadcast to the whole segment), WS-Discovery Hello and ProbeMatches
-//! (UDP 3702), SSDP NOTIFY and search replies (UDP 1900). Replies go through the scanner's own parsers
-//! (`camaudit_probe::{sadp, dhip, topsee, wsd}`); a request (a client searching) is
-//! not evidence about its sender.
+//! (UDP 3702), SSDP NOTIFY and search replies (UDP 1900). Replies go
+//! through the scanner's own parsers (`camaudit_probe::{sadp, dhip, topsee,
+//! wsd}`); a request (a client searching) is not evidence about its sender.
 
 use std::net::IpAddr;
 
@@ -36,12 +36,9 @@ pub fn topsee(payload: &[u8], src: IpAddr, ts: i64, sink: &mut Sink) {
     if !topsee::looks_like_message(payload) {
         return;
     }
-    let mut parsed = topsee::Parsed::Malformed;
-    with_host(src, None, ts, sink, |obs| {
-        parsed = topsee::parse(payload, obs);
-        parsed != topsee::Parsed::Malformed
-    });
-    if parsed == topsee::Parsed::Malformed {
+    // A search (no body) is well-formed and simply says nothing.
+    let read = |obs: &mut _| topsee::parse(payload, obs) != topsee::Parsed::Malformed;
+    if !with_host(src, None, ts, sink, read) {
         sink.summary.malformed("topsee xml");
     }
 }
